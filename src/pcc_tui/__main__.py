@@ -1,0 +1,3 @@
+from pcc_tui.cli import main
+
+raise SystemExit(main())

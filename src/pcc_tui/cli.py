@@ -1,0 +1,235 @@
+"""`pcc`: run the cockpit, and the maintenance commands scripts rely on.
+
+Every failure a user can cause (bad URL, unreachable database, schema behind, unknown user)
+is one line on stderr and exit status 2, never a traceback. Messages carry no patient data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from pcc_tui import __version__
+from pcc_tui.core.config import Settings, config_path, default_database_url, load_settings, os_user
+from pcc_tui.core.errors import PccError, UnknownUser
+from pcc_tui.core.services.context import Actor, first_coordinator, resolve_actor
+from pcc_tui.core.store.database import Policy, Store
+from pcc_tui.core.store.engine import make_engine, parse_url
+from pcc_tui.core.store.migrate import current_revision, head_revision, upgrade
+
+EXIT_USAGE = 2
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="database URL (sqlite:///FILE or postgresql://...); env PCC_DATABASE_URL",
+    )
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="acting coordinator; env PCC_USER; default: your OS user name",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pcc",
+        description="Patient care coordination cockpit. Without a command, runs the TUI.",
+        epilog=f"config file: {config_path()}",
+    )
+    parser.add_argument("--version", action="version", version=f"pcc {__version__}")
+    _common(parser)
+    parser.add_argument(
+        "--demo", action="store_true", help="run on a fresh demo ward in a temporary database"
+    )
+    parser.add_argument("--no-mouse", action="store_true", help="ignore the mouse (thin clients)")
+    parser.add_argument("--ascii", action="store_true", help="ASCII marks and borders only")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    for name, text in (
+        ("upgrade", "migrate the schema to this version"),
+        ("current", "print the schema revision"),
+    ):
+        _common(db_sub.add_parser(name, help=text))
+
+    demo = sub.add_parser("demo", help="synthetic demo data")
+    demo_sub = demo.add_subparsers(dest="demo_command", metavar="ACTION", required=True)
+    seed = demo_sub.add_parser("seed", help="fill an empty database with a demo caseload")
+    _common(seed)
+    seed.add_argument("--patients", type=int, default=60, help="how many patients (default 60)")
+    seed.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+
+    aud = sub.add_parser("audit", help="the audit trail")
+    aud_sub = aud.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    _common(aud_sub.add_parser("verify", help="check the hash chain; exit 1 if broken"))
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(database_url=getattr(args, "db", None), user=getattr(args, "user", None))
+
+
+def _policy(settings: Settings) -> Policy:
+    return Policy(
+        eligibility_stale_days=settings.policy.eligibility_stale_days,
+        queue_limit=settings.policy.queue_limit,
+    )
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings.database_url == default_database_url():
+        _ensure_sqlite_folder(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        if args.db_command == "upgrade":
+            upgrade(engine)
+            print(f"schema at revision {current_revision(engine)}")
+        else:
+            print(f"{current_revision(engine) or 'none'} (this pcc: {head_revision()})")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_demo_seed(args: argparse.Namespace) -> int:
+    from pcc_tui.core.demo.seed import seed_demo
+
+    settings = _settings(args)
+    store = Store.open(settings.database_url, policy=_policy(settings))
+    try:
+
+        def progress(done: int, total: int) -> None:
+            if total >= 5000 and sys.stderr.isatty():
+                print(f"\r  {done:,}/{total:,} patients", end="", file=sys.stderr, flush=True)
+
+        report = seed_demo(store, patients=args.patients, seed=args.seed, progress=progress)
+    finally:
+        store.close()
+    if args.patients >= 5000 and sys.stderr.isatty():
+        print(file=sys.stderr)
+    rows = sum(report.counts.values())
+    print(
+        f"seeded {report.counts.get('patient', 0):,} patients, "
+        f"{report.counts.get('plan_step', 0):,} plan steps, "
+        f"{report.counts.get('appointment', 0):,} appointments "
+        f"({rows:,} rows) in {report.seconds:.1f} s"
+    )
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from pcc_tui.core.store.audit import verify
+
+    settings = _settings(args)
+    store = Store.open(settings.database_url)
+    try:
+        report = verify(store.engine)
+    finally:
+        store.close()
+    if report.intact:
+        print(f"audit chain intact: {report.rows_checked:,} rows")
+        return 0
+    print(f"audit chain broken at row {report.broken_seq}: {report.problem}", file=sys.stderr)
+    return 1
+
+
+def _actor(store: Store, settings: Settings, demo: bool) -> Actor:
+    if settings.user:
+        return resolve_actor(store, settings.user)
+    name = os_user()
+    if name:
+        try:
+            return resolve_actor(store, name)
+        except UnknownUser:
+            pass
+    if demo:
+        first = first_coordinator(store)
+        if first:
+            return first
+    raise UnknownUser(
+        f"your user name {name!r} is not a coordinator here: pass --user NAME (or set PCC_USER)"
+    )
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    demo_dir: str | None = None
+    try:
+        if args.demo:
+            from pcc_tui.core.demo.seed import seed_demo
+
+            demo_dir = tempfile.mkdtemp(prefix="pcc-demo-")
+            url = f"sqlite:///{Path(demo_dir) / 'demo.db'}"
+            engine = make_engine(url)
+            upgrade(engine)
+            engine.dispose()
+            store = Store.open(url, policy=_policy(settings))
+            seed_demo(store)
+        else:
+            url = settings.database_url
+            if url == default_database_url() and not Path(parse_url(url).database or "").exists():
+                # First run on this machine: create the local database for the user.
+                _ensure_sqlite_folder(url)
+                engine = make_engine(url)
+                upgrade(engine)
+                engine.dispose()
+            store = Store.open(url, policy=_policy(settings))
+        try:
+            actor = _actor(store, settings, demo=args.demo)
+            from pcc_tui.tui.app import PccApp
+
+            app = PccApp(
+                store, actor, mouse=settings.mouse and not args.no_mouse, ascii_only=args.ascii
+            )
+            app.run(mouse=settings.mouse and not args.no_mouse)
+            return app.return_code or 0
+        finally:
+            store.close()
+    finally:
+        if demo_dir:
+            shutil.rmtree(demo_dir, ignore_errors=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "db":
+            return cmd_db(args)
+        if args.command == "demo":
+            return cmd_demo_seed(args)
+        if args.command == "audit":
+            return cmd_audit_verify(args)
+        return cmd_tui(args)
+    except PccError as exc:
+        print(f"pcc: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # last line of defence: no traceback, no patient data
+        if os.environ.get("PCC_DEBUG"):
+            raise
+        kind = type(exc).__name__
+        if "OperationalError" in kind or "InterfaceError" in kind:
+            print(f"pcc: database error ({kind}); is the database reachable?", file=sys.stderr)
+        else:
+            print(f"pcc: unexpected {kind}; rerun with PCC_DEBUG=1 to see details", file=sys.stderr)
+        return EXIT_USAGE

@@ -1,0 +1,1 @@
+"""The headless core: domain, store, services. Never imports Textual (tests enforce it)."""

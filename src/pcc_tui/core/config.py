@@ -1,0 +1,74 @@
+"""Settings: CLI > environment (PCC_*) > TOML file > defaults.
+
+The TOML file lives in the user config dir (`pcc --help` prints its path) or wherever
+PCC_CONFIG points. Nothing here holds patient data.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_config_dir, user_data_dir
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+APP_NAME = "pcc-tui"
+
+
+def config_path() -> Path:
+    override = os.environ.get("PCC_CONFIG")
+    return Path(override) if override else Path(user_config_dir(APP_NAME)) / "config.toml"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{Path(user_data_dir(APP_NAME)) / 'pcc.db'}"
+
+
+def os_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+class PolicySettings(BaseModel):
+    eligibility_stale_days: int = Field(default=30, ge=1, le=365)
+    queue_limit: int = Field(default=300, ge=10, le=5000)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PCC_", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    user: str | None = None
+    policy: PolicySettings = PolicySettings()
+    keymap: dict[str, str] = {}
+    theme: str | None = None
+    mouse: bool = True
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=config_path()),
+        )
+
+
+def load_settings(**overrides: Any) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,157 @@
+"""What queries return: plain pydantic views the TUI and CLI render. No ORM object leaves core."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from pcc_tui.core.domain.models import (
+    Appointment,
+    CareTeamMember,
+    Communication,
+    Contact,
+    Coverage,
+    EligibilityCheck,
+    Note,
+    Patient,
+    PlanStep,
+    PriorAuthorization,
+    Problem,
+    Referral,
+)
+
+
+class QueueKind(StrEnum):
+    APPOINTMENT = "appointment"
+    STEP = "step"
+    CALLBACK = "callback"
+    AUTH = "auth"
+    REFERRAL = "referral"
+
+
+class QueueScope(StrEnum):
+    MINE = "mine"
+    WARD = "ward"
+    ALL = "all"
+
+
+class PatientRef(BaseModel):
+    """Just enough to name a patient in a list; the TUI masks it by policy."""
+
+    id: int
+    mrn: str
+    family_name: str
+    given_name: str
+    birth_date: date
+    ward: str | None = None
+    bed: str | None = None
+
+
+class QueueItem(BaseModel):
+    kind: QueueKind
+    patient: PatientRef
+    when: datetime
+    all_day: bool
+    priority: str
+    title: str
+    entity_type: str
+    entity_id: int
+    entity_version: int
+    overdue: bool
+
+
+class Queue(BaseModel):
+    scope: QueueScope
+    day: date
+    items: list[QueueItem]
+    counts: dict[QueueKind, int]
+    truncated: bool
+
+
+class CareTeamEntry(BaseModel):
+    member: CareTeamMember
+    practitioner_name: str
+    specialty: str | None = None
+
+
+class AppointmentEntry(BaseModel):
+    appointment: Appointment
+    practitioner_name: str | None = None
+
+
+class PatientChart(BaseModel):
+    patient: Patient
+    age: int
+    coordinator_name: str | None
+    contacts: list[Contact]
+    care_team: list[CareTeamEntry]
+    problems: list[Problem]
+    upcoming: list[AppointmentEntry]
+    communications: list[Communication]
+    notes: list[Note]
+
+
+class TimelineEntry(BaseModel):
+    step: PlanStep
+    plan_title: str
+    owner_name: str | None
+    overdue: bool
+    finished: bool
+    blocked_by: list[int]
+
+
+class Timeline(BaseModel):
+    patient_id: int
+    today: date
+    entries: list[TimelineEntry]
+
+    @property
+    def now_index(self) -> int:
+        """Where the "now" marker goes: before the first entry due after today."""
+        for i, entry in enumerate(self.entries):
+            if entry.step.due_by > self.today:
+                return i
+        return len(self.entries)
+
+
+class CoverageEntry(BaseModel):
+    coverage: Coverage
+    last_check: EligibilityCheck | None
+    eligibility_stale: bool
+
+
+class AuthEntry(BaseModel):
+    auth: PriorAuthorization
+    units_left: int | None
+    decision_overdue: bool
+    expired: bool
+
+
+class ReferralEntry(BaseModel):
+    referral: Referral
+    reply_overdue: bool
+
+
+class CoverageChecklist(BaseModel):
+    patient_id: int
+    coverages: list[CoverageEntry]
+    auths: list[AuthEntry]
+    referrals: list[ReferralEntry]
+    next_appointment: Appointment | None
+    missing: list[str]
+
+
+class SearchMatch(StrEnum):
+    MRN = "mrn"
+    BIRTH_DATE = "birth-date"
+    EXACT = "exact"
+    PREFIX = "prefix"
+    SUBSTRING = "substring"
+    FUZZY = "fuzzy"
+
+
+class SearchHit(BaseModel):
+    patient: PatientRef
+    match: SearchMatch

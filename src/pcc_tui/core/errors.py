@@ -1,0 +1,67 @@
+"""Errors the core raises. Messages never carry patient data: they name entities by id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class PccError(Exception):
+    """Base class for every error the core raises on purpose."""
+
+
+class DomainError(PccError):
+    """A rule of the domain was broken; the message says which."""
+
+
+class IllegalTransition(DomainError):
+    def __init__(self, entity: str, current: str, requested: str, allowed: list[str]) -> None:
+        self.entity = entity
+        self.current = current
+        self.requested = requested
+        self.allowed = allowed
+        allowed_text = ", ".join(allowed) if allowed else "none (final status)"
+        super().__init__(
+            f"{entity}: cannot go from '{current}' to '{requested}'; "
+            f"allowed from '{current}': {allowed_text}"
+        )
+
+
+class NotFound(PccError):
+    def __init__(self, entity: str, key: object) -> None:
+        self.entity = entity
+        self.key = key
+        super().__init__(f"{entity} {key} not found")
+
+
+class ConflictError(PccError):
+    """Someone else changed the record since it was read. Carries both versions."""
+
+    def __init__(
+        self,
+        entity: str,
+        entity_id: int,
+        expected_version: int,
+        theirs: dict[str, Any],
+        mine: dict[str, Any],
+    ) -> None:
+        self.entity = entity
+        self.entity_id = entity_id
+        self.expected_version = expected_version
+        self.theirs = theirs
+        self.mine = mine
+        super().__init__(
+            f"{entity} {entity_id} was changed by someone else "
+            f"(you had version {expected_version}, it is now version {theirs.get('version')})"
+        )
+
+
+class StoreUnavailable(PccError):
+    """The database cannot be reached or the URL is unusable."""
+
+
+class SchemaOutOfDate(PccError):
+    """The database schema is behind (or ahead of) this code."""
+
+
+class UnknownUser(PccError):
+    """The acting user does not map to a coordinator."""

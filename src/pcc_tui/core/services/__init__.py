@@ -1,0 +1,1 @@
+"""Use cases: one function per coordinator action = one transaction = one audit event."""

@@ -1,0 +1,202 @@
+"""The frame every service runs in: who acts, one transaction, one audit row, conflicts.
+
+`action(...)` opens a write transaction, lets the service do its work through `Tx`, then
+appends the audit row and commits. A refused action (illegal transition, conflict, missing
+record) is rolled back and audited as a failure in its own transaction, then re-raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from pcc_tui.core.domain.codes import AuditOutcome
+from pcc_tui.core.errors import ConflictError, NotFound, PccError, UnknownUser
+from pcc_tui.core.store import audit
+from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.tables import Base, CoordinatorRow, Tracked
+
+R = TypeVar("R", bound=Base)
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str
+    coordinator_id: int | None
+    role: str
+    display_name: str
+    pool: str | None = None
+    ward: str | None = None
+
+
+def resolve_actor(store: Store, username: str) -> Actor:
+    with store.reading() as session:
+        row = session.scalar(select(CoordinatorRow).where(CoordinatorRow.username == username))
+    if row is None or not row.active:
+        raise UnknownUser(f"no active coordinator named {username!r} in this database")
+    return Actor(row.username, row.id, row.role, row.display_name, row.pool, row.ward)
+
+
+def first_coordinator(store: Store) -> Actor | None:
+    with store.reading() as session:
+        row = session.scalar(
+            select(CoordinatorRow)
+            .where(CoordinatorRow.active.is_(True))
+            .order_by(CoordinatorRow.id)
+        )
+    return (
+        None
+        if row is None
+        else Actor(row.username, row.id, row.role, row.display_name, row.pool, row.ward)
+    )
+
+
+_RECORD_FIELDS = {"id", "version", "created_at", "created_by", "updated_at", "updated_by"}
+
+
+def values_of(model: Any, *skip: str) -> dict[str, Any]:
+    """A domain model's fields as column values, minus what the store fills in itself."""
+    data: dict[str, Any] = model.model_dump(exclude=_RECORD_FIELDS | set(skip))
+    return data
+
+
+def row_dict(row: Base) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for column in row.__table__.columns:
+        value = getattr(row, column.key)
+        out[column.key] = value.isoformat() if isinstance(value, date | datetime) else value
+    return out
+
+
+@dataclass
+class Tx:
+    session: Session
+    store: Store
+    actor: Actor
+    now: datetime
+    patient_id: int | None = None
+    entity_type: str | None = None
+    entity_id: int | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    mine: dict[str, Any] = field(default_factory=dict)
+    guarded: tuple[type[Base], int, int] | None = None
+
+    def get(
+        self,
+        table: type[R],
+        entity_id: int,
+        *,
+        expected_version: int | None = None,
+        mine: dict[str, Any] | None = None,
+    ) -> R:
+        """Load a row; with `expected_version`, refuse if someone changed it since."""
+        if self.entity_type is None:
+            self.entity_type, self.entity_id = table.__tablename__, entity_id
+        row = self.session.get(table, entity_id)
+        if row is None:
+            raise NotFound(table.__tablename__, entity_id)
+        if self.patient_id is None:
+            self.patient_id = getattr(row, "patient_id", None)
+        if expected_version is not None:
+            self.mine = mine or {}
+            self.guarded = (table, entity_id, expected_version)
+            current = getattr(row, "version", None)
+            if current != expected_version:
+                raise ConflictError(
+                    table.__tablename__, entity_id, expected_version, row_dict(row), self.mine
+                )
+        return row
+
+    def add(self, row: R) -> R:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def about(self, entity: Base, patient_id: int | None = None, /, **detail: object) -> None:
+        """Name what the audit row is about."""
+        self.entity_type = entity.__tablename__
+        self.entity_id = getattr(entity, "id", None)
+        if patient_id is not None:
+            self.patient_id = patient_id
+        elif hasattr(entity, "patient_id"):
+            self.patient_id = entity.patient_id
+        self.detail.update(detail)
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp(session: Session, _ctx: Any, _instances: Any) -> None:
+    who = session.info.get("actor")
+    now = session.info.get("now")
+    if who is None or now is None:
+        return
+    for obj in session.new:
+        if isinstance(obj, Tracked):
+            obj.created_at = obj.created_at or now
+            obj.created_by = obj.created_by or who
+            obj.updated_at, obj.updated_by = now, who
+    for obj in session.dirty:
+        if isinstance(obj, Tracked) and session.is_modified(obj):
+            obj.updated_at, obj.updated_by = now, who
+
+
+@contextmanager
+def action(store: Store, actor: Actor, name: str) -> Iterator[Tx]:
+    now = store.clock.now()
+    tx: Tx | None = None
+    try:
+        with store.writing() as session:
+            session.info.update(actor=actor.username, now=now)
+            tx = Tx(session, store, actor, now)
+            yield tx
+            session.flush()
+            audit.append(
+                session,
+                at=now,
+                actor=actor.username,
+                action=name,
+                outcome=AuditOutcome.SUCCESS,
+                patient_id=tx.patient_id,
+                entity_type=tx.entity_type,
+                entity_id=tx.entity_id,
+                detail=tx.detail,
+            )
+    except StaleDataError as exc:
+        conflict = _conflict_from_stale(store, tx)
+        _audit_failure(store, actor, name, tx, conflict)
+        raise conflict from exc
+    except PccError as exc:
+        _audit_failure(store, actor, name, tx, exc)
+        raise
+
+
+def _conflict_from_stale(store: Store, tx: Tx | None) -> ConflictError:
+    if tx is None or tx.guarded is None:
+        return ConflictError("record", 0, 0, {}, {})
+    table, entity_id, expected = tx.guarded
+    with store.reading() as session:
+        row = session.get(table, entity_id)
+        theirs = row_dict(row) if row is not None else {}
+    return ConflictError(table.__tablename__, entity_id, expected, theirs, tx.mine)
+
+
+def _audit_failure(store: Store, actor: Actor, name: str, tx: Tx | None, exc: Exception) -> None:
+    outcome = AuditOutcome.MINOR_FAILURE
+    with store.writing() as session:
+        audit.append(
+            session,
+            at=store.clock.now(),
+            actor=actor.username,
+            action=name,
+            outcome=outcome,
+            patient_id=tx.patient_id if tx else None,
+            entity_type=tx.entity_type if tx else None,
+            entity_id=tx.entity_id if tx else None,
+            detail={"error": type(exc).__name__, "message": str(exc)},
+        )

@@ -1,0 +1,134 @@
+"""Registering patients and the people around them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from pcc_tui.core.domain.models import (
+    CareTeamMember,
+    Contact,
+    Coordinator,
+    Patient,
+    Practitioner,
+    Problem,
+)
+from pcc_tui.core.errors import DomainError
+from pcc_tui.core.services.context import Actor, action, values_of
+from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.queries.names import index_patient_names
+from pcc_tui.core.store.tables import (
+    CareTeamMemberRow,
+    ContactRow,
+    CoordinatorRow,
+    PatientRow,
+    PractitionerRow,
+    ProblemRow,
+)
+
+
+def add_coordinator(store: Store, actor: Actor, new: Coordinator) -> int:
+    with action(store, actor, "coordinator.add") as tx:
+        row = tx.add(CoordinatorRow(**values_of(new)))
+        tx.about(row)
+        return row.id
+
+
+def add_practitioner(store: Store, actor: Actor, new: Practitioner) -> int:
+    with action(store, actor, "practitioner.add") as tx:
+        row = tx.add(PractitionerRow(**values_of(new)))
+        tx.about(row)
+        return row.id
+
+
+def register_patient(store: Store, actor: Actor, new: Patient) -> int:
+    with action(store, actor, "patient.register") as tx:
+        if tx.session.scalar(select(PatientRow.id).where(PatientRow.mrn == new.mrn)):
+            raise DomainError(f"MRN {new.mrn} is already registered")
+        row = tx.add(PatientRow(**values_of(new)))
+        index_patient_names(tx.session, row.id, row.family_name, row.given_name)
+        tx.about(row, row.id)
+        return row.id
+
+
+def update_patient(
+    store: Store, actor: Actor, patient_id: int, expected_version: int, changes: dict[str, Any]
+) -> int:
+    """Change demographic fields; the whole record is re-validated before it is saved."""
+    with action(store, actor, "patient.update") as tx:
+        row = tx.get(PatientRow, patient_id, expected_version=expected_version, mine=changes)
+        current = Patient.model_validate(row, from_attributes=True)
+        merged = Patient.model_validate(current.model_dump() | changes)
+        for key in changes:
+            setattr(row, key, getattr(merged, key))
+        if {"family_name", "given_name"} & changes.keys():
+            index_patient_names(tx.session, row.id, row.family_name, row.given_name)
+        tx.about(row, row.id, fields=sorted(changes))
+        tx.session.flush()
+        return row.version
+
+
+def add_contact(store: Store, actor: Actor, new: Contact) -> int:
+    with action(store, actor, "contact.add") as tx:
+        tx.get(PatientRow, new.patient_id)
+        values = values_of(new)
+        if new.consent_recorded_by is None and new.consent_on is not None:
+            values["consent_recorded_by"] = actor.username
+        row = tx.add(ContactRow(**values))
+        tx.about(row, consent=new.consent)
+        return row.id
+
+
+def record_consent(
+    store: Store,
+    actor: Actor,
+    contact_id: int,
+    expected_version: int,
+    *,
+    consent: str,
+    share_scope: list[str],
+    verification_method: str | None = None,
+) -> int:
+    """Record what the patient agreed (or objected) may be shared with this contact, today."""
+    with action(store, actor, "contact.consent") as tx:
+        changes = {"consent": consent, "share_scope": share_scope}
+        row = tx.get(ContactRow, contact_id, expected_version=expected_version, mine=changes)
+        current = Contact.model_validate(row, from_attributes=True)
+        merged = Contact.model_validate(
+            current.model_dump()
+            | changes
+            | {
+                "consent_on": tx.store.clock.today(),
+                "consent_recorded_by": actor.username,
+                "verification_method": verification_method or current.verification_method,
+            }
+        )
+        for key in (
+            "consent",
+            "share_scope",
+            "consent_on",
+            "consent_recorded_by",
+            "verification_method",
+        ):
+            setattr(row, key, getattr(merged, key))
+        tx.about(row, consent=consent, share_scope=share_scope)
+        tx.session.flush()
+        return row.version
+
+
+def add_care_team_member(store: Store, actor: Actor, new: CareTeamMember) -> int:
+    with action(store, actor, "care_team.add") as tx:
+        tx.get(PatientRow, new.patient_id)
+        tx.get(PractitionerRow, new.practitioner_id)
+        row = tx.add(CareTeamMemberRow(**values_of(new)))
+        tx.about(row, role=new.role)
+        return row.id
+
+
+def add_problem(store: Store, actor: Actor, new: Problem) -> int:
+    with action(store, actor, "problem.add") as tx:
+        tx.get(PatientRow, new.patient_id)
+        row = tx.add(ProblemRow(**values_of(new)))
+        tx.about(row)
+        return row.id

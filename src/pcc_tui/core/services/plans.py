@@ -1,0 +1,173 @@
+"""Care plans and their steps (FHIR Task lifecycle, dependencies, owners)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from pcc_tui.core.domain.codes import OPEN_TASK_STATUSES, TaskStatus
+from pcc_tui.core.domain.lifecycle import check_task_transition, task_path_to_completed
+from pcc_tui.core.domain.models import CarePlan, PlanStep
+from pcc_tui.core.errors import DomainError
+from pcc_tui.core.services.context import Actor, Tx, action, values_of
+from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.tables import (
+    CarePlanRow,
+    CoordinatorRow,
+    PatientRow,
+    PlanStepRow,
+    StepDependencyRow,
+)
+
+
+def start_care_plan(store: Store, actor: Actor, plan: CarePlan, steps: list[PlanStep]) -> int:
+    """Create a plan with its steps; `depends_on` in `steps` refers to list positions (0-based)."""
+    with action(store, actor, "care_plan.start") as tx:
+        tx.get(PatientRow, plan.patient_id)
+        row = tx.add(CarePlanRow(**values_of(plan)))
+        ids: list[int] = []
+        for step in steps:
+            if step.patient_id != plan.patient_id:
+                raise DomainError("every step must belong to the plan's patient")
+            srow = _insert_step(tx, step, row.id)
+            ids.append(srow.id)
+        for position, step in enumerate(steps):
+            for dep in step.depends_on:
+                if not 0 <= dep < len(ids) or dep == position:
+                    raise DomainError(f"step {position + 1} depends on an unknown step {dep + 1}")
+                tx.session.add(StepDependencyRow(step_id=ids[position], depends_on_id=ids[dep]))
+        tx.about(row, steps=len(steps), template=plan.template)
+        return row.id
+
+
+def _insert_step(tx: Tx, step: PlanStep, plan_id: int) -> PlanStepRow:
+    if step.owner_id is not None:
+        tx.get(CoordinatorRow, step.owner_id)
+    values = values_of(step, "depends_on")
+    values["care_plan_id"] = plan_id
+    return tx.add(PlanStepRow(**values))
+
+
+def add_plan_step(store: Store, actor: Actor, step: PlanStep) -> int:
+    with action(store, actor, "plan_step.add") as tx:
+        plan = tx.get(CarePlanRow, step.care_plan_id)
+        if plan.patient_id != step.patient_id:
+            raise DomainError("the step's patient is not the plan's patient")
+        row = _insert_step(tx, step, plan.id)
+        for dep in step.depends_on:
+            dep_row = tx.get(PlanStepRow, dep)
+            if dep_row.care_plan_id != plan.id:
+                raise DomainError(f"step {dep} belongs to another plan")
+            tx.session.add(StepDependencyRow(step_id=row.id, depends_on_id=dep))
+        tx.about(row)
+        return row.id
+
+
+def _open_dependencies(tx: Tx, step_id: int) -> list[int]:
+    dep = aliased(PlanStepRow)
+    return list(
+        tx.session.scalars(
+            select(dep.id)
+            .join(StepDependencyRow, StepDependencyRow.depends_on_id == dep.id)
+            .where(StepDependencyRow.step_id == step_id, dep.status.in_(OPEN_TASK_STATUSES))
+            .order_by(dep.id)
+        )
+    )
+
+
+def set_step_status(
+    store: Store,
+    actor: Actor,
+    step_id: int,
+    expected_version: int,
+    *,
+    status: TaskStatus | None = None,
+    business_status: str | None = None,
+    status_reason: str | None = None,
+) -> int:
+    """Move a step along the Task lifecycle and/or set its business status and reason."""
+    with action(store, actor, "plan_step.status") as tx:
+        mine = {"status": status, "business_status": business_status, "reason": status_reason}
+        row = tx.get(PlanStepRow, step_id, expected_version=expected_version, mine=mine)
+        detail: dict[str, object] = {}
+        if status is not None and status != row.status:
+            check_task_transition(row.status, status)
+            if status == TaskStatus.COMPLETED:
+                _refuse_if_blocked(tx, row)
+                row.completed_at = tx.now
+            if status in (TaskStatus.CANCELLED, TaskStatus.FAILED, TaskStatus.ON_HOLD) and not (
+                status_reason
+            ):
+                raise DomainError(f"setting a step to {status} needs a reason")
+            detail.update({"from": row.status, "to": str(status)})
+            row.status = TaskStatus(status)
+        if business_status is not None:
+            row.business_status = business_status.strip() or None
+            detail["business_status"] = row.business_status
+        if status_reason is not None:
+            row.status_reason = status_reason.strip() or None
+        if not detail and status_reason is None:
+            raise DomainError("nothing to change: give a status, a business status or a reason")
+        tx.about(row, None, **detail)
+        tx.session.flush()
+        return row.version
+
+
+def _refuse_if_blocked(tx: Tx, row: PlanStepRow) -> None:
+    blocking = _open_dependencies(tx, row.id)
+    if blocking:
+        names = ", ".join(str(b) for b in blocking)
+        raise DomainError(
+            f"step {row.id} cannot be completed: it depends on unfinished step(s) {names}"
+        )
+
+
+def complete_step(store: Store, actor: Actor, step_id: int, expected_version: int) -> int:
+    """The one-key "done": walks the Task lifecycle from wherever the step is to completed."""
+    with action(store, actor, "plan_step.complete") as tx:
+        row = tx.get(
+            PlanStepRow, step_id, expected_version=expected_version, mine={"status": "completed"}
+        )
+        path = task_path_to_completed(row.status)
+        _refuse_if_blocked(tx, row)
+        tx.about(row, None, **{"from": row.status, "path": list(path)})
+        current = row.status
+        for nxt in path:
+            check_task_transition(current, nxt)
+            current = nxt
+        row.status = TaskStatus.COMPLETED
+        row.completed_at = tx.now
+        tx.session.flush()
+        return row.version
+
+
+def reassign_step(
+    store: Store,
+    actor: Actor,
+    step_id: int,
+    expected_version: int,
+    *,
+    owner_id: int | None,
+    owner_pool: str | None,
+    reason: str,
+) -> int:
+    with action(store, actor, "plan_step.reassign") as tx:
+        mine = {"owner_id": owner_id, "owner_pool": owner_pool}
+        row = tx.get(PlanStepRow, step_id, expected_version=expected_version, mine=mine)
+        if owner_id is None and not owner_pool:
+            raise DomainError("a step needs an owner: a coordinator or a pool")
+        if not reason.strip():
+            raise DomainError("a reassignment needs a reason")
+        if owner_id is not None:
+            tx.get(CoordinatorRow, owner_id)
+        tx.about(
+            row,
+            from_owner=row.owner_id,
+            from_pool=row.owner_pool,
+            to_owner=owner_id,
+            to_pool=owner_pool,
+            reason=reason.strip(),
+        )
+        row.owner_id, row.owner_pool = owner_id, owner_pool
+        tx.session.flush()
+        return row.version

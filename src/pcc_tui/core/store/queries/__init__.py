@@ -1,0 +1,1 @@
+"""Read queries. Each returns pydantic read models built from plain column values."""

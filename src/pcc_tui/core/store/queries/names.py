@@ -1,0 +1,107 @@
+"""Name search keys: normalised tokens, their trigrams and one-deletion variants.
+
+Search runs over the small dictionary of distinct name words, then joins to patients, so it
+stays fast however many patients share a surname, and works the same on both databases.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Insert
+
+from pcc_tui.core.store.tables import (
+    Base,
+    NameGramRow,
+    NameTokenRow,
+    NameVariantRow,
+    PatientNameTokenRow,
+)
+
+_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
+def normalise(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def tokens(*names: str) -> set[str]:
+    out: set[str] = set()
+    for name in names:
+        out.update(t for t in _SPLIT.split(normalise(name)) if t)
+    return out
+
+
+def grams(token: str) -> set[str]:
+    return {token[i : i + 3] for i in range(len(token) - 2)}
+
+
+def variants(token: str) -> set[str]:
+    if len(token) < 4:  # one edit away from a 3-letter word is almost every word
+        return {token}
+    return {token} | {token[:i] + token[i + 1 :] for i in range(len(token))}
+
+
+def insert_ignoring_duplicates(
+    session: Session, table: type[Base], rows: list[dict[str, object]]
+) -> None:
+    if not rows:
+        return
+    stmt: Insert
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = pg_insert(table).on_conflict_do_nothing()
+    else:
+        stmt = sqlite_insert(table).on_conflict_do_nothing()
+    session.execute(stmt, rows)
+
+
+def ensure_tokens(session: Session, words: Iterable[str]) -> dict[str, int]:
+    """Token ids for `words`, creating tokens (with their grams and variants) as needed."""
+    wanted = sorted(set(words))
+    if not wanted:
+        return {}
+    found: dict[str, int] = {}
+    for chunk in _chunks(wanted, 500):
+        found.update(
+            session.execute(
+                select(NameTokenRow.token, NameTokenRow.id).where(NameTokenRow.token.in_(chunk))
+            ).tuples()
+        )
+    missing = [w for w in wanted if w not in found]
+    if missing:
+        insert_ignoring_duplicates(session, NameTokenRow, [{"token": w} for w in missing])
+        for chunk in _chunks(missing, 500):
+            new = dict(
+                session.execute(
+                    select(NameTokenRow.token, NameTokenRow.id).where(NameTokenRow.token.in_(chunk))
+                ).tuples()
+            )
+            found.update(new)
+        gram_rows = [{"gram": g, "token_id": found[w]} for w in missing for g in grams(w)]
+        variant_rows = [{"variant": v, "token_id": found[w]} for w in missing for v in variants(w)]
+        insert_ignoring_duplicates(session, NameGramRow, gram_rows)
+        insert_ignoring_duplicates(session, NameVariantRow, variant_rows)
+    return found
+
+
+def index_patient_names(session: Session, patient_id: int, family: str, given: str) -> None:
+    """Refresh the search keys of one patient (derived rows, rebuilt on every rename)."""
+    ids = ensure_tokens(session, tokens(family, given))
+    session.execute(delete(PatientNameTokenRow).where(PatientNameTokenRow.patient_id == patient_id))
+    insert_ignoring_duplicates(
+        session,
+        PatientNameTokenRow,
+        [{"token_id": tid, "patient_id": patient_id} for tid in ids.values()],
+    )
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

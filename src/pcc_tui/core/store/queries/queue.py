@@ -1,0 +1,357 @@
+"""Today's queue: what a coordinator, a ward or everyone owes today, ranked.
+
+Five kinds of item, each one indexed query with a row cap plus an exact count, merged and
+ranked by priority then time. The UI shows the few hundred rows a person can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import ColumnElement, FromClause, Select, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from pcc_tui.core.domain.codes import (
+    PRIORITY_RANK,
+    AppointmentStatus,
+    AuthDecision,
+    AuthStatus,
+    CommunicationStatus,
+    ParticipationStatus,
+    ReferralTracking,
+    ServiceRequestStatus,
+    TaskStatus,
+)
+from pcc_tui.core.domain.read_models import PatientRef, Queue, QueueItem, QueueKind, QueueScope
+from pcc_tui.core.store.tables import (
+    AppointmentRow,
+    CommunicationRow,
+    PatientRow,
+    PlanStepRow,
+    PractitionerRow,
+    PriorAuthorizationRow,
+    ReferralRow,
+)
+
+ACTIONABLE_STEP = (
+    TaskStatus.REQUESTED,
+    TaskStatus.RECEIVED,
+    TaskStatus.ACCEPTED,
+    TaskStatus.READY,
+    TaskStatus.IN_PROGRESS,
+)
+APPOINTMENT_TODAY = (
+    AppointmentStatus.PROPOSED,
+    AppointmentStatus.PENDING,
+    AppointmentStatus.BOOKED,
+    AppointmentStatus.CHECKED_IN,
+    AppointmentStatus.ARRIVED,
+)
+
+
+@dataclass(frozen=True)
+class QueueRequest:
+    scope: QueueScope
+    today: date
+    day_start: datetime
+    day_end: datetime
+    now: datetime
+    coordinator_id: int | None = None
+    username: str | None = None
+    pool: str | None = None
+    ward: str | None = None
+    limit: int = 300
+
+
+def _patient_cols() -> tuple[Any, ...]:
+    return (
+        PatientRow.id,
+        PatientRow.mrn,
+        PatientRow.family_name,
+        PatientRow.given_name,
+        PatientRow.birth_date,
+        PatientRow.ward,
+        PatientRow.bed,
+    )
+
+
+def _patient_ref(row: Sequence[Any]) -> PatientRef:
+    return PatientRef.model_construct(
+        id=row[0],
+        mrn=row[1],
+        family_name=row[2],
+        given_name=row[3],
+        birth_date=row[4],
+        ward=row[5],
+        bed=row[6],
+    )
+
+
+def _priority_order(column: Any) -> ColumnElement[int]:
+    return case(PRIORITY_RANK, value=column, else_=9)
+
+
+def _patient_scope(req: QueueRequest) -> list[ColumnElement[bool]]:
+    if req.scope is QueueScope.MINE:
+        return [PatientRow.coordinator_id == req.coordinator_id]
+    if req.scope is QueueScope.WARD:
+        return [PatientRow.ward == req.ward]
+    return []
+
+
+@dataclass(frozen=True)
+class KindQuery:
+    """One kind of queue item: where to look, what to fetch and how to turn a row into an item."""
+
+    kind: QueueKind
+    source: FromClause
+    where: list[ColumnElement[bool]]
+    columns: tuple[Any, ...]
+    order: tuple[Any, ...]
+    build: Callable[[Sequence[Any], QueueRequest], QueueItem]
+
+    def rows(self, limit: int) -> Select[Any]:
+        return (
+            select(*self.columns, *_patient_cols())
+            .select_from(self.source)
+            .where(*self.where)
+            .order_by(*self.order)
+            .limit(limit)
+        )
+
+    def count(self) -> Select[int]:
+        return select(func.count()).select_from(self.source).where(*self.where)
+
+
+def _day_end_utc(day: date) -> datetime:
+    return datetime.combine(day, time.max).replace(tzinfo=UTC)
+
+
+def _appointments(req: QueueRequest) -> KindQuery:
+    def build(row: Sequence[Any], req: QueueRequest) -> QueueItem:
+        aid, version, start, reason, patient_status, prac = row[:6]
+        what = reason or "Appointment"
+        if prac:
+            what += f" with {prac}"
+        if patient_status == ParticipationStatus.NEEDS_ACTION:
+            what += " - confirm with patient"
+        return QueueItem(
+            kind=QueueKind.APPOINTMENT,
+            patient=_patient_ref(row[6:]),
+            when=start,
+            all_day=False,
+            priority="urgent" if patient_status == ParticipationStatus.NEEDS_ACTION else "routine",
+            title=what,
+            entity_type="appointment",
+            entity_id=aid,
+            entity_version=version,
+            overdue=False,
+        )
+
+    return KindQuery(
+        QueueKind.APPOINTMENT,
+        AppointmentRow.__table__.join(
+            PatientRow, PatientRow.id == AppointmentRow.patient_id
+        ).outerjoin(PractitionerRow, PractitionerRow.id == AppointmentRow.practitioner_id),
+        [
+            AppointmentRow.start >= req.day_start,
+            AppointmentRow.start < req.day_end,
+            AppointmentRow.status.in_(APPOINTMENT_TODAY),
+            *_patient_scope(req),
+        ],
+        (
+            AppointmentRow.id,
+            AppointmentRow.version,
+            AppointmentRow.start,
+            AppointmentRow.reason,
+            AppointmentRow.patient_status,
+            PractitionerRow.name,
+        ),
+        (AppointmentRow.start,),
+        build,
+    )
+
+
+def _steps(req: QueueRequest) -> KindQuery:
+    scope: list[ColumnElement[bool]]
+    if req.scope is QueueScope.MINE:
+        mine = [PlanStepRow.owner_id == req.coordinator_id]
+        if req.pool:
+            mine.append(PlanStepRow.owner_pool == req.pool)
+        scope = [or_(*mine)]
+    else:
+        scope = _patient_scope(req)
+
+    def build(row: Sequence[Any], req: QueueRequest) -> QueueItem:
+        sid, version, title, priority, due_by, business = row[:6]
+        return QueueItem(
+            kind=QueueKind.STEP,
+            patient=_patient_ref(row[6:]),
+            when=datetime.combine(due_by, time.min, tzinfo=UTC),
+            all_day=True,
+            priority=priority,
+            title=f"{title} ({business})" if business else title,
+            entity_type="plan_step",
+            entity_id=sid,
+            entity_version=version,
+            overdue=due_by < req.today,
+        )
+
+    return KindQuery(
+        QueueKind.STEP,
+        PlanStepRow.__table__.join(PatientRow, PatientRow.id == PlanStepRow.patient_id),
+        [PlanStepRow.status.in_(ACTIONABLE_STEP), PlanStepRow.due_by <= req.today, *scope],
+        (
+            PlanStepRow.id,
+            PlanStepRow.version,
+            PlanStepRow.title,
+            PlanStepRow.priority,
+            PlanStepRow.due_by,
+            PlanStepRow.business_status,
+        ),
+        (_priority_order(PlanStepRow.priority), PlanStepRow.due_by),
+        build,
+    )
+
+
+def _callbacks(req: QueueRequest) -> KindQuery:
+    scope = (
+        [CommunicationRow.author == req.username]
+        if req.scope is QueueScope.MINE
+        else _patient_scope(req)
+    )
+
+    def build(row: Sequence[Any], req: QueueRequest) -> QueueItem:
+        cid, version, due, who, channel = row[:5]
+        return QueueItem(
+            kind=QueueKind.CALLBACK,
+            patient=_patient_ref(row[5:]),
+            when=due,
+            all_day=False,
+            priority="urgent" if due < req.now else "routine",
+            title=f"Call back {who} ({channel})",
+            entity_type="communication",
+            entity_id=cid,
+            entity_version=version,
+            overdue=due < req.now,
+        )
+
+    return KindQuery(
+        QueueKind.CALLBACK,
+        CommunicationRow.__table__.join(PatientRow, PatientRow.id == CommunicationRow.patient_id),
+        [
+            CommunicationRow.next_attempt_due < req.day_end,
+            CommunicationRow.status != CommunicationStatus.ENTERED_IN_ERROR,
+            *scope,
+        ],
+        (
+            CommunicationRow.id,
+            CommunicationRow.version,
+            CommunicationRow.next_attempt_due,
+            CommunicationRow.with_whom,
+            CommunicationRow.channel,
+        ),
+        (CommunicationRow.next_attempt_due,),
+        build,
+    )
+
+
+def _auths(req: QueueRequest) -> KindQuery:
+    def build(row: Sequence[Any], req: QueueRequest) -> QueueItem:
+        pid, version, due, service, expedited = row[:5]
+        return QueueItem(
+            kind=QueueKind.AUTH,
+            patient=_patient_ref(row[5:]),
+            when=due,
+            all_day=False,
+            priority="asap" if expedited else "urgent",
+            title=f"Prior auth decision due: {service}" + (" (expedited)" if expedited else ""),
+            entity_type="prior_authorization",
+            entity_id=pid,
+            entity_version=version,
+            overdue=due < req.now,
+        )
+
+    return KindQuery(
+        QueueKind.AUTH,
+        PriorAuthorizationRow.__table__.join(
+            PatientRow, PatientRow.id == PriorAuthorizationRow.patient_id
+        ),
+        [
+            PriorAuthorizationRow.decision == AuthDecision.PENDED,
+            PriorAuthorizationRow.status == AuthStatus.ACTIVE,
+            PriorAuthorizationRow.decision_due < req.day_end,
+            *_patient_scope(req),
+        ],
+        (
+            PriorAuthorizationRow.id,
+            PriorAuthorizationRow.version,
+            PriorAuthorizationRow.decision_due,
+            PriorAuthorizationRow.service,
+            PriorAuthorizationRow.expedited,
+        ),
+        (PriorAuthorizationRow.decision_due,),
+        build,
+    )
+
+
+def _referrals(req: QueueRequest) -> KindQuery:
+    def build(row: Sequence[Any], req: QueueRequest) -> QueueItem:
+        rid, version, due, to_whom, priority = row[:5]
+        return QueueItem(
+            kind=QueueKind.REFERRAL,
+            patient=_patient_ref(row[5:]),
+            when=datetime.combine(due, time.min, tzinfo=UTC),
+            all_day=True,
+            priority=priority,
+            title=f"Referral reply overdue from {to_whom}",
+            entity_type="referral",
+            entity_id=rid,
+            entity_version=version,
+            overdue=True,
+        )
+
+    return KindQuery(
+        QueueKind.REFERRAL,
+        ReferralRow.__table__.join(PatientRow, PatientRow.id == ReferralRow.patient_id),
+        [
+            ReferralRow.tracking.in_(
+                (ReferralTracking.SENT, ReferralTracking.ACCEPTED, ReferralTracking.SCHEDULED)
+            ),
+            ReferralRow.status == ServiceRequestStatus.ACTIVE,
+            ReferralRow.reply_due < req.today,
+            *_patient_scope(req),
+        ],
+        (
+            ReferralRow.id,
+            ReferralRow.version,
+            ReferralRow.reply_due,
+            ReferralRow.to_whom,
+            ReferralRow.priority,
+        ),
+        (_priority_order(ReferralRow.priority), ReferralRow.reply_due),
+        build,
+    )
+
+
+KINDS = (_appointments, _steps, _callbacks, _auths, _referrals)
+
+
+def load_queue(session: Session, req: QueueRequest) -> Queue:
+    items: list[QueueItem] = []
+    counts: dict[QueueKind, int] = {}
+    for make in KINDS:
+        query = make(req)
+        counts[query.kind] = session.execute(query.count()).scalar_one()
+        items.extend(query.build(row, req) for row in session.execute(query.rows(req.limit)))
+    items.sort(key=lambda i: (PRIORITY_RANK.get(i.priority, 9), i.when))
+    return Queue(
+        scope=req.scope,
+        day=req.today,
+        items=items[: req.limit],
+        counts=counts,
+        truncated=sum(counts.values()) > min(len(items), req.limit),
+    )

@@ -1,0 +1,365 @@
+"""The schema as typed SQLAlchemy 2 ORM classes. Alembic migrations must match it (tested).
+
+Every mutable table carries `version` (optimistic locking through `version_id_col`) and
+created/updated at/by. Nothing is deleted: records are voided to `entered-in-error`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from pcc_tui.core.store.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class Tracked:
+    """Version and who/when columns for every mutable table."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        # The UPDATE carries "WHERE version = :seen": a concurrent writer loses, never silently.
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class CoordinatorRow(Tracked, Base):
+    __tablename__ = "coordinator"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    pool: Mapped[str | None] = mapped_column(String(60))
+    ward: Mapped[str | None] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PractitionerRow(Tracked, Base):
+    __tablename__ = "practitioner"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    specialty: Mapped[str | None] = mapped_column(String(120))
+    organization: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(20))
+
+
+class PatientRow(Tracked, Base):
+    __tablename__ = "patient"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mrn: Mapped[str] = mapped_column(String(32), unique=True)
+    family_name: Mapped[str] = mapped_column(String(200))
+    given_name: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date] = mapped_column(Date, index=True)
+    sex: Mapped[str] = mapped_column(String(10))
+    preferred_language: Mapped[str | None] = mapped_column(String(40))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(300))
+    ward: Mapped[str | None] = mapped_column(String(40))
+    bed: Mapped[str | None] = mapped_column(String(20))
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("coordinator.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+    __table_args__ = (Index("ix_patient_ward_bed", "ward", "bed"),)
+
+
+class ContactRow(Tracked, Base):
+    __tablename__ = "contact"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    relationship: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    consent: Mapped[str] = mapped_column(String(20))
+    share_scope: Mapped[list[str]] = mapped_column(JSON, default=list)
+    consent_on: Mapped[date | None] = mapped_column(Date)
+    consent_recorded_by: Mapped[str | None] = mapped_column(String(64))
+    verification_method: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class CareTeamMemberRow(Tracked, Base):
+    __tablename__ = "care_team_member"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
+    role: Mapped[str] = mapped_column(String(200))
+    start: Mapped[date | None] = mapped_column(Date)
+    end: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class ProblemRow(Tracked, Base):
+    __tablename__ = "problem"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    display: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str | None] = mapped_column(String(40))
+    clinical_status: Mapped[str] = mapped_column(String(20))
+    onset: Mapped[date | None] = mapped_column(Date)
+    entered_in_error: Mapped[bool] = mapped_column(Boolean, default=False)
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class AppointmentRow(Tracked, Base):
+    __tablename__ = "appointment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioner.id"))
+    location: Mapped[str | None] = mapped_column(String(120))
+    start: Mapped[datetime] = mapped_column(index=True)
+    end: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20))
+    patient_status: Mapped[str] = mapped_column(String(20))
+    confirmation_method: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(300))
+    cancel_reason: Mapped[str | None] = mapped_column(String(300))
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+    __table_args__ = (
+        Index("ix_appointment_patient_start", "patient_id", "start"),
+        Index("ix_appointment_practitioner_start", "practitioner_id", "start"),
+    )
+
+
+class CarePlanRow(Tracked, Base):
+    __tablename__ = "care_plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    template: Mapped[str | None] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class PlanStepRow(Tracked, Base):
+    __tablename__ = "plan_step"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    care_plan_id: Mapped[int] = mapped_column(ForeignKey("care_plan.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    business_status: Mapped[str | None] = mapped_column(String(120))
+    status_reason: Mapped[str | None] = mapped_column(String(300))
+    priority: Mapped[str] = mapped_column(String(10))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("coordinator.id"))
+    owner_pool: Mapped[str | None] = mapped_column(String(60))
+    due_from: Mapped[date | None] = mapped_column(Date)
+    due_by: Mapped[date] = mapped_column(Date)
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
+    prior_auth_id: Mapped[int | None] = mapped_column(ForeignKey("prior_authorization.id"))
+    completed_at: Mapped[datetime | None]
+    __table_args__ = (
+        # Queue: "my open steps due by today" is a few index range seeks, one per status.
+        Index("ix_plan_step_owner_status_due", "owner_id", "status", "due_by"),
+        Index("ix_plan_step_pool_status_due", "owner_pool", "status", "due_by"),
+        Index("ix_plan_step_status_due", "status", "due_by"),
+        Index("ix_plan_step_patient_due", "patient_id", "due_by"),
+    )
+
+
+class StepDependencyRow(Base):
+    """Step `step_id` cannot complete before `depends_on_id`. Changed only with its step."""
+
+    __tablename__ = "step_dependency"
+    step_id: Mapped[int] = mapped_column(ForeignKey("plan_step.id"), primary_key=True)
+    depends_on_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_step.id"), primary_key=True, index=True
+    )
+
+
+class ReferralRow(Tracked, Base):
+    __tablename__ = "referral"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    to_whom: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(200))
+    priority: Mapped[str] = mapped_column(String(10))
+    internal: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(20))
+    tracking: Mapped[str] = mapped_column(String(20))
+    sent_on: Mapped[date] = mapped_column(Date)
+    reply_due: Mapped[date] = mapped_column(Date)
+    reply_received_on: Mapped[date | None] = mapped_column(Date)
+    reply: Mapped[str | None] = mapped_column(Text)
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+    __table_args__ = (Index("ix_referral_tracking_due", "tracking", "reply_due"),)
+
+
+class CoverageRow(Tracked, Base):
+    __tablename__ = "coverage"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    payer: Mapped[str] = mapped_column(String(200))
+    plan: Mapped[str | None] = mapped_column(String(120))
+    member_id: Mapped[str] = mapped_column(String(200))
+    order: Mapped[int] = mapped_column(Integer)
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class EligibilityCheckRow(Tracked, Base):
+    __tablename__ = "eligibility_check"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coverage_id: Mapped[int] = mapped_column(ForeignKey("coverage.id"))
+    checked_at: Mapped[datetime]
+    result: Mapped[str] = mapped_column(String(20))
+    checked_by: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(1000))
+    __table_args__ = (Index("ix_eligibility_check_coverage_at", "coverage_id", "checked_at"),)
+
+
+class PriorAuthorizationRow(Tracked, Base):
+    __tablename__ = "prior_authorization"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    coverage_id: Mapped[int | None] = mapped_column(ForeignKey("coverage.id"))
+    service: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    decision: Mapped[str] = mapped_column(String(20))
+    expedited: Mapped[bool] = mapped_column(Boolean)
+    requested_at: Mapped[datetime]
+    decision_due: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    auth_number: Mapped[str | None] = mapped_column(String(60))
+    units_approved: Mapped[int | None] = mapped_column(Integer)
+    units_used: Mapped[int] = mapped_column(Integer, default=0)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+    __table_args__ = (Index("ix_prior_authorization_decision_due", "decision", "decision_due"),)
+
+
+class CommunicationRow(Tracked, Base):
+    __tablename__ = "communication"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+    with_whom: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(20))
+    direction: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime]
+    author: Mapped[str | None] = mapped_column(String(64))
+    # Cleared when the callback is made, so the index holds only callbacks still owed.
+    next_attempt_due: Mapped[datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+    __table_args__ = (
+        Index("ix_communication_patient_sent", "patient_id", "sent_at"),
+        Index("ix_communication_author_next", "author", "next_attempt_due"),
+        Index("ix_communication_next", "next_attempt_due"),
+    )
+
+
+class NoteRow(Tracked, Base):
+    __tablename__ = "note"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+    __table_args__ = (Index("ix_note_patient_created", "patient_id", "created_at"),)
+
+
+class NameTokenRow(Base):
+    """Distinct normalised name words; search works on these, then joins to patients."""
+
+    __tablename__ = "name_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class NameGramRow(Base):
+    """Trigrams of each token: substring and typo-tolerant search on any database."""
+
+    __tablename__ = "name_gram"
+    gram: Mapped[str] = mapped_column(String(3), primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("name_token.id"), primary_key=True)
+
+
+class NameVariantRow(Base):
+    """Each token with one letter deleted (and the token itself): equal variants mean the
+    words are at most one edit apart, so a typo finds the name with plain index lookups."""
+
+    __tablename__ = "name_variant"
+    variant: Mapped[str] = mapped_column(String(200), primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("name_token.id"), primary_key=True)
+
+
+class PatientNameTokenRow(Base):
+    __tablename__ = "patient_name_token"
+    token_id: Mapped[int] = mapped_column(ForeignKey("name_token.id"), primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), primary_key=True, index=True)
+
+
+class AuditEventRow(Base):
+    """Append-only, hash-chained. `seq` is gapless; `prev_hash` links to the row before."""
+
+    __tablename__ = "audit_event"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    recorded_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(2))
+    patient_id: Mapped[int | None] = mapped_column(Integer)
+    entity_type: Mapped[str | None] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (
+        Index("ix_audit_event_patient_at", "patient_id", "recorded_at"),
+        Index("ix_audit_event_actor_at", "actor", "recorded_at"),
+    )
+
+
+class AuditHeadRow(Base):
+    """One row: the chain's tip. Locking it serialises audit appends across sessions."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (UniqueConstraint("last_seq"),)
