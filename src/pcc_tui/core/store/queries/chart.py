@@ -74,7 +74,7 @@ def load_chart(
             CareTeamMemberRow.status.in_((CareTeamStatus.ACTIVE, CareTeamStatus.PROPOSED)),
         )
         .order_by(CareTeamMemberRow.id)
-    ).tuples()
+    ).all()
     problems = session.scalars(
         select(ProblemRow)
         .where(
@@ -94,7 +94,7 @@ def load_chart(
         )
         .order_by(AppointmentRow.start)
         .limit(5)
-    ).tuples()
+    ).all()
     comms = session.scalars(
         select(CommunicationRow)
         .where(

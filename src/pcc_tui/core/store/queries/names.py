@@ -69,21 +69,18 @@ def ensure_tokens(session: Session, words: Iterable[str]) -> dict[str, int]:
         return {}
     found: dict[str, int] = {}
     for chunk in _chunks(wanted, 500):
-        found.update(
-            session.execute(
-                select(NameTokenRow.token, NameTokenRow.id).where(NameTokenRow.token.in_(chunk))
-            ).tuples()
+        rows = session.execute(
+            select(NameTokenRow.token, NameTokenRow.id).where(NameTokenRow.token.in_(chunk))
         )
+        found.update((token, tid) for token, tid in rows)
     missing = [w for w in wanted if w not in found]
     if missing:
         insert_ignoring_duplicates(session, NameTokenRow, [{"token": w} for w in missing])
         for chunk in _chunks(missing, 500):
-            new = dict(
-                session.execute(
-                    select(NameTokenRow.token, NameTokenRow.id).where(NameTokenRow.token.in_(chunk))
-                ).tuples()
+            rows = session.execute(
+                select(NameTokenRow.token, NameTokenRow.id).where(NameTokenRow.token.in_(chunk))
             )
-            found.update(new)
+            found.update((token, tid) for token, tid in rows)
         gram_rows = [{"gram": g, "token_id": found[w]} for w in missing for g in grams(w)]
         variant_rows = [{"variant": v, "token_id": found[w]} for w in missing for v in variants(w)]
         insert_ignoring_duplicates(session, NameGramRow, gram_rows)

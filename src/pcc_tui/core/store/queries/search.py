@@ -69,7 +69,7 @@ def _term_tokens(session: Session, term: str) -> dict[int, SearchMatch]:
         select(NameTokenRow.id, NameTokenRow.token)
         .where(NameTokenRow.token >= term, NameTokenRow.token < term + "\uffff")
         .limit(_TOKEN_CAP)
-    ).tuples()
+    ).all()
     for tid, tok in prefix_rows:
         found[tid] = SearchMatch.EXACT if tok == term else SearchMatch.PREFIX
     term_grams = grams(term)
@@ -85,7 +85,7 @@ def _term_tokens(session: Session, term: str) -> dict[int, SearchMatch]:
             select(NameTokenRow.id, NameTokenRow.token)
             .where(NameTokenRow.id.in_(candidates))
             .limit(_TOKEN_CAP)
-        ).tuples()
+        ).all()
         for tid, tok in sub_rows:
             if term in tok:
                 found.setdefault(tid, SearchMatch.SUBSTRING)
@@ -97,7 +97,7 @@ def _term_tokens(session: Session, term: str) -> dict[int, SearchMatch]:
         .where(NameVariantRow.variant.in_(variants(term)))
         .distinct()
         .limit(_TOKEN_CAP)
-    ).tuples()
+    ).all()
     for tid, tok in fuzzy_rows:
         if _one_edit(term, tok):
             found[tid] = SearchMatch.FUZZY

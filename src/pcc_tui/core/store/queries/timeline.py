@@ -16,21 +16,17 @@ from pcc_tui.core.store.tables import CarePlanRow, CoordinatorRow, PlanStepRow, 
 
 
 def load_timeline(session: Session, patient_id: int, *, today: date) -> Timeline:
-    rows = (
-        session.execute(
-            select(PlanStepRow, CarePlanRow.title, CoordinatorRow.display_name)
-            .join(CarePlanRow, CarePlanRow.id == PlanStepRow.care_plan_id)
-            .outerjoin(CoordinatorRow, CoordinatorRow.id == PlanStepRow.owner_id)
-            .where(
-                PlanStepRow.patient_id == patient_id,
-                PlanStepRow.status != TaskStatus.ENTERED_IN_ERROR,
-                CarePlanRow.status != CarePlanStatus.ENTERED_IN_ERROR,
-            )
-            .order_by(PlanStepRow.due_by, PlanStepRow.id)
+    rows = session.execute(
+        select(PlanStepRow, CarePlanRow.title, CoordinatorRow.display_name)
+        .join(CarePlanRow, CarePlanRow.id == PlanStepRow.care_plan_id)
+        .outerjoin(CoordinatorRow, CoordinatorRow.id == PlanStepRow.owner_id)
+        .where(
+            PlanStepRow.patient_id == patient_id,
+            PlanStepRow.status != TaskStatus.ENTERED_IN_ERROR,
+            CarePlanRow.status != CarePlanStatus.ENTERED_IN_ERROR,
         )
-        .tuples()
-        .all()
-    )
+        .order_by(PlanStepRow.due_by, PlanStepRow.id)
+    ).all()
     step_ids = [r[0].id for r in rows]
     deps: dict[int, list[tuple[int, str]]] = defaultdict(list)
     if step_ids:
@@ -39,7 +35,7 @@ def load_timeline(session: Session, patient_id: int, *, today: date) -> Timeline
             select(StepDependencyRow.step_id, StepDependencyRow.depends_on_id, dep.status)
             .join(dep, dep.id == StepDependencyRow.depends_on_id)
             .where(StepDependencyRow.step_id.in_(step_ids))
-        ).tuples():
+        ).all():
             deps[step_id].append((dep_id, dep_status))
     entries = []
     for step_row, plan_title, owner_name in rows:

@@ -1,0 +1,109 @@
+"""Small builders for test data that goes through the real services."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from pcc_tui.core.domain.models import (
+    Appointment,
+    CarePlan,
+    Patient,
+    PlanStep,
+    Practitioner,
+)
+from pcc_tui.core.services.appointments import book_appointment
+from pcc_tui.core.services.context import Actor
+from pcc_tui.core.services.patients import add_practitioner, register_patient
+from pcc_tui.core.services.plans import start_care_plan
+from pcc_tui.core.store.database import Store
+
+
+def patient(store: Store, actor: Actor, mrn: str = "MRN100", **kw: object) -> int:
+    values: dict[str, object] = {
+        "mrn": mrn,
+        "family_name": "Kowalski",
+        "given_name": "Agnieszka",
+        "birth_date": date(1948, 5, 17),
+        "sex": "female",
+        "ward": "4 North",
+        "bed": "07",
+        "coordinator_id": actor.coordinator_id,
+    }
+    values.update(kw)
+    return register_patient(store, actor, Patient.model_validate(values))
+
+
+def practitioner(store: Store, actor: Actor, name: str = "Dr Chen") -> int:
+    return add_practitioner(store, actor, Practitioner(name=name, specialty="Cardiology"))
+
+
+def appointment(
+    store: Store, actor: Actor, patient_id: int, start: datetime, prac: int | None = None
+) -> int:
+    return book_appointment(
+        store,
+        actor,
+        Appointment(
+            patient_id=patient_id,
+            practitioner_id=prac,
+            start=start,
+            end=start + timedelta(minutes=30),
+            reason="Follow-up visit",
+        ),
+    )
+
+
+def plan(store: Store, actor: Actor, patient_id: int, today: date) -> tuple[int, list[int]]:
+    """A three-step plan: step 2 depends on step 1. Returns (plan id, step ids)."""
+    steps = [
+        PlanStep(
+            care_plan_id=0,
+            patient_id=patient_id,
+            title="Medication reconciliation",
+            owner_id=actor.coordinator_id,
+            due_by=today - timedelta(days=1),
+            priority="urgent",
+        ),
+        PlanStep(
+            care_plan_id=0,
+            patient_id=patient_id,
+            title="Follow-up call",
+            owner_id=actor.coordinator_id,
+            due_by=today,
+            depends_on=[0],
+        ),
+        PlanStep(
+            care_plan_id=0,
+            patient_id=patient_id,
+            title="Cardiology visit",
+            owner_pool="intake",
+            due_by=today + timedelta(days=7),
+            needs=["appointment"],
+        ),
+    ]
+    plan_id = start_care_plan(
+        store,
+        actor,
+        CarePlan(patient_id=patient_id, title="Heart failure 30 days", period_start=today),
+        steps,
+    )
+    from sqlalchemy import select
+
+    from pcc_tui.core.store.tables import PlanStepRow
+
+    with store.reading() as s:
+        ids = list(
+            s.scalars(
+                select(PlanStepRow.id)
+                .where(PlanStepRow.care_plan_id == plan_id)
+                .order_by(PlanStepRow.id)
+            )
+        )
+    return plan_id, ids
+
+
+def version_of(store: Store, table: type, entity_id: int) -> int:
+    with store.reading() as s:
+        row = s.get(table, entity_id)
+        assert row is not None
+        return int(row.version)

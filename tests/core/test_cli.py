@@ -1,0 +1,108 @@
+"""The `pcc` command line contract, run as a real process on both databases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.pg_cluster import PgCluster
+
+
+def pcc(
+    *args: str, url: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("PCC_DATABASE_URL", None)
+    if url:
+        full_env["PCC_DATABASE_URL"] = url
+    return subprocess.run(
+        [sys.executable, "-m", "pcc_tui", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _empty_database(kind: str, pg: PgCluster | None, tmp_path, name: str) -> str:  # type: ignore[no-untyped-def]
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / (name + '.db')}"
+    if pg is None:
+        from tests.conftest import _require_postgres
+
+        _require_postgres(pg)
+        raise AssertionError
+    admin = create_engine(pg.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}_{os.getpid()}"))
+    admin.dispose()
+    return pg.url(f"{name}_{os.getpid()}")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_upgrade_seed_verify(kind: str, pg_cluster: PgCluster | None, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = _empty_database(kind, pg_cluster, tmp_path, "cli")
+    behind = pcc("demo", "seed", url=url)
+    assert behind.returncode == 2 and "pcc db upgrade" in behind.stderr
+    assert "Traceback" not in behind.stderr
+    up = pcc("db", "upgrade", url=url)
+    assert up.returncode == 0, up.stderr
+    seeded = pcc("demo", "seed", "--patients", "40", "--seed", "3", "--db", url)
+    assert seeded.returncode == 0, seeded.stderr
+    assert seeded.stdout.startswith("seeded 40 patients, 400 plan steps, 120 appointments")
+    again = pcc("demo", "seed", url=url)
+    assert again.returncode == 2 and "empty database" in again.stderr
+    verified = pcc("audit", "verify", url=url)
+    assert verified.returncode == 0 and "intact" in verified.stdout
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_event SET action = 'x' WHERE seq = 1"))
+    engine.dispose()
+    broken = pcc("audit", "verify", url=url)
+    assert broken.returncode == 1 and "broken at row 1" in broken.stderr
+
+
+def test_schema_behind_is_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    assert pcc("db", "upgrade", url=url).returncode == 0
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0000'"))
+    engine.dispose()
+    result = pcc("audit", "verify", url=url)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "pcc: database schema is at revision 0000, this pcc needs 0001: run `pcc db upgrade`"
+        " (or update pcc if the database is newer)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url", "not a database URL"),
+        ("mysql://x/y", "unsupported database 'mysql'"),
+        ("postgresql://pcc:secret@127.0.0.1:1/none", "cannot reach the database"),
+        ("sqlite:////no/such/folder/x.db", "folder for the SQLite file does not exist"),
+    ],
+)
+def test_bad_database_is_one_clear_line(url: str, message: str) -> None:
+    result = pcc("audit", "verify", "--db", url)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
+    assert "secret" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unknown_user_is_one_clear_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'u.db'}"
+    assert pcc("db", "upgrade", url=url).returncode == 0
+    assert pcc("demo", "seed", url=url).returncode == 0
+    result = pcc("--user", "nobody", url=url)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "pcc: no active coordinator named 'nobody' in this database"

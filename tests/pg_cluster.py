@@ -1,0 +1,117 @@
+"""A throwaway PostgreSQL cluster for the test session (Debian's postgresql package).
+
+initdb/pg_ctl refuse to run as root, so as root they run through `runuser -u postgres`.
+The cluster listens on 127.0.0.1 on a free port with its socket in its own temp folder, and
+durability is switched off: these databases live for one test run.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def find_pg_bin() -> Path | None:
+    explicit = os.environ.get("PCC_PG_BIN")
+    if explicit:
+        return Path(explicit)
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name))
+    if found:
+        return Path(found[-1])
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class PgCluster:
+    bin_dir: Path
+    root: Path
+    port: int
+    as_postgres: bool
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        cmd = [str(self.bin_dir / args[0]), *args[1:]]
+        if self.as_postgres:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120)
+
+    @classmethod
+    def start(cls, bin_dir: Path) -> PgCluster:
+        root = Path(tempfile.mkdtemp(prefix="pcc-pg-"))
+        as_postgres = os.geteuid() == 0
+        if as_postgres:
+            shutil.chown(root, "postgres", "postgres")
+        cluster = cls(bin_dir, root, _free_port(), as_postgres)
+        data = root / "data"
+        cluster._run(
+            "initdb",
+            "-D",
+            str(data),
+            "-U",
+            "pcc",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C",
+        )
+        options = (
+            f"-p {cluster.port} -k {root} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=200"
+        )
+        cluster._run(
+            "pg_ctl",
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(root / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
+        return cluster
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://pcc@127.0.0.1:{self.port}/{database}"
+
+    def stop(self) -> None:
+        try:
+            self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "stop")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def log_tail(self) -> str:
+        try:
+            return (self.root / "log").read_text()[-2000:]
+        except OSError:
+            return ""
+
+
+def _has_c_utf8() -> bool:
+    out = subprocess.run(["locale", "-a"], capture_output=True, text=True).stdout.lower()
+    return "c.utf8" in out or "c.utf-8" in out
+
+
+def wait_until(predicate: object, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if callable(predicate) and predicate():
+            return
+        time.sleep(0.05)
+    raise TimeoutError("condition not met")
