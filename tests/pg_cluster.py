@@ -49,7 +49,7 @@ class PgCluster:
         return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120)
 
     @classmethod
-    def start(cls, bin_dir: Path) -> PgCluster:
+    def start(cls, bin_dir: Path, *, durable: bool = False) -> PgCluster:
         root = Path(tempfile.mkdtemp(prefix="pcc-pg-"))
         as_postgres = os.geteuid() == 0
         if as_postgres:
@@ -68,10 +68,10 @@ class PgCluster:
             "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C",
         )
         options = (
-            f"-p {cluster.port} -k {root} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=200"
+            f"-p {cluster.port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200"
         )
+        if not durable:  # test databases live for one run: skip the disk flushes
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         cluster._run(
             "pg_ctl",
             "-D",

@@ -18,8 +18,9 @@ SIZES = [(80, 24), (160, 48)]
 
 
 @pytest.mark.parametrize("size", SIZES)
-async def test_queue_loads_masked_and_audited(demo: tuple[Store, Actor],
-                                              size: tuple[int, int]) -> None:
+async def test_queue_loads_masked_and_audited(
+    demo: tuple[Store, Actor], size: tuple[int, int]
+) -> None:
     store, actor = demo
     seen: list[QueueLoaded] = []
 

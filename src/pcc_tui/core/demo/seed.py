@@ -485,7 +485,11 @@ def _referral(world: _World, pid: int, rows: dict[type[Base], list[dict[str, Any
     rid = world.ids("referral")
     internal = rng.random() < 0.6
     sent = _days(world, -20, -1)
-    tracking = rng.choices(["sent", "accepted", "scheduled", "reply-received"], [35, 20, 20, 25])[0]
+    reply_due = sent + timedelta(days=3 if internal else 7)
+    # Most replies arrive by their due date; the rest are what the queue chases.
+    late = reply_due < world.today
+    weights = [8, 4, 4, 84] if late else [45, 25, 20, 10]
+    tracking = rng.choices(["sent", "accepted", "scheduled", "reply-received"], weights)[0]
     received = tracking == "reply-received"
     rows[ReferralRow].append(
         _tracked(
@@ -499,7 +503,7 @@ def _referral(world: _World, pid: int, rows: dict[type[Base], list[dict[str, Any
             status="completed" if received else "active",
             tracking=tracking,
             sent_on=sent,
-            reply_due=sent + timedelta(days=3 if internal else 7),
+            reply_due=reply_due,
             reply_received_on=min(world.today, sent + timedelta(days=3)) if received else None,
             reply="Seen; recommendations sent to care team." if received else None,
             void_reason=None,
@@ -667,11 +671,13 @@ def _communications(
     rows: dict[type[Base], list[dict[str, Any]]],
 ) -> None:
     rng, data = world.rng, world.data
-    for _ in range(rng.randint(1, 3)):
-        sent = world.now - timedelta(minutes=rng.randint(30, 60 * 24 * 12))
+    for attempt in range(rng.randint(1, 3)):
+        # The latest attempt is recent (a callback may be owed); earlier ones spread back.
+        span = 60 * 24 * (2 if attempt == 0 else 12)
+        sent = world.now - timedelta(minutes=rng.randint(30, span))
         outcome = rng.choice(data["outcomes"])
         recent = world.now - sent < timedelta(days=3)
-        callback = recent and outcome in ("voicemail", "no-answer", "busy", "reached")
+        callback = recent and outcome in ("voicemail", "no-answer", "busy")
         contact = rng.choice(contact_ids) if contact_ids and rng.random() < 0.4 else None
         rows[CommunicationRow].append(
             _tracked(

@@ -67,6 +67,7 @@ class Queue(BaseModel):
     day: date
     items: list[QueueItem]
     counts: dict[QueueKind, int]
+    capped: list[QueueKind] = []  # kinds with more than the counted maximum (shown as "N+")
     truncated: bool
 
 

@@ -190,7 +190,7 @@ class PlanStepRow(Tracked, Base):
         # Queue: "my open steps due by today" is a few index range seeks, one per status.
         Index("ix_plan_step_owner_status_due", "owner_id", "status", "due_by"),
         Index("ix_plan_step_pool_status_due", "owner_pool", "status", "due_by"),
-        Index("ix_plan_step_status_due", "status", "due_by"),
+        Index("ix_plan_step_status_priority_due", "status", "priority", "due_by"),
         Index("ix_plan_step_patient_due", "patient_id", "due_by"),
     )
 
@@ -220,7 +220,9 @@ class ReferralRow(Tracked, Base):
     reply_received_on: Mapped[date | None] = mapped_column(Date)
     reply: Mapped[str | None] = mapped_column(Text)
     void_reason: Mapped[str | None] = mapped_column(String(300))
-    __table_args__ = (Index("ix_referral_tracking_due", "tracking", "reply_due"),)
+    __table_args__ = (
+        Index("ix_referral_tracking_priority_due", "tracking", "priority", "reply_due"),
+    )
 
 
 class CoverageRow(Tracked, Base):

@@ -7,11 +7,12 @@ ranked by priority then time. The UI shows the few hundred rows a person can act
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from heapq import merge
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, FromClause, Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from pcc_tui.core.domain.codes import (
@@ -43,6 +44,7 @@ ACTIONABLE_STEP = (
     TaskStatus.READY,
     TaskStatus.IN_PROGRESS,
 )
+OPEN_TRACKING = (ReferralTracking.SENT, ReferralTracking.ACCEPTED, ReferralTracking.SCHEDULED)
 APPOINTMENT_TODAY = (
     AppointmentStatus.PROPOSED,
     AppointmentStatus.PENDING,
@@ -102,9 +104,26 @@ def _patient_scope(req: QueueRequest) -> list[ColumnElement[bool]]:
     return []
 
 
+def _bare(table: Any, req: QueueRequest) -> FromClause | None:
+    """Count on the item's own table when the scope does not filter on the patient."""
+    return table.__table__ if req.scope is QueueScope.ALL else None
+
+
+def _fan_out(
+    req: QueueRequest, status: Any, statuses: Sequence[str], priority: Any
+) -> list[list[ColumnElement[bool]]]:
+    if req.scope is not QueueScope.ALL:
+        return []
+    return [[status == st, priority == p] for p in PRIORITY_RANK for st in statuses]
+
+
 @dataclass(frozen=True)
 class KindQuery:
-    """One kind of queue item: where to look, what to fetch and how to turn a row into an item."""
+    """One kind of queue item: where to look, what to fetch and how to turn a row into an item.
+
+    `fan_out` splits the fetch into one index-ordered query per condition (per status and
+    priority): across a whole hospital that beats sorting every open row to keep a few hundred.
+    """
 
     kind: QueueKind
     source: FromClause
@@ -112,22 +131,28 @@ class KindQuery:
     columns: tuple[Any, ...]
     order: tuple[Any, ...]
     build: Callable[[Sequence[Any], QueueRequest], QueueItem]
+    count_source: FromClause | None = None
+    fan_out: list[list[ColumnElement[bool]]] = field(default_factory=list)
+    time_order: tuple[Any, ...] = ()
 
-    def rows(self, limit: int) -> Select[Any]:
-        return (
-            select(*self.columns, *_patient_cols())
-            .select_from(self.source)
+    def statements(self, limit: int) -> list[Select[Any]]:
+        base = select(*self.columns, *_patient_cols()).select_from(self.source).where(*self.where)
+        if not self.fan_out:
+            return [base.order_by(*self.order).limit(limit)]
+        return [
+            base.where(*extra).order_by(*self.time_order).limit(limit) for extra in self.fan_out
+        ]
+
+    def count(self, cap: int) -> Select[int]:
+        """Exact up to `cap`: a supervisor's "everyone" view must not count a million rows."""
+        matching = (
+            select(literal(1))
+            .select_from(self.count_source if self.count_source is not None else self.source)
             .where(*self.where)
-            .order_by(*self.order)
-            .limit(limit)
+            .limit(cap + 1)
+            .subquery()
         )
-
-    def count(self) -> Select[int]:
-        return select(func.count()).select_from(self.source).where(*self.where)
-
-
-def _day_end_utc(day: date) -> datetime:
-    return datetime.combine(day, time.max).replace(tzinfo=UTC)
+        return select(func.count()).select_from(matching)
 
 
 def _appointments(req: QueueRequest) -> KindQuery:
@@ -138,7 +163,7 @@ def _appointments(req: QueueRequest) -> KindQuery:
             what += f" with {prac}"
         if patient_status == ParticipationStatus.NEEDS_ACTION:
             what += " - confirm with patient"
-        return QueueItem(
+        return QueueItem.model_construct(
             kind=QueueKind.APPOINTMENT,
             patient=_patient_ref(row[6:]),
             when=start,
@@ -172,6 +197,7 @@ def _appointments(req: QueueRequest) -> KindQuery:
         ),
         (AppointmentRow.start,),
         build,
+        count_source=_bare(AppointmentRow, req),
     )
 
 
@@ -187,7 +213,7 @@ def _steps(req: QueueRequest) -> KindQuery:
 
     def build(row: Sequence[Any], req: QueueRequest) -> QueueItem:
         sid, version, title, priority, due_by, business = row[:6]
-        return QueueItem(
+        return QueueItem.model_construct(
             kind=QueueKind.STEP,
             patient=_patient_ref(row[6:]),
             when=datetime.combine(due_by, time.min, tzinfo=UTC),
@@ -214,6 +240,9 @@ def _steps(req: QueueRequest) -> KindQuery:
         ),
         (_priority_order(PlanStepRow.priority), PlanStepRow.due_by),
         build,
+        count_source=_bare(PlanStepRow, req),
+        fan_out=_fan_out(req, PlanStepRow.status, ACTIONABLE_STEP, PlanStepRow.priority),
+        time_order=(PlanStepRow.due_by,),
     )
 
 
@@ -226,7 +255,7 @@ def _callbacks(req: QueueRequest) -> KindQuery:
 
     def build(row: Sequence[Any], req: QueueRequest) -> QueueItem:
         cid, version, due, who, channel = row[:5]
-        return QueueItem(
+        return QueueItem.model_construct(
             kind=QueueKind.CALLBACK,
             patient=_patient_ref(row[5:]),
             when=due,
@@ -256,13 +285,14 @@ def _callbacks(req: QueueRequest) -> KindQuery:
         ),
         (CommunicationRow.next_attempt_due,),
         build,
+        count_source=CommunicationRow.__table__ if req.scope is not QueueScope.WARD else None,
     )
 
 
 def _auths(req: QueueRequest) -> KindQuery:
     def build(row: Sequence[Any], req: QueueRequest) -> QueueItem:
         pid, version, due, service, expedited = row[:5]
-        return QueueItem(
+        return QueueItem.model_construct(
             kind=QueueKind.AUTH,
             patient=_patient_ref(row[5:]),
             when=due,
@@ -295,13 +325,14 @@ def _auths(req: QueueRequest) -> KindQuery:
         ),
         (PriorAuthorizationRow.decision_due,),
         build,
+        count_source=_bare(PriorAuthorizationRow, req),
     )
 
 
 def _referrals(req: QueueRequest) -> KindQuery:
     def build(row: Sequence[Any], req: QueueRequest) -> QueueItem:
         rid, version, due, to_whom, priority = row[:5]
-        return QueueItem(
+        return QueueItem.model_construct(
             kind=QueueKind.REFERRAL,
             patient=_patient_ref(row[5:]),
             when=datetime.combine(due, time.min, tzinfo=UTC),
@@ -318,9 +349,7 @@ def _referrals(req: QueueRequest) -> KindQuery:
         QueueKind.REFERRAL,
         ReferralRow.__table__.join(PatientRow, PatientRow.id == ReferralRow.patient_id),
         [
-            ReferralRow.tracking.in_(
-                (ReferralTracking.SENT, ReferralTracking.ACCEPTED, ReferralTracking.SCHEDULED)
-            ),
+            ReferralRow.tracking.in_(OPEN_TRACKING),
             ReferralRow.status == ServiceRequestStatus.ACTIVE,
             ReferralRow.reply_due < req.today,
             *_patient_scope(req),
@@ -334,24 +363,45 @@ def _referrals(req: QueueRequest) -> KindQuery:
         ),
         (_priority_order(ReferralRow.priority), ReferralRow.reply_due),
         build,
+        count_source=_bare(ReferralRow, req),
+        fan_out=_fan_out(req, ReferralRow.tracking, OPEN_TRACKING, ReferralRow.priority),
+        time_order=(ReferralRow.reply_due,),
     )
 
 
 KINDS = (_appointments, _steps, _callbacks, _auths, _referrals)
+COUNT_CAP = 9999
+
+
+def _rank(item: QueueItem) -> tuple[int, datetime]:
+    return PRIORITY_RANK.get(item.priority, 9), item.when
 
 
 def load_queue(session: Session, req: QueueRequest) -> Queue:
     items: list[QueueItem] = []
     counts: dict[QueueKind, int] = {}
+    capped: list[QueueKind] = []
     for make in KINDS:
         query = make(req)
-        counts[query.kind] = session.execute(query.count()).scalar_one()
-        items.extend(query.build(row, req) for row in session.execute(query.rows(req.limit)))
-    items.sort(key=lambda i: (PRIORITY_RANK.get(i.priority, 9), i.when))
-    return Queue(
+        fetched = [
+            [query.build(row, req) for row in session.execute(stmt)]
+            for stmt in query.statements(req.limit)
+        ]
+        found = list(merge(*fetched, key=_rank)) if len(fetched) > 1 else fetched[0]
+        if len(fetched) == 1 and len(found) < req.limit:
+            counts[query.kind] = len(found)  # everything fitted: no need to count again
+        else:
+            counts[query.kind] = session.execute(query.count(COUNT_CAP)).scalar_one()
+            if counts[query.kind] > COUNT_CAP:
+                counts[query.kind] = COUNT_CAP
+                capped.append(query.kind)
+        items.extend(found[: req.limit])
+    items.sort(key=_rank)
+    return Queue.model_construct(
         scope=req.scope,
         day=req.today,
         items=items[: req.limit],
         counts=counts,
+        capped=capped,
         truncated=sum(counts.values()) > min(len(items), req.limit),
     )

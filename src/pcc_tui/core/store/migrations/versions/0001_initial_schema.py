@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-24 04:16:37.195329
+Create Date: 2026-11-24
 """
 
 from __future__ import annotations
@@ -382,7 +382,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("referral", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_referral_patient_id"), ["patient_id"], unique=False)
-        batch_op.create_index("ix_referral_tracking_due", ["tracking", "reply_due"], unique=False)
+        batch_op.create_index(
+            "ix_referral_tracking_priority_due", ["tracking", "priority", "reply_due"], unique=False
+        )
 
     op.create_table(
         "communication",
@@ -544,7 +546,9 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_plan_step_pool_status_due", ["owner_pool", "status", "due_by"], unique=False
         )
-        batch_op.create_index("ix_plan_step_status_due", ["status", "due_by"], unique=False)
+        batch_op.create_index(
+            "ix_plan_step_status_priority_due", ["status", "priority", "due_by"], unique=False
+        )
 
     op.create_table(
         "step_dependency",
@@ -575,7 +579,7 @@ def downgrade() -> None:
 
     op.drop_table("step_dependency")
     with op.batch_alter_table("plan_step", schema=None) as batch_op:
-        batch_op.drop_index("ix_plan_step_status_due")
+        batch_op.drop_index("ix_plan_step_status_priority_due")
         batch_op.drop_index("ix_plan_step_pool_status_due")
         batch_op.drop_index("ix_plan_step_patient_due")
         batch_op.drop_index("ix_plan_step_owner_status_due")
@@ -598,7 +602,7 @@ def downgrade() -> None:
 
     op.drop_table("communication")
     with op.batch_alter_table("referral", schema=None) as batch_op:
-        batch_op.drop_index("ix_referral_tracking_due")
+        batch_op.drop_index("ix_referral_tracking_priority_due")
         batch_op.drop_index(batch_op.f("ix_referral_patient_id"))
 
     op.drop_table("referral")

@@ -1,0 +1,217 @@
+"""Store benchmark: build the 100k-patient scale set on SQLite and PostgreSQL, then time the
+coordinator's reads. Prints a table; asserts nothing (targets are printed beside the figures).
+
+    python benchmarks/store.py                 # 100,000 patients, both databases
+    python benchmarks/store.py --patients 20000 --backends sqlite
+    python benchmarks/store.py --pg-url postgresql://user@host/db   # an existing, empty database
+
+PostgreSQL defaults to a throwaway cluster from Debian's packages, started on 127.0.0.1 with
+normal durability (fsync on), like a real server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
+
+from pcc_tui.core.demo.seed import seed_demo  # noqa: E402
+from pcc_tui.core.domain.read_models import QueueScope  # noqa: E402
+from pcc_tui.core.services.context import Actor, resolve_actor  # noqa: E402
+from pcc_tui.core.services.reads import queue_request, view_chart  # noqa: E402
+from pcc_tui.core.store.database import Store  # noqa: E402
+from pcc_tui.core.store.engine import make_engine  # noqa: E402
+from pcc_tui.core.store.migrate import upgrade  # noqa: E402
+from pcc_tui.core.store.queries.chart import load_chart  # noqa: E402
+from pcc_tui.core.store.queries.coverage import load_coverage  # noqa: E402
+from pcc_tui.core.store.queries.queue import load_queue  # noqa: E402
+from pcc_tui.core.store.queries.search import search_patients  # noqa: E402
+from pcc_tui.core.store.queries.timeline import load_timeline  # noqa: E402
+from pcc_tui.core.store.tables import CoordinatorRow, PatientRow  # noqa: E402
+from tests.pg_cluster import PgCluster, find_pg_bin  # noqa: E402
+
+TARGETS_MS = {"queue (mine)": 5.0, "chart": 2.0, "search": 10.0}
+
+
+def timed(fn: Callable[[], object], samples: int) -> tuple[float, float]:
+    fn()  # warm the caches once, as a coordinator's second look would
+    runs = []
+    for _ in range(samples):
+        t0 = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - t0) * 1000)
+    runs.sort()
+    return statistics.median(runs), runs[int(len(runs) * 0.95) - 1]
+
+
+def search_terms(store: Store, rng: random.Random, n: int) -> list[str]:
+    with store.reading() as s:
+        sample = s.execute(
+            select(
+                PatientRow.family_name, PatientRow.given_name, PatientRow.mrn, PatientRow.birth_date
+            ).where(PatientRow.id.in_([rng.randint(1, 1000) for _ in range(n)]))
+        ).all()
+    terms = []
+    for i, (family, given, mrn, born) in enumerate(sample):
+        word = family.lower()
+        kind = i % 6
+        if kind == 0:
+            terms.append(word[:3])  # prefix
+        elif kind == 1:
+            terms.append(f"{family} {given[:2]}")  # name and given prefix
+        elif kind == 2:
+            terms.append(mrn)
+        elif kind == 3:
+            terms.append(born.isoformat())
+        elif kind == 4 and len(word) > 4:
+            terms.append(word[:2] + word[3] + word[2] + word[4:])  # two letters swapped
+        else:
+            terms.append(word[1:-1] if len(word) > 4 else word)  # substring
+    return terms
+
+
+def measure(store: Store, samples: int, seed: int) -> list[tuple[str, float, float]]:
+    rng = random.Random(seed)
+    with store.reading() as s:
+        n_patients = s.scalar(select(func.count()).select_from(PatientRow)) or 0
+        usernames = list(s.scalars(select(CoordinatorRow.username)))
+    actors: list[Actor] = [
+        resolve_actor(store, u) for u in rng.sample(usernames, min(50, len(usernames)))
+    ]
+    patients = [rng.randint(1, n_patients) for _ in range(samples)]
+    terms = search_terms(store, rng, samples)
+    today, now = store.clock.today(), store.clock.now()
+    cycle = iter(range(10**9))
+
+    def pick(items: list) -> object:  # type: ignore[type-arg]
+        return items[next(cycle) % len(items)]
+
+    def queue(scope: QueueScope) -> Callable[[], object]:
+        def run() -> object:
+            actor = pick(actors)
+            assert isinstance(actor, Actor)
+            with store.reading() as s:
+                return load_queue(s, queue_request(store, actor, scope))
+
+        return run
+
+    def per_patient(fn: Callable[..., object], **kw: object) -> Callable[[], object]:
+        def run() -> object:
+            with store.reading() as s:
+                return fn(s, pick(patients), **kw)
+
+        return run
+
+    def search() -> object:
+        with store.reading() as s:
+            return search_patients(s, str(pick(terms)))
+
+    def audited_chart() -> object:
+        return view_chart(store, actors[0], int(pick(patients)))  # type: ignore[call-overload]
+
+    rows = [
+        ("queue (mine)", queue(QueueScope.MINE)),
+        ("queue (my ward)", queue(QueueScope.WARD)),
+        ("queue (everyone)", queue(QueueScope.ALL)),
+        ("chart", per_patient(load_chart, today=today, now=now)),
+        ("timeline", per_patient(load_timeline, today=today)),
+        ("coverage", per_patient(load_coverage, today=today, now=now, stale_days=30)),
+        ("search", search),
+        ("chart + audit row (service)", audited_chart),
+    ]
+    out = []
+    for name, fn in rows:
+        n = samples if "everyone" not in name else max(10, samples // 10)
+        med, p95 = timed(fn, n)
+        out.append((name, med, p95))
+    return out
+
+
+def build(url: str, patients: int, seed: int) -> tuple[Store, float]:
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    store = Store.open(url)
+    t0 = time.perf_counter()
+    seed_demo(store, patients=patients, seed=seed, chunk=5000)
+    load = time.perf_counter() - t0
+    if store.dialect == "postgresql":
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+    return store, load
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--pg-url", help="an existing empty PostgreSQL database to use")
+    args = parser.parse_args()
+    results: dict[str, tuple[float, list[tuple[str, float, float]]]] = {}
+    work = Path(tempfile.mkdtemp(prefix="pcc-bench-"))
+    cluster: PgCluster | None = None
+    try:
+        for backend in args.backends.split(","):
+            if backend == "sqlite":
+                url = f"sqlite:///{work / 'bench.db'}"
+            else:
+                if args.pg_url:
+                    url = args.pg_url
+                else:
+                    bin_dir = find_pg_bin()
+                    if bin_dir is None:
+                        print("PostgreSQL binaries not found; skipping postgresql", file=sys.stderr)
+                        continue
+                    cluster = PgCluster.start(bin_dir, durable=True)
+                    admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
+                    with admin.connect() as conn:
+                        conn.execute(text("CREATE DATABASE bench"))
+                    admin.dispose()
+                    url = cluster.url("bench")
+            print(
+                f"building {args.patients:,} patients on {backend} ...", file=sys.stderr, flush=True
+            )
+            store, load = build(url, args.patients, args.seed)
+            results[backend] = (load, measure(store, args.samples, args.seed))
+            store.close()
+    finally:
+        if cluster:
+            cluster.stop()
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"\npcc store benchmark: {args.patients:,} patients, {args.samples} samples per query")
+    header = f"{'':30}" + "".join(f"{b:>24}" for b in results)
+    print(header)
+    print(f"{'load (seed) seconds':30}" + "".join(f"{r[0]:>24.1f}" for r in results.values()))
+    names = [n for n, _m, _p in next(iter(results.values()))[1]] if results else []
+    for i, name in enumerate(names):
+        cells = "".join(
+            f"{f'{r[1][i][1]:.2f} / {r[1][i][2]:.2f} ms':>24}" for r in results.values()
+        )
+        target = TARGETS_MS.get(name)
+        print(f"{name:30}{cells}" + (f"   target <= {target:g} ms" if target else ""))
+    print("cells: median / p95")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
