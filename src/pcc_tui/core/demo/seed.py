@@ -617,7 +617,10 @@ def _plan(
         sid = world.ids("plan_step")
         due = anchor + timedelta(days=offset)
         dep_open = dep >= 0 and statuses[dep] != "completed"
-        if due < world.today - timedelta(days=2) and not dep_open and rng.random() < 0.8:
+        age = (world.today - due).days
+        # Old steps are nearly all done; the backlog is the recent past.
+        done_odds = 0.96 if age > 7 else 0.75 if age > 2 else 0.0
+        if not dep_open and rng.random() < done_odds:
             status = "completed"
         elif due <= world.today:
             status = rng.choice(["requested", "ready", "in-progress"])
@@ -677,7 +680,9 @@ def _communications(
         sent = world.now - timedelta(minutes=rng.randint(30, span))
         outcome = rng.choice(data["outcomes"])
         recent = world.now - sent < timedelta(days=3)
-        callback = recent and outcome in ("voicemail", "no-answer", "busy")
+        # Only the latest unanswered attempt leaves a callback owed, and not always.
+        unanswered = outcome in ("voicemail", "no-answer", "busy")
+        callback = attempt == 0 and recent and unanswered and rng.random() < 0.5
         contact = rng.choice(contact_ids) if contact_ids and rng.random() < 0.4 else None
         rows[CommunicationRow].append(
             _tracked(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, Integer, bindparam, select
 from sqlalchemy.orm import Session
 
 from pcc_tui.core.domain.codes import (
@@ -24,6 +24,7 @@ from pcc_tui.core.domain.models import (
     Appointment,
     Coverage,
     EligibilityCheck,
+    PlanStep,
     PriorAuthorization,
     Referral,
 )
@@ -33,7 +34,7 @@ from pcc_tui.core.domain.read_models import (
     CoverageEntry,
     ReferralEntry,
 )
-from pcc_tui.core.store.queries.rows import to_model
+from pcc_tui.core.store.queries.rows import fetch
 from pcc_tui.core.store.tables import (
     AppointmentRow,
     CoverageRow,
@@ -61,28 +62,59 @@ def _auth_entry(a: PriorAuthorization, now: datetime, today: date) -> AuthEntry:
     )
 
 
+PID: BindParameter[int] = bindparam("pid", type_=Integer())
+COVERAGES = (
+    select(CoverageRow.__table__)
+    .where(CoverageRow.patient_id == PID, CoverageRow.status != CoverageStatus.ENTERED_IN_ERROR)
+    .order_by(CoverageRow.order, CoverageRow.id)
+)
+CHECKS = (
+    select(EligibilityCheckRow.__table__)
+    .join(CoverageRow, CoverageRow.id == EligibilityCheckRow.coverage_id)
+    .where(CoverageRow.patient_id == PID)
+    .order_by(EligibilityCheckRow.checked_at.desc())
+)
+AUTHS = (
+    select(PriorAuthorizationRow.__table__)
+    .where(
+        PriorAuthorizationRow.patient_id == PID,
+        PriorAuthorizationRow.status != AuthStatus.ENTERED_IN_ERROR,
+    )
+    .order_by(PriorAuthorizationRow.requested_at.desc())
+)
+REFERRALS = (
+    select(ReferralRow.__table__)
+    .where(
+        ReferralRow.patient_id == PID,
+        ReferralRow.status != ServiceRequestStatus.ENTERED_IN_ERROR,
+    )
+    .order_by(ReferralRow.sent_on.desc())
+)
+NEXT_APPOINTMENT = (
+    select(AppointmentRow.__table__)
+    .where(
+        AppointmentRow.patient_id == PID,
+        AppointmentRow.start >= bindparam("now", type_=AppointmentRow.start.type),
+        AppointmentRow.status.in_(UPCOMING_APPOINTMENT_STATUSES),
+    )
+    .order_by(AppointmentRow.start)
+    .limit(1)
+)
+OPEN_STEPS = (
+    select(PlanStepRow.__table__)
+    .where(PlanStepRow.patient_id == PID, PlanStepRow.status.in_(OPEN_TASK_STATUSES))
+    .order_by(PlanStepRow.due_by, PlanStepRow.id)
+)
+
+
 def load_coverage(
     session: Session, patient_id: int, *, today: date, now: datetime, stale_days: int
 ) -> CoverageChecklist:
-    coverages = [
-        to_model(Coverage, r)
-        for r in session.scalars(
-            select(CoverageRow)
-            .where(
-                CoverageRow.patient_id == patient_id,
-                CoverageRow.status != CoverageStatus.ENTERED_IN_ERROR,
-            )
-            .order_by(CoverageRow.order, CoverageRow.id)
-        )
-    ]
+    conn = session.connection()
+    coverages = fetch(conn, Coverage, COVERAGES, pid=patient_id)
     last_checks: dict[int, EligibilityCheck] = {}
-    if coverages:
-        for row in session.scalars(
-            select(EligibilityCheckRow)
-            .where(EligibilityCheckRow.coverage_id.in_([c.id for c in coverages]))
-            .order_by(EligibilityCheckRow.checked_at.desc())
-        ):
-            last_checks.setdefault(row.coverage_id, to_model(EligibilityCheck, row))
+    for check in fetch(conn, EligibilityCheck, CHECKS, pid=patient_id):
+        last_checks.setdefault(check.coverage_id, check)
     stale_before = now - timedelta(days=stale_days)
     cov_entries = [
         CoverageEntry.model_construct(
@@ -95,15 +127,7 @@ def load_coverage(
         for c in coverages
     ]
     auths = [
-        _auth_entry(to_model(PriorAuthorization, r), now, today)
-        for r in session.scalars(
-            select(PriorAuthorizationRow)
-            .where(
-                PriorAuthorizationRow.patient_id == patient_id,
-                PriorAuthorizationRow.status != AuthStatus.ENTERED_IN_ERROR,
-            )
-            .order_by(PriorAuthorizationRow.requested_at.desc())
-        )
+        _auth_entry(a, now, today) for a in fetch(conn, PriorAuthorization, AUTHS, pid=patient_id)
     ]
     referrals = [
         ReferralEntry.model_construct(
@@ -112,35 +136,12 @@ def load_coverage(
             and ref.status == ServiceRequestStatus.ACTIVE
             and ref.reply_due < today,
         )
-        for ref in (
-            to_model(Referral, r)
-            for r in session.scalars(
-                select(ReferralRow)
-                .where(
-                    ReferralRow.patient_id == patient_id,
-                    ReferralRow.status != ServiceRequestStatus.ENTERED_IN_ERROR,
-                )
-                .order_by(ReferralRow.sent_on.desc())
-            )
-        )
+        for ref in fetch(conn, Referral, REFERRALS, pid=patient_id)
     ]
-    next_row = session.scalars(
-        select(AppointmentRow)
-        .where(
-            AppointmentRow.patient_id == patient_id,
-            AppointmentRow.start >= now,
-            AppointmentRow.status.in_(UPCOMING_APPOINTMENT_STATUSES),
-        )
-        .order_by(AppointmentRow.start)
-        .limit(1)
-    ).first()
-    next_appt = to_model(Appointment, next_row) if next_row else None
-    open_steps = session.scalars(
-        select(PlanStepRow).where(
-            PlanStepRow.patient_id == patient_id, PlanStepRow.status.in_(OPEN_TASK_STATUSES)
-        )
-    ).all()
-    missing = _missing(cov_entries, auths, referrals, next_appt, open_steps, today=today, now=now)
+    upcoming = fetch(conn, Appointment, NEXT_APPOINTMENT, pid=patient_id, now=now)
+    next_appt = upcoming[0] if upcoming else None
+    open_steps = fetch(conn, PlanStep, OPEN_STEPS, pid=patient_id)
+    missing = _missing(cov_entries, auths, referrals, next_appt, open_steps, today=today)
     return CoverageChecklist.model_construct(
         patient_id=patient_id,
         coverages=cov_entries,
@@ -156,10 +157,9 @@ def _missing(
     auths: list[AuthEntry],
     referrals: list[ReferralEntry],
     next_appt: Appointment | None,
-    open_steps: Sequence[PlanStepRow],
+    open_steps: Sequence[PlanStep],
     *,
     today: date,
-    now: datetime,
 ) -> list[str]:
     """What stands between the patient and their next appointment or open steps."""
     out: list[str] = []
@@ -196,7 +196,7 @@ def _missing(
     return out
 
 
-def _auth_problems(step: PlanStepRow, entry: AuthEntry | None) -> list[str]:
+def _auth_problems(step: PlanStep, entry: AuthEntry | None) -> list[str]:
     if entry is None:
         return [f"Prior auth needed for step '{step.title}'"]
     a = entry.auth

@@ -5,53 +5,61 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from pcc_tui.core.domain.codes import FINISHED_TASK_STATUSES, CarePlanStatus, TaskStatus
 from pcc_tui.core.domain.models import PlanStep
-from pcc_tui.core.domain.read_models import Timeline, TimelineEntry
-from pcc_tui.core.store.queries.rows import to_model
+from pcc_tui.core.domain.read_models import Timeline
+from pcc_tui.core.store.queries.rows import as_models
 from pcc_tui.core.store.tables import CarePlanRow, CoordinatorRow, PlanStepRow, StepDependencyRow
+
+_DEP = aliased(PlanStepRow)
+STEPS = (
+    select(
+        PlanStepRow.__table__,
+        CarePlanRow.title.label("plan_title"),
+        CoordinatorRow.display_name.label("owner_name"),
+    )
+    .join(CarePlanRow, CarePlanRow.id == PlanStepRow.care_plan_id)
+    .outerjoin(CoordinatorRow, CoordinatorRow.id == PlanStepRow.owner_id)
+    .where(
+        PlanStepRow.patient_id == bindparam("pid"),
+        PlanStepRow.status != TaskStatus.ENTERED_IN_ERROR,
+        CarePlanRow.status != CarePlanStatus.ENTERED_IN_ERROR,
+    )
+    .order_by(PlanStepRow.due_by, PlanStepRow.id)
+)
+DEPENDENCIES = (
+    select(StepDependencyRow.step_id, StepDependencyRow.depends_on_id, _DEP.status)
+    .join(_DEP, _DEP.id == StepDependencyRow.depends_on_id)
+    .join(PlanStepRow, PlanStepRow.id == StepDependencyRow.step_id)
+    .where(PlanStepRow.patient_id == bindparam("pid"))
+)
 
 
 def load_timeline(session: Session, patient_id: int, *, today: date) -> Timeline:
-    rows = session.execute(
-        select(PlanStepRow, CarePlanRow.title, CoordinatorRow.display_name)
-        .join(CarePlanRow, CarePlanRow.id == PlanStepRow.care_plan_id)
-        .outerjoin(CoordinatorRow, CoordinatorRow.id == PlanStepRow.owner_id)
-        .where(
-            PlanStepRow.patient_id == patient_id,
-            PlanStepRow.status != TaskStatus.ENTERED_IN_ERROR,
-            CarePlanRow.status != CarePlanStatus.ENTERED_IN_ERROR,
-        )
-        .order_by(PlanStepRow.due_by, PlanStepRow.id)
-    ).all()
-    step_ids = [r[0].id for r in rows]
+    conn = session.connection()
+    rows = [dict(m) for m in conn.execute(STEPS, {"pid": patient_id}).mappings()]
     deps: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    if step_ids:
-        dep = aliased(PlanStepRow)
-        for step_id, dep_id, dep_status in session.execute(
-            select(StepDependencyRow.step_id, StepDependencyRow.depends_on_id, dep.status)
-            .join(dep, dep.id == StepDependencyRow.depends_on_id)
-            .where(StepDependencyRow.step_id.in_(step_ids))
-        ).all():
-            deps[step_id].append((dep_id, dep_status))
+    for step_id, dep_id, dep_status in conn.execute(DEPENDENCIES, {"pid": patient_id}):
+        deps[step_id].append((dep_id, dep_status))
+    for row in rows:
+        row["depends_on"] = sorted(d for d, _ in deps[row["id"]])
+    steps = as_models(PlanStep, rows)
     entries = []
-    for step_row, plan_title, owner_name in rows:
-        step = to_model(PlanStep, step_row)
-        step.depends_on = sorted(d for d, _ in deps[step_row.id])
-        finished = step_row.status in FINISHED_TASK_STATUSES
+    for row, step in zip(rows, steps, strict=True):
+        finished = step.status in FINISHED_TASK_STATUSES
         entries.append(
-            TimelineEntry.model_construct(
-                step=step,
-                plan_title=plan_title,
-                owner_name=owner_name,
-                overdue=not finished and step_row.due_by < today,
-                finished=finished,
-                blocked_by=sorted(
-                    d for d, s in deps[step_row.id] if s not in FINISHED_TASK_STATUSES
+            {
+                "step": step,
+                "plan_title": row["plan_title"],
+                "owner_name": row["owner_name"],
+                "overdue": not finished and step.due_by < today,
+                "finished": finished,
+                "blocked_by": sorted(
+                    d for d, s in deps[row["id"]] if s not in FINISHED_TASK_STATUSES
                 ),
-            )
+            }
         )
-    return Timeline.model_construct(patient_id=patient_id, today=today, entries=entries)
+    return Timeline.model_validate({"patient_id": patient_id, "today": today, "entries": entries})
