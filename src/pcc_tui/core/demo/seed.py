@@ -546,6 +546,8 @@ def _insurance(world: _World, pid: int, rows: dict[type[Base], list[dict[str, An
                 result=rng.choices(["eligible", "not-eligible", "error"], [92, 5, 3])[0],
                 checked_by=SEEDER,
                 note=None,
+                status="active",
+                void_reason=None,
             )
         )
     if rng.random() > 0.25:

@@ -280,6 +280,8 @@ class EligibilityCheck(Record):
     result: EligibilityResult
     checked_by: str | None = None
     note: str | None = Field(default=None, max_length=1000)
+    status: CoverageStatus = CoverageStatus.ACTIVE  # CoverageEligibilityResponse.status
+    void_reason: str | None = None
 
 
 class PriorAuthorization(Record):

@@ -59,6 +59,7 @@ def first_coordinator(store: Store) -> Actor | None:
 
 
 _RECORD_FIELDS = {"id", "version", "created_at", "created_by", "updated_at", "updated_by"}
+_UNDO_SKIP = _RECORD_FIELDS
 
 
 def values_of(model: Any, *skip: str) -> dict[str, Any]:
@@ -87,6 +88,9 @@ class Tx:
     detail: dict[str, Any] = field(default_factory=dict)
     mine: dict[str, Any] = field(default_factory=dict)
     guarded: tuple[type[Base], int, int] | None = None
+    # What `undo` needs: rows changed (with their values before) and rows created.
+    _before: dict[tuple[str, int], tuple[Base, dict[str, Any]]] = field(default_factory=dict)
+    _created: list[Base] = field(default_factory=list)
 
     def get(
         self,
@@ -112,12 +116,45 @@ class Tx:
                 raise ConflictError(
                     table.__tablename__, entity_id, expected_version, row_dict(row), self.mine
                 )
+            self.track(row)
         return row
+
+    def track(self, row: Base) -> None:
+        """Remember a row's values before this action changes it (for undo)."""
+        key = (row.__tablename__, int(getattr(row, "id", 0)))
+        self._before.setdefault(key, (row, row_dict(row)))
 
     def add(self, row: R) -> R:
         self.session.add(row)
         self.session.flush()
+        self._created.append(row)
         return row
+
+    def undo_payload(self) -> list[dict[str, Any]]:
+        entries: list[dict[str, Any]] = []
+        for (table, entity_id), (row, before) in self._before.items():
+            after = row_dict(row)
+            changed = {k: v for k, v in before.items() if k not in _UNDO_SKIP and after.get(k) != v}
+            if changed:
+                entries.append(
+                    {
+                        "table": table,
+                        "id": entity_id,
+                        "before": changed,
+                        "version": after["version"],
+                    }
+                )
+        for row in self._created:
+            if "version" in row.__table__.c:
+                entries.append(
+                    {
+                        "table": row.__tablename__,
+                        "id": int(getattr(row, "id", 0)),
+                        "created": True,
+                        "version": getattr(row, "version", 1),
+                    }
+                )
+        return entries
 
     def about(self, entity: Base, patient_id: int | None = None, /, **detail: object) -> None:
         """Name what the audit row is about."""
@@ -156,6 +193,9 @@ def action(store: Store, actor: Actor, name: str) -> Iterator[Tx]:
             tx = Tx(session, store, actor, now)
             yield tx
             session.flush()
+            undo = tx.undo_payload()
+            if undo:
+                tx.detail["undo"] = undo
             audit.append(
                 session,
                 at=now,

@@ -247,6 +247,8 @@ class EligibilityCheckRow(Tracked, Base):
     result: Mapped[str] = mapped_column(String(20))
     checked_by: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(20))
+    void_reason: Mapped[str | None] = mapped_column(String(300))
     __table_args__ = (Index("ix_eligibility_check_coverage_at", "coverage_id", "checked_at"),)
 
 

@@ -71,7 +71,10 @@ COVERAGES = (
 CHECKS = (
     select(EligibilityCheckRow.__table__)
     .join(CoverageRow, CoverageRow.id == EligibilityCheckRow.coverage_id)
-    .where(CoverageRow.patient_id == PID)
+    .where(
+        CoverageRow.patient_id == PID,
+        EligibilityCheckRow.status != CoverageStatus.ENTERED_IN_ERROR,
+    )
     .order_by(EligibilityCheckRow.checked_at.desc())
 )
 AUTHS = (

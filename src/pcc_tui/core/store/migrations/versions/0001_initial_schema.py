@@ -431,6 +431,8 @@ def upgrade() -> None:
         sa.Column("result", sa.String(length=20), nullable=False),
         sa.Column("checked_by", sa.String(length=64), nullable=True),
         sa.Column("note", sa.String(length=1000), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("void_reason", sa.String(length=300), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", pcc_tui.core.store.types.UTCDateTime(), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),

@@ -1,0 +1,102 @@
+"""`z`: undo my last action, as its own audited change.
+
+Every audited change records what it did (`detail.undo`): the fields it changed with their
+values before, and the records it created. Undo puts those values back (a correction, so it
+may step back along a lifecycle) and voids what was created. If someone changed the record
+since, undo refuses with a conflict rather than overwrite their work.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, select
+
+from pcc_tui.core.domain.codes import AuditOutcome
+from pcc_tui.core.errors import ConflictError, DomainError
+from pcc_tui.core.services.context import Actor, Tx, action, row_dict
+from pcc_tui.core.services.voiding import ENTERED_IN_ERROR, VOIDABLE
+from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.queries.names import index_patient_names
+from pcc_tui.core.store.tables import AuditEventRow, Base, PatientRow, ProblemRow
+from pcc_tui.core.store.types import UTCDateTime
+
+TABLES: dict[str, type[Base]] = {m.class_.__tablename__: m.class_ for m in Base.registry.mappers}
+LOOK_BACK = 200
+
+
+def _restore(table: type[Base], key: str, value: Any) -> Any:
+    """Values were stored as JSON; give dates and times their types back."""
+    if value is None:
+        return None
+    column_type = table.__table__.c[key].type
+    if isinstance(column_type, UTCDateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(column_type, Date):
+        return date.fromisoformat(value)
+    return value
+
+
+def _last_undoable(tx: Tx) -> tuple[AuditEventRow, list[dict[str, Any]]]:
+    undone: set[int] = set()
+    events = tx.session.scalars(
+        select(AuditEventRow)
+        .where(
+            AuditEventRow.actor == tx.actor.username,
+            AuditEventRow.outcome == AuditOutcome.SUCCESS,
+        )
+        .order_by(AuditEventRow.seq.desc())
+        .limit(LOOK_BACK)
+    )
+    for event in events:
+        detail = json.loads(event.detail)
+        if event.action == "undo":
+            undone.add(int(detail["undoes"]))
+            continue
+        if event.seq not in undone and detail.get("undo"):
+            return event, detail["undo"]
+    raise DomainError("nothing of yours to undo")
+
+
+def _apply(tx: Tx, entry: dict[str, Any]) -> None:
+    table = TABLES[entry["table"]]
+    row = tx.session.get(table, entry["id"])
+    if row is None:
+        raise DomainError(f"{entry['table']} {entry['id']} no longer exists")
+    current = getattr(row, "version", None)
+    if current != entry["version"]:
+        raise ConflictError(
+            entry["table"], entry["id"], entry["version"], row_dict(row), entry.get("before", {})
+        )
+    tx.track(row)
+    if entry.get("created"):
+        if entry["table"] not in VOIDABLE:
+            raise DomainError(f"adding a {entry['table']} cannot be undone here")
+        if isinstance(row, ProblemRow):
+            row.entered_in_error = True
+        else:
+            row.status = ENTERED_IN_ERROR  # type: ignore[attr-defined]
+        row.void_reason = f"undone by {tx.actor.username}"  # type: ignore[attr-defined]
+        return
+    for key, value in entry["before"].items():
+        setattr(row, key, _restore(table, key, value))
+    if isinstance(row, PatientRow) and {"family_name", "given_name"} & entry["before"].keys():
+        index_patient_names(tx.session, row.id, row.family_name, row.given_name)
+
+
+def undo_last(store: Store, actor: Actor) -> str:
+    """Undo the acting user's most recent change that is not undone yet; returns its action."""
+    with action(store, actor, "undo") as tx:
+        event, entries = _last_undoable(tx)
+        for entry in entries:
+            _apply(tx, entry)
+        tx.patient_id, tx.entity_type, tx.entity_id = (
+            event.patient_id,
+            event.entity_type,
+            event.entity_id,
+        )
+        tx.detail.update(undoes=event.seq, action=event.action)
+        tx.session.flush()
+        return event.action
