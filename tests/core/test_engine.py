@@ -82,3 +82,20 @@ def test_settings_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("PCC_CONFIG")
     monkeypatch.setenv("PCC_CONFIG", str(tmp_path / "missing.toml"))
     assert load_settings().database_url.endswith("pcc.db")
+
+
+def test_database_errors_never_echo_values(tmp_path: Path, sqlite_template: Path) -> None:
+    import shutil
+
+    path = tmp_path / "h.db"
+    shutil.copy(sqlite_template, path)
+    store = Store.open(f"sqlite:///{path}")
+    try:
+        with pytest.raises(IntegrityError) as err, store.writing() as session:
+            session.execute(
+                text("INSERT INTO contact (patient_id, name) VALUES (424242, :n)"),
+                {"n": "Zebulon Quartermaine"},
+            )
+        assert "Zebulon" not in str(err.value)
+    finally:
+        store.close()

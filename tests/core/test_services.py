@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -81,7 +82,11 @@ def test_update_patient_bumps_version_and_reindexes_name(store: Store, coordinat
     with store.reading() as s:
         assert [h.patient.id for h in search_patients(s, "nowak")] == [pid]
         assert search_patients(s, "kowalski") == []
-    assert last_audit(store).detail == '{"fields":["family_name"]}'
+    detail = json.loads(last_audit(store).detail)
+    assert detail["fields"] == ["family_name"]
+    assert detail["undo"] == [
+        {"table": "patient", "id": pid, "before": {"family_name": "Kowalski"}, "version": 2}
+    ]
 
 
 def test_appointment_lifecycle(store: Store, coordinator: Actor) -> None:

@@ -46,6 +46,7 @@ def make_engine(raw_url: str, **kwargs: Any) -> Engine:
             return _sqlite_engine(url, **kwargs)
         return create_engine(
             url,
+            hide_parameters=True,
             pool_pre_ping=True,
             connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S},
             **kwargs,
@@ -59,7 +60,12 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
         parent = Path(url.database).expanduser().parent
         if not parent.is_dir():
             raise StoreUnavailable(f"folder for the SQLite file does not exist: {parent}")
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+    engine = create_engine(
+        url,
+        hide_parameters=True,  # SQL errors must never echo patient data
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        **kwargs,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
