@@ -53,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-mouse", action="store_true", help="ignore the mouse (thin clients)")
     parser.add_argument("--ascii", action="store_true", help="ASCII marks and borders only")
+    parser.add_argument(
+        "--theme",
+        choices=["dark", "light", "high-contrast", "ansi"],
+        help="dark, light, high-contrast or ansi (16 colours)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     db = sub.add_parser("db", help="database schema")
@@ -196,10 +201,17 @@ def cmd_tui(args: argparse.Namespace) -> int:
             actor = _actor(store, settings, demo=args.demo)
             from pcc_tui.tui.app import PccApp
 
+            mouse = settings.mouse and not args.no_mouse
             app = PccApp(
-                store, actor, mouse=settings.mouse and not args.no_mouse, ascii_only=args.ascii
+                store,
+                actor,
+                mouse=mouse,
+                ascii_only=args.ascii or settings.ascii,
+                theme=args.theme or settings.theme,
+                keymap=settings.keymap,
+                mask=settings.patient_mask,
             )
-            app.run(mouse=settings.mouse and not args.no_mouse)
+            app.run(mouse=mouse)
             return app.return_code or 0
         finally:
             store.close()

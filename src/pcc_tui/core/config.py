@@ -9,7 +9,7 @@ from __future__ import annotations
 import getpass
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from platformdirs import user_config_dir, user_data_dir
 from pydantic import BaseModel, Field
@@ -50,9 +50,11 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=default_database_url)
     user: str | None = None
     policy: PolicySettings = PolicySettings()
-    keymap: dict[str, str] = {}
-    theme: str | None = None
+    keymap: dict[str, str] = {}  # binding id -> keys, e.g. complete-step = "D"
+    theme: str | None = None  # dark, light, high-contrast, ansi
     mouse: bool = True
+    ascii: bool = False
+    patient_mask: Literal["initials-mrn", "mrn", "name"] = "initials-mrn"
 
     @classmethod
     def settings_customise_sources(

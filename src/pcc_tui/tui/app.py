@@ -1,93 +1,337 @@
-"""The pcc App. This first screen is the queue; the four-panel cockpit builds on it."""
+"""The cockpit: queue, chart, timeline and coverage on one screen, all by keyboard.
+
+Data flow: a key runs an action; database work runs in a thread worker calling core
+services; the worker posts a Message; only message handlers touch widgets.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import ClassVar
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.containers import Container
+from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer
 
-from pcc_tui.core.domain.read_models import QueueScope
-from pcc_tui.core.errors import PccError
+from pcc_tui.core.domain.read_models import (
+    CoverageChecklist,
+    PatientChart,
+    QueueKind,
+    QueueScope,
+    Timeline,
+)
+from pcc_tui.core.errors import ConflictError, PccError
 from pcc_tui.core.services.context import Actor
-from pcc_tui.core.services.reads import view_queue
+from pcc_tui.core.services.reads import view_chart, view_coverage, view_queue, view_timeline
+from pcc_tui.core.services.undo import undo_last
 from pcc_tui.core.store.database import Store
 from pcc_tui.resources import styles_dir
-from pcc_tui.tui.messages import QueueLoaded, WorkFailed
-from pcc_tui.tui.privacy import masked
+from pcc_tui.tui import actions
+from pcc_tui.tui.commands import ActionCommands, PatientCommands
+from pcc_tui.tui.marks import marks_for
+from pcc_tui.tui.messages import ActionDone, PatientLoaded, QueueLoaded, WorkFailed
+from pcc_tui.tui.panels.base import Panel
+from pcc_tui.tui.panels.chart import ChartPanel
+from pcc_tui.tui.panels.coverage import CoveragePanel
+from pcc_tui.tui.panels.queue import QueuePanel
+from pcc_tui.tui.panels.timeline import TimelinePanel
+from pcc_tui.tui.screens.conflict import ConflictScreen
+from pcc_tui.tui.screens.help import HelpScreen
+from pcc_tui.tui.screens.privacy import PrivacyScreen
+from pcc_tui.tui.themes import HIGH_CONTRAST, theme_name
 
-PRIORITY_MARK = {"stat": "!!!", "asap": "!!", "urgent": "!", "routine": ""}
+WIDE_COLUMNS, WIDE_ROWS = 120, 36
+DEBOUNCE_SECONDS = 0.15
+DETAILS = ("chart", "timeline", "coverage")
 
 
 class PccApp(App[int]):
     CSS_PATH = str(styles_dir() / "app.tcss")
     TITLE = "pcc"  # the terminal title never carries patient data
+    COMMANDS = App.COMMANDS | {PatientCommands, ActionCommands}
+    COMMAND_PALETTE_BINDING = "ctrl+p"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
-        Binding("R", "reload", "Reload", id="reload"),
+        Binding("question_mark", "help", "Keys", id="help"),
+        Binding("colon", "command_palette", "Palette", show=False, id="palette"),
+        Binding("f12", "privacy", "Hide", show=False, id="privacy", priority=True),
+        Binding("1", "focus_panel('queue')", "Queue", show=False, id="focus-queue"),
+        Binding("2", "focus_panel('chart')", "Chart", show=False, id="focus-chart"),
+        Binding("3", "focus_panel('timeline')", "Timeline", show=False, id="focus-timeline"),
+        Binding("4", "focus_panel('coverage')", "Coverage", show=False, id="focus-coverage"),
+        Binding("plus", "zoom", "Zoom", show=False, id="zoom"),
+        Binding("escape", "go_back", "Back", show=False, id="back"),
+        Binding("c", "confirm", "Confirm", id="confirm-appointment"),
+        Binding("r", "reschedule", "Resched", show=False, id="reschedule-appointment"),
+        Binding("x", "cancel", "Cancel appt", show=False, id="cancel-appointment"),
+        Binding("d", "complete", "Done", id="complete-step"),
+        Binding("s", "step_status", "Status", show=False, id="step-status"),
+        Binding("n", "note", "Note", id="add-note"),
+        Binding("l", "log", "Log call", id="log-communication"),
+        Binding("v", "eligibility", "Verify", show=False, id="eligibility-check"),
+        Binding("a", "prior_auth", "Auth", show=False, id="prior-auth"),
+        Binding("z", "undo", "Undo", id="undo"),
+        Binding("R", "reload", "Reload", show=False, id="reload"),
     ]
 
     def __init__(
-        self, store: Store, actor: Actor, *, mouse: bool = True, ascii_only: bool = False
+        self,
+        store: Store,
+        actor: Actor,
+        *,
+        mouse: bool = True,
+        ascii_only: bool = False,
+        theme: str | None = None,
+        keymap: dict[str, str] | None = None,
+        mask: str = "initials-mrn",
     ) -> None:
         super().__init__()
         self.store = store
         self.actor = actor
-        self.ascii_only = ascii_only
         self.mouse_enabled = mouse
+        self.ascii_only = ascii_only
+        self.marks = marks_for(ascii_only)
+        self.mask = mask
+        self.animation_level = "none"  # thin clients: nothing moves on its own
+        self.register_theme(HIGH_CONTRAST)
+        self.theme = theme_name(theme)
         self.sub_title = actor.display_name
+        self.scope = QueueScope.MINE if actor.coordinator_id else QueueScope.ALL
+        self.patient_id: int | None = None
+        self.chart: PatientChart | None = None
+        self.timeline: Timeline | None = None
+        self.coverage: CoverageChecklist | None = None
+        self.active_detail = "chart"
+        self._debounce: Timer | None = None
+        self._keymap = keymap or {}
 
+    # ---- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static("Queue", id="queue-title")
-        table: DataTable[str | Text] = DataTable(id="queue", cursor_type="row", zebra_stripes=False)
-        table.add_columns("When", "Pri", "Kind", "Patient", "What is owed")
-        yield table
-        yield Footer()
+        with Container(id="cockpit"):
+            yield QueuePanel(self.marks, self.mask, id="queue")
+            yield ChartPanel(id="chart", classes="detail active")
+            yield TimelinePanel(self.marks, id="timeline", classes="detail")
+            yield CoveragePanel(id="coverage", classes="detail")
+        yield Footer(compact=True)
+
+    @property
+    def queue_panel(self) -> QueuePanel:
+        return self.query_one(QueuePanel)
+
+    @property
+    def timeline_panel(self) -> TimelinePanel:
+        return self.query_one(TimelinePanel)
 
     def on_mount(self) -> None:
-        self.action_reload()
+        if self._keymap:
+            self.set_keymap(self._keymap)
+        if self.ascii_only:
+            self.screen.add_class("ascii")
+        self._layout(self.size.width, self.size.height)
+        self.queue_panel.focus_target().focus()
+        self.action_load_queue(self.scope.value)
+
+    def on_resize(self, event: Resize) -> None:
+        self._layout(event.size.width, event.size.height)
+
+    def _layout(self, width: int, height: int) -> None:
+        wide = width >= WIDE_COLUMNS and height >= WIDE_ROWS
+        self.screen.set_class(wide, "wide")
+        self.screen.set_class(not wide, "narrow")
+
+    def focused_panel(self) -> str | None:
+        node = self.focused
+        while node is not None and not isinstance(node, Panel):
+            node = node.parent  # type: ignore[assignment]
+        return node.id if node is not None else None
+
+    def action_focus_panel(self, name: str) -> None:
+        if name in DETAILS:
+            self.active_detail = name
+            for detail in DETAILS:
+                self.query_one(f"#{detail}").set_class(detail == name, "active")
+        panel = self.query_one(f"#{name}", Panel)
+        panel.focus_target().focus()
+
+    def action_zoom(self) -> None:
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+            return
+        name = self.focused_panel()
+        if name:
+            self.screen.maximize(self.query_one(f"#{name}"), container=False)
+
+    def action_go_back(self) -> None:
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+        elif not self.queue_panel.close_filter() and self.focused_panel() != "queue":
+            self.action_focus_panel("queue")
+
+    # ---- loading ------------------------------------------------------------------------
+    def action_load_queue(self, scope: str = "mine") -> None:
+        self.scope = QueueScope(scope)
+        self._load_queue(self.scope)
 
     def action_reload(self) -> None:
-        self.load_queue()
+        self._load_queue(self.scope)
+        if self.patient_id is not None:
+            self._load_patient(self.patient_id)
 
     @work(thread=True, exclusive=True, group="queue")
-    def load_queue(self) -> None:
+    def _load_queue(self, scope: QueueScope) -> None:
         try:
-            queue = view_queue(self.store, self.actor, QueueScope.MINE)
+            self.post_message(QueueLoaded(view_queue(self.store, self.actor, scope)))
         except PccError as exc:
             self.post_message(WorkFailed("queue", str(exc)))
-            return
-        self.post_message(QueueLoaded(queue))
 
     def on_queue_loaded(self, message: QueueLoaded) -> None:
-        queue = message.queue
-        counts = "  ".join(f"{k.value} {n}" for k, n in queue.counts.items())
-        self.query_one("#queue-title", Static).update(f"Queue  {counts}")
-        table = self.query_one("#queue", DataTable)
-        table.clear()
+        self.queue_panel.show(message.queue, self.store.clock.tz)
+        if self.patient_id is None:
+            self._cursor_settled()
+
+    @on(DataTable.RowHighlighted, "#queue-table")
+    def _queue_moved(self, event: DataTable.RowHighlighted) -> None:
+        # Debounced: holding j does not load every patient it passes.
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._cursor_settled)
+
+    def _cursor_settled(self) -> None:
+        self._debounce = None
+        item = self.queue_panel.current_item()
+        if item is not None and item.patient.id != self.patient_id:
+            self.open_patient(item.patient.id)
+
+    def open_patient(self, patient_id: int) -> None:
+        self.patient_id = patient_id
+        self._load_patient(patient_id)
+
+    @work(thread=True, exclusive=True, group="patient")
+    def _load_patient(self, patient_id: int) -> None:
+        try:
+            chart = view_chart(self.store, self.actor, patient_id)
+            timeline = view_timeline(self.store, self.actor, patient_id)
+            coverage = view_coverage(self.store, self.actor, patient_id)
+        except PccError as exc:
+            self.post_message(WorkFailed("patient", str(exc)))
+            return
+        self.post_message(PatientLoaded(chart, timeline, coverage))
+
+    def on_patient_loaded(self, message: PatientLoaded) -> None:
+        if message.chart.patient.id != self.patient_id:
+            return  # the cursor has moved on since
+        self.chart, self.timeline, self.coverage = message.chart, message.timeline, message.coverage
         tz = self.store.clock.tz
-        for item in queue.items:
-            local = item.when.astimezone(tz)
-            when = local.strftime("%d %b") if item.all_day else local.strftime("%d %b %H:%M")
-            style = "bold" if item.overdue else ""
-            table.add_row(
-                Text(when, style=style),
-                PRIORITY_MARK.get(item.priority, ""),
-                item.kind.value,
-                masked(item.patient),
-                item.title,
-                key=f"{item.entity_type}:{item.entity_id}",
-            )
+        self.query_one(ChartPanel).show(message.chart, tz)
+        self.timeline_panel.show(message.timeline)
+        self.query_one(CoveragePanel).show(message.coverage, self.store.clock.now(), tz)
 
     def on_work_failed(self, message: WorkFailed) -> None:
-        self.notify(message.error, title=f"Could not load the {message.what}", severity="error")
+        self.notify(message.error, title=f"Could not {message.what}", severity="error", timeout=8)
 
-    # Privacy: nothing writes the screen to disk.
+    # ---- actions ------------------------------------------------------------------------
+    def _open_form(self, build: Callable[[PccApp], Any]) -> None:
+        try:
+            form = build(self)
+        except actions.NoTarget as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.push_screen(form, self._after_form)
+
+    def _after_form(self, summary: str | None) -> None:
+        if summary:
+            self.post_message(ActionDone(summary))
+
+    def on_action_done(self, message: ActionDone) -> None:
+        self.notify(message.summary, timeout=4)
+        self.queue_panel.marked.clear()
+        self.action_reload()
+
+    def action_confirm(self) -> None:
+        self._open_form(actions.confirm_form)
+
+    def action_reschedule(self) -> None:
+        self._open_form(actions.reschedule_form)
+
+    def action_cancel(self) -> None:
+        self._open_form(actions.cancel_form)
+
+    def action_step_status(self) -> None:
+        self._open_form(actions.step_status_form)
+
+    def action_note(self) -> None:
+        self._open_form(actions.note_form)
+
+    def action_log(self) -> None:
+        self._open_form(actions.log_form)
+
+    def action_eligibility(self) -> None:
+        self._open_form(actions.eligibility_form)
+
+    def action_prior_auth(self) -> None:
+        self._open_form(actions.prior_auth_form)
+
+    def action_complete(self) -> None:
+        try:
+            actions.step_targets(self)
+        except actions.NoTarget as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self._run_service(
+            "complete the step", lambda version: actions.complete_steps(self, version)
+        )
+
+    def action_undo(self) -> None:
+        self._run_service("undo", lambda _v: f"Undone: {undo_last(self.store, self.actor)}")
+
+    @work(thread=True, group="action")
+    def _run_service(
+        self, what: str, call: Callable[[int | None], str], version: int | None = None
+    ) -> None:
+        try:
+            self.post_message(ActionDone(call(version)))
+        except ConflictError as exc:
+            self.call_from_thread(self._conflict, what, call, exc)
+        except PccError as exc:
+            self.post_message(WorkFailed(what, str(exc)))
+
+    def _conflict(self, what: str, call: Callable[[int | None], str], exc: ConflictError) -> None:
+        def decided(choice: str | None) -> None:
+            if choice == "reapply":
+                self._run_service(what, call, int(exc.theirs.get("version", 0)))
+            else:
+                self.action_reload()
+
+        self.push_screen(ConflictScreen(exc), decided)
+
+    # ---- help, privacy ------------------------------------------------------------------
+    def action_help(self) -> None:
+        rows: list[tuple[str, str, str]] = []
+        seen: set[tuple[str, str]] = set()
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            label = binding.description or binding.action
+            if (key, label) in seen:
+                continue
+            seen.add((key, label))
+            rows.append((self.get_key_display(binding), label, binding.id or ""))
+        where = self.focused_panel() or "the cockpit"
+        self.push_screen(HelpScreen(sorted(rows, key=lambda r: r[2] or r[0]), where))
+
+    def action_privacy(self) -> None:
+        if isinstance(self.screen, PrivacyScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(PrivacyScreen())
+
+    # ---- privacy by construction --------------------------------------------------------
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):
             if command.title != "Screenshot":
@@ -101,9 +345,7 @@ class PccApp(App[int]):
 
     def _fatal_error(self) -> None:
         """Crash report without local variables or the exception text (either may hold PHI)."""
-        import sys
-
-        from rich.panel import Panel
+        from rich.panel import Panel as RichPanel
         from rich.segment import Segments
 
         error = sys.exc_info()[1] or self._exception
@@ -114,6 +356,9 @@ class PccApp(App[int]):
             "Run again with PCC_DEBUG=1 to see where it happened."
         )
         self._exit_renderables.append(
-            Segments(self.console.render(Panel(text, title="pcc"), self.console.options))
+            Segments(self.console.render(RichPanel(text, title="pcc"), self.console.options))
         )
         self._close_messages_no_wait()
+
+
+__all__ = ["PccApp", "QueueKind"]

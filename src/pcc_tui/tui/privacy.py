@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from pcc_tui.core.domain.read_models import PatientRef
 
+MASKS = ("initials-mrn", "mrn", "name")
 
-def masked(patient: PatientRef) -> str:
-    """Initials and the last four of the MRN: enough to tell rows apart, too little to leak."""
+
+def mask_patient(patient: PatientRef, policy: str = "initials-mrn") -> str:
+    """initials-mrn (default): initials and MRN tail — enough to tell rows apart, too little
+    to identify someone looking over a shoulder. `mrn`: full MRN. `name`: Family, G."""
+    if policy == "name":
+        return f"{patient.family_name}, {patient.given_name[:1]}."
+    if policy == "mrn":
+        return patient.mrn
     initials = f"{patient.given_name[:1]}{patient.family_name[:1]}".upper()
     return f"{initials} ..{patient.mrn[-4:]}"
+
+
+def masked(patient: PatientRef) -> str:
+    return mask_patient(patient)

@@ -1,0 +1,1 @@
+"""The four panels of the cockpit, one widget per file."""

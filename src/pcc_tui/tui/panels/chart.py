@@ -1,0 +1,96 @@
+"""The chart: banner, contacts with consent scope, care team, problems, recent contacts, notes."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from pcc_tui.core.domain.read_models import PatientChart
+from pcc_tui.tui.panels.base import Panel
+
+EMPTY = "Move the queue cursor onto a patient, or press : and type a name or MRN."
+
+
+def render_chart(chart: PatientChart, tz: tzinfo) -> Text:
+    p = chart.patient
+    out = Text()
+    out.append(f"{p.family_name.upper()}, {p.given_name}", style="bold")
+    out.append(f"  {p.mrn}  {chart.age}y {p.sex.value[:1].upper()}")
+    if p.ward:
+        out.append(f"  {p.ward} bed {p.bed or '-'}")
+    out.append("\n")
+    if p.preferred_language:
+        out.append(f"Language {p.preferred_language}  ")
+    if p.phone:
+        out.append(f"Phone {p.phone}  ")
+    if chart.coordinator_name:
+        out.append(f"Coordinator {chart.coordinator_name}")
+    out.append("\n")
+    if p.flags:
+        out.append("Flags: " + ", ".join(p.flags) + "\n", style="bold")
+    out.append("\nContacts\n", style="underline")
+    if not chart.contacts:
+        out.append("  none recorded\n", style="dim")
+    for c in chart.contacts:
+        if c.consent.value == "objected":
+            consent = Text("OBJECTED: share nothing", style="bold")
+        elif c.consent.value == "agreed":
+            consent = Text("may share: " + (", ".join(s.value for s in c.share_scope) or "-"))
+        else:
+            consent = Text("consent not asked", style="italic")
+        out.append(f"  {c.name} ({c.relationship}) {c.phone or ''}  ")
+        out.append(consent)
+        if c.verification_method:
+            out.append(f"  verify: {c.verification_method}", style="dim")
+        out.append("\n")
+    out.append("\nCare team\n", style="underline")
+    for m in chart.care_team:
+        out.append(
+            f"  {m.practitioner_name}  {m.member.role}"
+            + (f" ({m.specialty})" if m.specialty else "")
+            + "\n"
+        )
+    out.append("\nActive problems\n", style="underline")
+    for pr in chart.problems:
+        out.append(f"  {pr.display}" + (f"  since {pr.onset:%Y}" if pr.onset else "") + "\n")
+    out.append("\nUpcoming\n", style="underline")
+    for a in chart.upcoming:
+        when = a.appointment.start.astimezone(tz).strftime("%a %d %b %H:%M")
+        confirm = "" if a.appointment.patient_status.value == "accepted" else "  UNCONFIRMED"
+        out.append(
+            f"  {when}  {a.appointment.reason or 'Appointment'}"
+            f" - {a.practitioner_name or '?'}{confirm}\n"
+        )
+    out.append("\nRecent contacts\n", style="underline")
+    for cm in chart.communications:
+        when = cm.sent_at.astimezone(tz).strftime("%d %b %H:%M")
+        out.append(
+            f"  {when}  {cm.channel.value} {cm.direction.value} {cm.with_whom}:"
+            f" {cm.outcome.value}" + (f" - {cm.note}" if cm.note else "") + "\n"
+        )
+    out.append("\nNotes\n", style="underline")
+    for n in chart.notes:
+        when = n.created_at.astimezone(tz).strftime("%d %b") if n.created_at else ""
+        out.append(f"  {when}  {n.author or ''}: {n.text}\n")
+    return out
+
+
+class ChartPanel(Panel):
+    TITLE = "Chart"
+    NUMBER = 2
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        with VerticalScroll(id="chart-scroll"):
+            yield Static(EMPTY, id="chart-body")
+
+    def focus_target(self) -> VerticalScroll:
+        return self.query_one("#chart-scroll", VerticalScroll)
+
+    def show(self, chart: PatientChart, tz: tzinfo) -> None:
+        self.query_one("#chart-body", Static).update(render_chart(chart, tz))
+
+    def clear(self) -> None:
+        self.query_one("#chart-body", Static).update(EMPTY)

@@ -1,0 +1,183 @@
+"""The queue: what I owe whom today, ranked; marks, text/kind filter and scopes."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding, BindingType
+from textual.widgets import Input
+from textual.widgets.data_table import RowKey
+
+from pcc_tui.core.domain.read_models import Queue, QueueItem, QueueKind
+from pcc_tui.tui.marks import Marks
+from pcc_tui.tui.panels.base import Panel
+from pcc_tui.tui.privacy import mask_patient
+from pcc_tui.tui.widgets import KeyTable
+
+KIND_LABEL = {
+    QueueKind.APPOINTMENT: "appt",
+    QueueKind.STEP: "step",
+    QueueKind.CALLBACK: "call",
+    QueueKind.AUTH: "auth",
+    QueueKind.REFERRAL: "refer",
+}
+
+
+def item_key(item: QueueItem) -> str:
+    return f"{item.entity_type}:{item.entity_id}"
+
+
+def matches(item: QueueItem, needle: str) -> bool:
+    """`/` filter: words must all match; `kind:step` (or just `step`) filters by kind."""
+    for word in needle.lower().split():
+        kind = word.removeprefix("kind:")
+        if kind in {k.value for k in QueueKind} | set(KIND_LABEL.values()):
+            if kind not in (item.kind.value, KIND_LABEL[item.kind]):
+                return False
+            continue
+        haystack = (
+            f"{item.title} {item.patient.mrn} {item.patient.family_name} "
+            f"{item.patient.given_name} {item.patient.ward or ''}".lower()
+        )
+        if word not in haystack:
+            return False
+    return True
+
+
+class QueuePanel(Panel):
+    TITLE = "Queue"
+    NUMBER = 1
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", id="queue-filter"),
+        Binding("space", "mark", "Mark", show=False, id="queue-mark"),
+        Binding("m", "scope('mine')", "Mine", show=False, id="scope-mine"),
+        Binding("w", "scope('ward')", "Ward", show=False, id="scope-ward"),
+        Binding("e", "scope('all')", "Everyone", show=False, id="scope-all"),
+    ]
+
+    def __init__(self, marks: Marks, mask: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.marks = marks
+        self.mask = mask
+        self.queue: Queue | None = None
+        self.items: dict[str, QueueItem] = {}
+        self.marked: set[str] = set()
+        self.needle = ""
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Input(
+            placeholder="filter: words, or a kind (appt step call auth refer)",
+            id="queue-filter-input",
+            classes="hidden",
+        )
+        table = KeyTable(id="queue-table")
+        table.add_column(" ", key="mark", width=1)
+        table.add_column("When", key="when", width=13)
+        table.add_column("Pri", key="pri", width=3)
+        table.add_column("Kind", key="kind", width=5)
+        table.add_column("Patient", key="patient", width=10)
+        table.add_column("What is owed", key="what")
+        yield table
+
+    def focus_target(self) -> KeyTable:
+        return self.query_one(KeyTable)
+
+    def show(self, queue: Queue, tz: object) -> None:
+        """Redraw rows, keeping the cursor on the same item where it still exists."""
+        table = self.query_one(KeyTable)
+        current = self.current_key()
+        self.queue = queue
+        self.items = {item_key(i): i for i in queue.items}
+        self.marked &= self.items.keys()
+        table.clear()
+        for item in queue.items:
+            if self.needle and not matches(item, self.needle):
+                continue
+            table.add_row(*self._cells(item, tz), key=item_key(item))
+        if current and current in self.items:
+            with suppress(Exception):  # filtered out: the cursor stays where it is
+                table.move_cursor(row=table.get_row_index(current))
+        self._retitle()
+
+    def _cells(self, item: QueueItem, tz: object) -> list[Text | str]:
+        local = item.when.astimezone(tz)  # type: ignore[arg-type]
+        when = local.strftime("%a %d %b") if item.all_day else local.strftime("%d %b %H:%M")
+        style = "bold $warning" if item.overdue else ""
+        return [
+            self.marks.marked if item_key(item) in self.marked else " ",
+            Text(("!" if item.overdue else " ") + when, style="bold" if item.overdue else ""),
+            self.marks.priority.get(item.priority, ""),
+            KIND_LABEL[item.kind],
+            mask_patient(item.patient, self.mask),
+            Text(item.title, style=style.replace("$warning", "")),
+        ]
+
+    def _retitle(self) -> None:
+        if self.queue is None:
+            return
+        parts = []
+        for kind, n in self.queue.counts.items():
+            plus = "+" if kind in self.queue.capped else ""
+            parts.append(f"{KIND_LABEL[kind]} {n}{plus}")
+        scope = {"mine": "mine", "ward": "my ward", "all": "everyone"}[self.queue.scope.value]
+        shown = f" /{self.needle}" if self.needle else ""
+        self.border_title = f"1 Queue · {scope}{shown}"
+        self.border_subtitle = " ".join(parts)
+
+    def current_key(self) -> str | None:
+        table = self.query_one(KeyTable)
+        if table.row_count == 0:
+            return None
+        key: RowKey = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return str(key.value)
+
+    def current_item(self) -> QueueItem | None:
+        key = self.current_key()
+        return self.items.get(key) if key else None
+
+    def marked_items(self) -> list[QueueItem]:
+        return [self.items[k] for k in sorted(self.marked) if k in self.items]
+
+    def action_mark(self) -> None:
+        key = self.current_key()
+        if key is None:
+            return
+        self.marked ^= {key}
+        table = self.query_one(KeyTable)
+        table.update_cell(key, "mark", self.marks.marked if key in self.marked else " ")
+        table.action_cursor_down()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#queue-filter-input", Input)
+        box.remove_class("hidden")
+        box.cursor_blink = False
+        box.value = self.needle
+        box.focus()
+
+    @on(Input.Submitted, "#queue-filter-input")
+    def _apply_filter(self, event: Input.Submitted) -> None:
+        self.needle = event.value.strip()
+        event.input.add_class("hidden")
+        if self.queue is not None:
+            self.show(self.queue, self.app.store.clock.tz)  # type: ignore[attr-defined]
+        self.focus_target().focus()
+
+    def close_filter(self) -> bool:
+        """Esc: close an open filter box (returns True if it did something)."""
+        box = self.query_one("#queue-filter-input", Input)
+        if not box.has_class("hidden"):
+            box.add_class("hidden")
+            self.focus_target().focus()
+            return True
+        if self.needle:
+            self.needle = ""
+            if self.queue is not None:
+                self.show(self.queue, self.app.store.clock.tz)  # type: ignore[attr-defined]
+            return True
+        return False
+
+    def action_scope(self, scope: str) -> None:
+        self.app.action_load_queue(scope)  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""Modal screens: forms, confirmations, conflicts, help, the privacy blank."""

@@ -1,0 +1,44 @@
+"""Someone changed the record since it was shown: theirs next to mine, then choose."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from pcc_tui.core.errors import ConflictError
+
+
+class ConflictScreen(ModalScreen[str | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "choose('reapply')", "Re-apply mine", id="conflict-reapply"),
+        Binding("d", "choose('discard')", "Discard mine", id="conflict-discard"),
+        Binding("escape", "choose('back')", "Back to the form", id="conflict-back"),
+    ]
+
+    def __init__(self, conflict: ConflictError) -> None:
+        super().__init__(classes="form-screen")
+        self.conflict = conflict
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        c = self.conflict
+        table = Table(box=None, expand=True)
+        table.add_column("field")
+        table.add_column(f"theirs (version {c.theirs.get('version')})")
+        table.add_column(f"mine (from version {c.expected_version})")
+        for key, mine in c.mine.items():
+            table.add_row(key, str(c.theirs.get(key, "")), str(mine))
+        for key in ("updated_by", "updated_at"):
+            if key in c.theirs:
+                table.add_row(key, str(c.theirs[key]), "")
+        with Vertical(id="form"):
+            yield Static(f"Changed by someone else: {c.entity} {c.entity_id}", id="form-title")
+            yield Static(table)
+            yield Static("r re-apply mine on top · d discard mine · Esc back", id="form-keys")
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
