@@ -10,6 +10,7 @@ class Panel(Vertical):
     """A bordered panel; `focus_target` is what `1`-`4` focus inside it."""
 
     can_focus = False
+    ALLOW_MAXIMIZE = True  # `+` zooms a panel to the full screen
     TITLE = ""
     NUMBER = 0
 

@@ -40,7 +40,7 @@ class TimelinePanel(Panel):
         table.add_column(" ", key="mark", width=1)
         table.add_column("Due", key="due", width=6)
         table.add_column("Status", key="status", width=11)
-        table.add_column("After", key="after", width=9)
+        table.add_column("After", key="after", width=10)
         table.add_column("Step", key="step")
         yield table
 
@@ -91,21 +91,15 @@ class TimelinePanel(Panel):
             after = "waits " + ",".join(f"#{d}" for d in entry.blocked_by)
         elif step.depends_on:
             after = "after " + ",".join(f"#{d}" for d in step.depends_on)
-        title = f"#{step.id} {step.title}" + (
-            f"  [{entry.owner_name}]"
-            if entry.owner_name
-            else f"  [{step.owner_pool}]"
-            if step.owner_pool
-            else ""
-        )
+        owner = entry.owner_name or step.owner_pool
+        business = f" ({step.business_status})" if step.business_status else ""
+        title = f"#{step.id} {step.title}{business}" + (f"  [{owner}]" if owner else "")
         return [
             Text(status_mark(entry, self.marks), style=style),
             Text(step.due_by.strftime("%d %b"), style=style),
             Text(step.status.value, style=style),
             Text(after, style=style),
-            Text(
-                title + (f" ({step.business_status})" if step.business_status else ""), style=style
-            ),
+            Text(title, style=style),
         ]
 
     def current_entry(self) -> TimelineEntry | None:

@@ -93,7 +93,7 @@ class FormScreen(ModalScreen[str | None]):
         if f.kind == "choice":
             return Select(
                 [(label, value) for label, value in f.choices],
-                value=f.value or Select.BLANK,  # type: ignore[arg-type]
+                value=f.value or Select.NULL,
                 allow_blank=not f.required,
                 id=f"field-{f.name}",
                 compact=True,
@@ -160,7 +160,7 @@ class FormScreen(ModalScreen[str | None]):
             widget = self.query_one(f"#field-{f.name}")
             raw: Any
             if isinstance(widget, Select):
-                raw = None if widget.value is Select.BLANK else widget.value
+                raw = None if widget.value is Select.NULL else widget.value
             else:
                 assert isinstance(widget, Input)
                 raw = widget.value.strip()

@@ -1,0 +1,99 @@
+"""Cockpit test support: a seeded demo ward on a real SQLite file, a fixed clock, and helpers
+to drive the app by keyboard and wait for its workers."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from textual.pilot import Pilot
+
+from pcc_tui.core.demo.seed import seed_demo
+from pcc_tui.core.services.context import Actor, first_coordinator
+from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.tables import AuditEventRow
+from pcc_tui.tui.app import PccApp
+from pcc_tui.tui.panels.queue import item_key
+from tests.conftest import fixed_clock
+
+SIZES = [(80, 24), (160, 48)]
+
+
+@pytest.fixture
+def ward(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[Store, Actor]]:
+    path = tmp_path / "ward.db"
+    shutil.copy(sqlite_template, path)
+    store = Store.open(f"sqlite:///{path}", clock=fixed_clock())
+    seed_demo(store, patients=60, seed=7)
+    actor = first_coordinator(store)
+    assert actor is not None
+    yield store, actor
+    store.close()
+
+
+class RecordingApp(PccApp):
+    """The real app, also keeping every notification it shows (toasts draw on their own
+    layer, so tests read them here)."""
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.notices: list[str] = []
+
+    def notify(self, message: str, *args: Any, **kw: Any) -> None:  # type: ignore[override]
+        self.notices.append(str(message))
+        super().notify(message, *args, **kw)
+
+
+def make_app(ward: tuple[Store, Actor], **kw: Any) -> RecordingApp:
+    store, actor = ward
+    return RecordingApp(store, actor, mouse=False, **kw)
+
+
+def shown(app: RecordingApp) -> str:
+    """Screen text plus the notifications shown so far."""
+    return screen_text(app) + "\n" + "\n".join(app.notices)
+
+
+async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
+    """Let debounce timers fire and thread workers finish, a few times over."""
+    app = pilot.app
+    for _ in range(rounds):
+        await pilot.pause(0.2)
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def go_to(pilot: Pilot[Any], predicate: Any) -> Any:
+    """Press j until the queue cursor is on the first item matching `predicate`."""
+    app: PccApp = pilot.app  # type: ignore[assignment]
+    panel = app.queue_panel
+    assert panel.queue is not None
+    visible = [i for i in panel.queue.items if item_key(i) in panel.items]
+    target = next(i for i in visible if predicate(i))
+    table = panel.focus_target()
+    table.focus()
+    await pilot.press("g")
+    index = table.get_row_index(item_key(target))
+    for _ in range(index):
+        await pilot.press("j")
+    await settle(pilot)
+    assert panel.current_item() == target
+    return target
+
+
+def screen_text(app: PccApp) -> str:
+    """What the terminal shows, as plain text (no file is written)."""
+    from rich.console import Console
+
+    console = Console(width=app.size.width, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console.print(app.screen._compositor.render_update(full=True))  # type: ignore[union-attr]
+    return console.export_text()
+
+
+def audit_actions(store: Store) -> list[str]:
+    with store.reading() as s:
+        return list(s.scalars(select(AuditEventRow.action).order_by(AuditEventRow.seq)))
