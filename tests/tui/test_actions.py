@@ -304,7 +304,9 @@ async def test_prior_auth_request_and_decision(ward: Any, size: tuple[int, int])
         assert "Prior authorisation requested" in shown(app)
     with store.reading() as s:
         req = s.scalars(
-            select(PriorAuthorizationRow).where(PriorAuthorizationRow.service == "Overnight sleep study")
+            select(PriorAuthorizationRow).where(
+                PriorAuthorizationRow.service == "Overnight sleep study"
+            )
         ).one()
         assert req.expedited and req.decision == "pended"
     actions = audit_actions(store)

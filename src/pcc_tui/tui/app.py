@@ -325,6 +325,12 @@ class PccApp(App[int]):
         where = self.focused_panel() or "the cockpit"
         self.push_screen(HelpScreen(sorted(rows, key=lambda r: r[2] or r[0]), where))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While the screen is blanked, no key but F12 (and quit) may act or reveal anything.
+        if isinstance(self.screen, PrivacyScreen) and action not in ("privacy", "quit"):
+            return False
+        return True
+
     def action_privacy(self) -> None:
         if isinstance(self.screen, PrivacyScreen):
             self.pop_screen()

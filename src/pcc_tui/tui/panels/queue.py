@@ -68,11 +68,13 @@ class QueuePanel(Panel):
         self.needle = ""
 
     def compose(self):  # type: ignore[no-untyped-def]
-        yield Input(
+        box = Input(
             placeholder="filter: words, or a kind (appt step call auth refer)",
             id="queue-filter-input",
             classes="hidden",
         )
+        box.cursor_blink = False  # thin clients: a blinking cursor repaints forever
+        yield box
         table = KeyTable(id="queue-table")
         table.add_column(" ", key="mark", width=1)
         table.add_column("When", key="when", width=13)
