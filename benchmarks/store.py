@@ -22,22 +22,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy import create_engine, func, select, text
+from tests.pg_cluster import PgCluster, find_pg_bin
 
-from pcc_tui.core.demo.seed import seed_demo  # noqa: E402
-from pcc_tui.core.domain.read_models import QueueScope  # noqa: E402
-from pcc_tui.core.services.context import Actor, resolve_actor  # noqa: E402
-from pcc_tui.core.services.reads import queue_request, view_chart  # noqa: E402
-from pcc_tui.core.store.database import Store  # noqa: E402
-from pcc_tui.core.store.engine import make_engine  # noqa: E402
-from pcc_tui.core.store.migrate import upgrade  # noqa: E402
-from pcc_tui.core.store.queries.chart import load_chart  # noqa: E402
-from pcc_tui.core.store.queries.coverage import load_coverage  # noqa: E402
-from pcc_tui.core.store.queries.queue import load_queue  # noqa: E402
-from pcc_tui.core.store.queries.search import search_patients  # noqa: E402
-from pcc_tui.core.store.queries.timeline import load_timeline  # noqa: E402
-from pcc_tui.core.store.tables import CoordinatorRow, PatientRow  # noqa: E402
-from tests.pg_cluster import PgCluster, find_pg_bin  # noqa: E402
+from pcc_tui.core.demo.seed import seed_demo
+from pcc_tui.core.domain.read_models import QueueScope
+from pcc_tui.core.services.context import Actor, resolve_actor
+from pcc_tui.core.services.reads import queue_request, view_chart
+from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.engine import make_engine
+from pcc_tui.core.store.migrate import upgrade
+from pcc_tui.core.store.queries.chart import load_chart
+from pcc_tui.core.store.queries.coverage import load_coverage
+from pcc_tui.core.store.queries.queue import load_queue
+from pcc_tui.core.store.queries.search import search_patients
+from pcc_tui.core.store.queries.timeline import load_timeline
+from pcc_tui.core.store.tables import CoordinatorRow, PatientRow
 
 TARGETS_MS = {"queue (mine)": 5.0, "chart": 2.0, "search": 10.0}
 

@@ -81,7 +81,7 @@ async def test_zoom_and_escape(ward: Any, size: tuple[int, int]) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_cursor_loads_the_patient_everywhere(ward: Any, size: tuple[int, int]) -> None:
-    store, _ = ward
+    _store, _ = ward
     app = make_app(ward)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)

@@ -327,9 +327,7 @@ class PccApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While the screen is blanked, no key but F12 (and quit) may act or reveal anything.
-        if isinstance(self.screen, PrivacyScreen) and action not in ("privacy", "quit"):
-            return False
-        return True
+        return not (isinstance(self.screen, PrivacyScreen) and action not in ("privacy", "quit"))
 
     def action_privacy(self) -> None:
         if isinstance(self.screen, PrivacyScreen):
