@@ -7,12 +7,12 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from pcc_tui.core.store.database import Store
-from pcc_tui.core.store.migrate import current_revision, head_revision
+from pcc_tui.core.store.migrate import SCHEMA_HEAD, current_revision, head_revision
 from pcc_tui.core.store.tables import Base
 
 
 def test_migrated_schema_matches_models(store: Store) -> None:
-    assert current_revision(store.engine) == head_revision()
+    assert current_revision(store.engine) == head_revision() == SCHEMA_HEAD
     with store.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, Base.metadata)

@@ -1,0 +1,169 @@
+"""TUI benchmark: pcc in an 80x24 pseudo-terminal on the 100k-patient database, next to a
+minimal Textual app with a 200-row DataTable. Prints a table; asserts nothing.
+
+    python benchmarks/tui.py                       # builds a 100k SQLite database first
+    python benchmarks/tui.py --db sqlite:///big.db --user alex
+
+Measures: exec to queue painted; keystroke-to-paint latency (median/p95) for a cursor move
+and for opening a chart (the chart loads 150 ms after the cursor settles); bytes written per
+cursor move; bytes written in 5 idle seconds; resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import select
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.tui.pty_terminal import Terminal  # noqa: E402
+
+QUIET = 0.05  # a paint is over when the program writes nothing for this long
+
+
+def burst(term: Terminal, start: float, limit: float = 2.0) -> tuple[float, int]:
+    """Read until the output goes quiet; return (seconds from `start` to the last byte, bytes)."""
+    total, last = 0, start
+    deadline = start + limit
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([term.fd], [], [], QUIET)
+        if not ready:
+            if total:
+                break
+            continue
+        data = os.read(term.fd, 65536)
+        term.stream.feed(data)
+        total += len(data)
+        last = time.monotonic()
+    return last - start, total
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def measure(argv: list[str], ready_text: str, moves: int, env: dict[str, str]) -> dict[str, float]:
+    t0 = time.monotonic()
+    term = Terminal(argv, 80, 24, env)
+    try:
+        term.wait_for(ready_text, timeout=120)
+        start = time.monotonic() - t0
+        time.sleep(1.0)
+        term.read(0.3)
+        cursor_lat, cursor_bytes, chart_lat, chart_bytes = [], [], [], []
+        for i in range(moves):
+            key = b"\x1b[B" if (i // 10) % 2 == 0 else b"\x1b[A"  # down, up: both apps bind them
+            t = time.monotonic()
+            os.write(term.fd, key)
+            lat, n = burst(term, t, limit=0.12)  # the cursor paint, before any debounced load
+            cursor_lat.append(lat)
+            cursor_bytes.append(n)
+            lat2, n2 = burst(term, t, limit=1.5)  # then whatever the move triggers
+            chart_lat.append(max(lat, lat2))
+            chart_bytes.append(n + n2)
+        rapid_start = time.monotonic()
+        for _ in range(20):  # a held key: faster than the debounce
+            os.write(term.fd, b"\x1b[B")
+            time.sleep(0.03)
+        _, rapid = burst(term, rapid_start, limit=3.0)
+        term.read(1.0)
+        idle_start = time.monotonic()
+        idle = 0
+        while time.monotonic() - idle_start < 5.0:
+            idle += term.read(0.2)
+        rss = rss_kib(term.pid)
+        term.press("q")
+        return {
+            "start_s": start,
+            "cursor_med_ms": statistics.median(cursor_lat) * 1000,
+            "cursor_p95_ms": sorted(cursor_lat)[int(len(cursor_lat) * 0.95) - 1] * 1000,
+            "chart_med_ms": statistics.median(chart_lat) * 1000,
+            "chart_p95_ms": sorted(chart_lat)[int(len(chart_lat) * 0.95) - 1] * 1000,
+            "bytes_cursor": statistics.median(cursor_bytes),
+            "bytes_move_with_chart": statistics.median(chart_bytes),
+            "bytes_held_key_per_move": rapid / 20,
+            "idle_bytes": idle,
+            "rss_mib": rss / 1024,
+        }
+    finally:
+        term.kill()
+
+
+def build_database(patients: int) -> str:
+    from pcc_tui.core.demo.seed import seed_demo
+    from pcc_tui.core.store.database import Store
+    from pcc_tui.core.store.engine import make_engine
+    from pcc_tui.core.store.migrate import upgrade
+
+    path = Path(tempfile.mkdtemp(prefix="pcc-tui-bench-")) / "big.db"
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    store = Store.open(url)
+    print(f"building {patients:,} patients ...", file=sys.stderr, flush=True)
+    seed_demo(store, patients=patients, chunk=5000)
+    store.close()
+    return url
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", help="an existing pcc database (default: build 100k on SQLite)")
+    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--user", default="alex")
+    parser.add_argument("--moves", type=int, default=40)
+    args = parser.parse_args()
+    url = args.db or build_database(args.patients)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PCC_")}
+    env.update(TERM="xterm-256color")
+    pcc = measure(
+        [sys.executable, "-m", "pcc_tui", "--db", url, "--user", args.user, "--no-mouse"],
+        "..0",
+        args.moves,
+        env,
+    )
+    ref = measure(
+        [sys.executable, str(ROOT / "benchmarks" / "reference_app.py")],
+        "AB ..0001",
+        args.moves,
+        env,
+    )
+    rows = [
+        ("exec to queue painted (s)", "start_s", "{:.2f}", "<= 1.3x reference"),
+        ("cursor move, median (ms)", "cursor_med_ms", "{:.1f}", ""),
+        ("cursor move, p95 (ms)", "cursor_p95_ms", "{:.1f}", "<= 1.2x reference"),
+        ("open chart, median (ms)", "chart_med_ms", "{:.1f}", "incl. 150 ms debounce"),
+        ("open chart, p95 (ms)", "chart_p95_ms", "{:.1f}", ""),
+        ("bytes per cursor move", "bytes_cursor", "{:.0f}", "<= 1 KB"),
+        ("bytes per move + chart load", "bytes_move_with_chart", "{:.0f}", ""),
+        ("bytes per move, key held", "bytes_held_key_per_move", "{:.0f}", ""),
+        ("bytes in 5 idle seconds", "idle_bytes", "{:.0f}", "0"),
+        ("resident memory (MiB)", "rss_mib", "{:.0f}", ""),
+    ]
+    print(f"\npcc TUI benchmark, 80x24 pseudo-terminal, database: {url.split(':')[0]}")
+    print(f"{'':32}{'pcc':>12}{'reference':>12}{'ratio':>8}   target")
+    for label, key, fmt, target in rows:
+        ratio = pcc[key] / ref[key] if ref[key] else float("nan")
+        print(
+            f"{label:32}{fmt.format(pcc[key]):>12}{fmt.format(ref[key]):>12}"
+            f"{ratio:>8.2f}   {target}"
+        )
+    print("reference: a minimal Textual app with a 200-row DataTable (benchmarks/reference_app.py)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
