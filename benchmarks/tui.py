@@ -45,6 +45,15 @@ def burst(term: Terminal, start: float, limit: float = 2.0) -> tuple[float, int]
     return last - start, total
 
 
+def quiet(term: Terminal, seconds: float) -> None:
+    """Read until the program has written nothing for `seconds`."""
+    while True:
+        ready, _, _ = select.select([term.fd], [], [], seconds)
+        if not ready:
+            return
+        term.stream.feed(os.read(term.fd, 65536))
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -58,8 +67,7 @@ def measure(argv: list[str], ready_text: str, moves: int, env: dict[str, str]) -
     try:
         term.wait_for(ready_text, timeout=120)
         start = time.monotonic() - t0
-        time.sleep(1.0)
-        term.read(0.3)
+        quiet(term, 1.0)
         cursor_lat, cursor_bytes, chart_lat, chart_bytes = [], [], [], []
         for i in range(moves):
             key = b"\x1b[B" if (i // 10) % 2 == 0 else b"\x1b[A"  # down, up: both apps bind them
@@ -76,7 +84,7 @@ def measure(argv: list[str], ready_text: str, moves: int, env: dict[str, str]) -
             os.write(term.fd, b"\x1b[B")
             time.sleep(0.03)
         _, rapid = burst(term, rapid_start, limit=3.0)
-        term.read(1.0)
+        quiet(term, 1.0)
         idle_start = time.monotonic()
         idle = 0
         while time.monotonic() - idle_start < 5.0:

@@ -6,6 +6,7 @@ services; the worker posts a Message; only message handlers touch widgets.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
@@ -195,6 +196,9 @@ class PccApp(App[int]):
         self.queue_panel.show(message.queue, self.store.clock.tz)
         if self.patient_id is None:
             self._cursor_settled()
+            # Everything imported and built so far lives for the whole session: keep it out
+            # of the collector's way, so a key press never waits on a full GC pass.
+            gc.freeze()
 
     @on(DataTable.RowHighlighted, "#queue-table")
     def _queue_moved(self, event: DataTable.RowHighlighted) -> None:
