@@ -236,3 +236,18 @@ def test_demo_queue_invariants(demo: tuple[Store, Actor]) -> None:
             assert item.when.astimezone(store.clock.tz).date() == today
     everyone = view_queue(store, actor, QueueScope.ALL)
     assert sum(everyone.counts.values()) > sum(queue.counts.values())
+
+
+def test_demo_chart_lists_are_complete_ordered_and_utc(demo: tuple[Store, Actor]) -> None:
+    store, actor = demo
+    for pid in (1, 2, 3, 17, 42):
+        chart = view_chart(store, actor, pid)
+        assert chart.patient.id == pid and len(chart.care_team) == 2
+        assert chart.problems and all(p.display for p in chart.problems)
+        assert all(m.practitioner_name.startswith("Dr ") for m in chart.care_team)
+        starts = [a.appointment.start for a in chart.upcoming]
+        assert starts == sorted(starts) and all(s.utcoffset() == timedelta(0) for s in starts)
+        sent = [c.sent_at for c in chart.communications]
+        assert sent == sorted(sent, reverse=True) and all(s.tzinfo is not None for s in sent)
+        assert all(n.created_at is not None and n.created_at.tzinfo for n in chart.notes)
+        assert all(p.version == 1 for p in chart.problems)
