@@ -142,13 +142,31 @@ class KindQuery:
     where: list[ColumnElement[bool]]
     columns: tuple[Any, ...]
     order: tuple[Any, ...]
-    build: Callable[[Sequence[Any], QueueRequest], dict[str, Any]]
+    build: Callable[[Sequence[Any], QueueRequest, dict[str, Any]], dict[str, Any]]
     count_source: FromClause | None = None
     fan_out: list[list[ColumnElement[bool]]] = field(default_factory=list)
     time_order: tuple[Any, ...] = ()
+    # For "mine" and "my ward": the item table alone, filtered by a patient-id subquery; the
+    # patients' names come from one query for the whole set instead of a join per item row.
+    item_source: FromClause | None = None
+    patient_fk: Any = None
+    patient_where: list[ColumnElement[bool]] = field(default_factory=list)
+    unjoined: bool = False
 
     def statements(self, limit: int) -> list[Select[Any]]:
-        base = select(*self.columns, *_patient_cols()).select_from(self.source).where(*self.where)
+        if self.unjoined:
+            conds = list(self.where)
+            if self.patient_where:
+                ids = select(PatientRow.id).where(*self.patient_where)
+                conds.append(self.patient_fk.in_(ids))
+            source = self.item_source if self.item_source is not None else self.source
+            base = select(*self.columns, self.patient_fk).select_from(source).where(*conds)
+        else:
+            base = (
+                select(*self.columns, *_patient_cols())
+                .select_from(self.source)
+                .where(*self.where, *self.patient_where)
+            )
         if not self.fan_out:
             return [base.order_by(*self.order).limit(limit)]
         return [
@@ -160,7 +178,7 @@ class KindQuery:
         matching = (
             select(literal(1))
             .select_from(self.count_source if self.count_source is not None else self.source)
-            .where(*self.where)
+            .where(*self.where, *self.patient_where)
             .limit(cap + 1)
             .subquery()
         )
@@ -168,7 +186,7 @@ class KindQuery:
 
 
 def _appointments(req: QueueRequest) -> KindQuery:
-    def build(row: Sequence[Any], req: QueueRequest) -> dict[str, Any]:
+    def build(row: Sequence[Any], req: QueueRequest, patient: dict[str, Any]) -> dict[str, Any]:
         aid, version, start, reason, patient_status, prac = row[:6]
         what = reason or "Appointment"
         if prac:
@@ -177,7 +195,7 @@ def _appointments(req: QueueRequest) -> KindQuery:
             what += " - confirm with patient"
         return dict(
             kind=QueueKind.APPOINTMENT,
-            patient=_patient_ref(row[6:]),
+            patient=patient,
             when=start,
             all_day=False,
             priority="urgent" if patient_status == ParticipationStatus.NEEDS_ACTION else "routine",
@@ -197,7 +215,6 @@ def _appointments(req: QueueRequest) -> KindQuery:
             AppointmentRow.start >= bindparam("day_start"),
             AppointmentRow.start < bindparam("day_end"),
             AppointmentRow.status.in_(APPOINTMENT_TODAY),
-            *_patient_scope(req),
         ],
         (
             AppointmentRow.id,
@@ -210,24 +227,28 @@ def _appointments(req: QueueRequest) -> KindQuery:
         (AppointmentRow.start,),
         build,
         count_source=_bare(AppointmentRow, req),
+        item_source=AppointmentRow.__table__.outerjoin(
+            PractitionerRow, PractitionerRow.id == AppointmentRow.practitioner_id
+        ),
+        patient_fk=AppointmentRow.patient_id,
+        patient_where=_patient_scope(req),
+        unjoined=req.scope is not QueueScope.ALL,
     )
 
 
 def _steps(req: QueueRequest) -> KindQuery:
-    scope: list[ColumnElement[bool]]
-    if req.scope is QueueScope.MINE:
+    owned: list[ColumnElement[bool]] = []
+    if req.scope is QueueScope.MINE:  # my steps are the ones I own, whoever the patient
         mine = [PlanStepRow.owner_id == bindparam("coordinator_id")]
         if req.pool:
             mine.append(PlanStepRow.owner_pool == bindparam("pool"))
-        scope = [or_(*mine)]
-    else:
-        scope = _patient_scope(req)
+        owned = [or_(*mine)]
 
-    def build(row: Sequence[Any], req: QueueRequest) -> dict[str, Any]:
+    def build(row: Sequence[Any], req: QueueRequest, patient: dict[str, Any]) -> dict[str, Any]:
         sid, version, title, priority, due_by, business = row[:6]
         return dict(
             kind=QueueKind.STEP,
-            patient=_patient_ref(row[6:]),
+            patient=patient,
             when=datetime.combine(due_by, time.min, tzinfo=UTC),
             all_day=True,
             priority=priority,
@@ -241,7 +262,7 @@ def _steps(req: QueueRequest) -> KindQuery:
     return KindQuery(
         QueueKind.STEP,
         PlanStepRow.__table__.join(PatientRow, PatientRow.id == PlanStepRow.patient_id),
-        [PlanStepRow.status.in_(ACTIONABLE_STEP), PlanStepRow.due_by <= bindparam("today"), *scope],
+        [PlanStepRow.status.in_(ACTIONABLE_STEP), PlanStepRow.due_by <= bindparam("today"), *owned],
         (
             PlanStepRow.id,
             PlanStepRow.version,
@@ -255,21 +276,22 @@ def _steps(req: QueueRequest) -> KindQuery:
         count_source=_bare(PlanStepRow, req),
         fan_out=_fan_out(req, PlanStepRow.status, ACTIONABLE_STEP, PlanStepRow.priority),
         time_order=(PlanStepRow.due_by,),
+        item_source=PlanStepRow.__table__,
+        patient_fk=PlanStepRow.patient_id,
+        patient_where=[] if owned else _patient_scope(req),
+        unjoined=req.scope is not QueueScope.ALL,
     )
 
 
 def _callbacks(req: QueueRequest) -> KindQuery:
-    scope = (
-        [CommunicationRow.author == bindparam("username")]
-        if req.scope is QueueScope.MINE
-        else _patient_scope(req)
-    )
+    mine = req.scope is QueueScope.MINE  # my callbacks are the ones I promised
+    owed_by_me = [CommunicationRow.author == bindparam("username")] if mine else []
 
-    def build(row: Sequence[Any], req: QueueRequest) -> dict[str, Any]:
+    def build(row: Sequence[Any], req: QueueRequest, patient: dict[str, Any]) -> dict[str, Any]:
         cid, version, due, who, channel = row[:5]
         return dict(
             kind=QueueKind.CALLBACK,
-            patient=_patient_ref(row[5:]),
+            patient=patient,
             when=due,
             all_day=False,
             priority="urgent" if due < req.now else "routine",
@@ -286,7 +308,7 @@ def _callbacks(req: QueueRequest) -> KindQuery:
         [
             CommunicationRow.next_attempt_due < bindparam("day_end"),
             CommunicationRow.status != CommunicationStatus.ENTERED_IN_ERROR,
-            *scope,
+            *owed_by_me,
         ],
         (
             CommunicationRow.id,
@@ -298,15 +320,19 @@ def _callbacks(req: QueueRequest) -> KindQuery:
         (CommunicationRow.next_attempt_due,),
         build,
         count_source=CommunicationRow.__table__ if req.scope is not QueueScope.WARD else None,
+        item_source=CommunicationRow.__table__,
+        patient_fk=CommunicationRow.patient_id,
+        patient_where=[] if mine else _patient_scope(req),
+        unjoined=req.scope is not QueueScope.ALL,
     )
 
 
 def _auths(req: QueueRequest) -> KindQuery:
-    def build(row: Sequence[Any], req: QueueRequest) -> dict[str, Any]:
+    def build(row: Sequence[Any], req: QueueRequest, patient: dict[str, Any]) -> dict[str, Any]:
         pid, version, due, service, expedited = row[:5]
         return dict(
             kind=QueueKind.AUTH,
-            patient=_patient_ref(row[5:]),
+            patient=patient,
             when=due,
             all_day=False,
             priority="asap" if expedited else "urgent",
@@ -326,7 +352,6 @@ def _auths(req: QueueRequest) -> KindQuery:
             PriorAuthorizationRow.decision == AuthDecision.PENDED,
             PriorAuthorizationRow.status == AuthStatus.ACTIVE,
             PriorAuthorizationRow.decision_due < bindparam("day_end"),
-            *_patient_scope(req),
         ],
         (
             PriorAuthorizationRow.id,
@@ -338,15 +363,19 @@ def _auths(req: QueueRequest) -> KindQuery:
         (PriorAuthorizationRow.decision_due,),
         build,
         count_source=_bare(PriorAuthorizationRow, req),
+        item_source=PriorAuthorizationRow.__table__,
+        patient_fk=PriorAuthorizationRow.patient_id,
+        patient_where=_patient_scope(req),
+        unjoined=req.scope is not QueueScope.ALL,
     )
 
 
 def _referrals(req: QueueRequest) -> KindQuery:
-    def build(row: Sequence[Any], req: QueueRequest) -> dict[str, Any]:
+    def build(row: Sequence[Any], req: QueueRequest, patient: dict[str, Any]) -> dict[str, Any]:
         rid, version, due, to_whom, priority = row[:5]
         return dict(
             kind=QueueKind.REFERRAL,
-            patient=_patient_ref(row[5:]),
+            patient=patient,
             when=datetime.combine(due, time.min, tzinfo=UTC),
             all_day=True,
             priority=priority,
@@ -364,7 +393,6 @@ def _referrals(req: QueueRequest) -> KindQuery:
             ReferralRow.tracking.in_(OPEN_TRACKING),
             ReferralRow.status == ServiceRequestStatus.ACTIVE,
             ReferralRow.reply_due < bindparam("today"),
-            *_patient_scope(req),
         ],
         (
             ReferralRow.id,
@@ -378,6 +406,10 @@ def _referrals(req: QueueRequest) -> KindQuery:
         count_source=_bare(ReferralRow, req),
         fan_out=_fan_out(req, ReferralRow.tracking, OPEN_TRACKING, ReferralRow.priority),
         time_order=(ReferralRow.reply_due,),
+        item_source=ReferralRow.__table__,
+        patient_fk=ReferralRow.patient_id,
+        patient_where=_patient_scope(req),
+        unjoined=req.scope is not QueueScope.ALL,
     )
 
 
@@ -390,7 +422,9 @@ class _Compiled:
     kind: QueueKind
     statements: list[Select[Any]]
     count: Select[int]
-    build: Callable[[Sequence[Any], QueueRequest], dict[str, Any]]
+    build: Callable[[Sequence[Any], QueueRequest, dict[str, Any]], dict[str, Any]]
+    width: int  # item columns; after them come the patient's columns, or just its id
+    unjoined: bool
 
 
 @lru_cache(maxsize=32)
@@ -409,7 +443,16 @@ def _queries(scope: QueueScope, has_pool: bool, limit: int) -> tuple[_Compiled, 
     out = []
     for make in KINDS:
         q = make(shape)
-        out.append(_Compiled(q.kind, q.statements(limit), q.count(COUNT_CAP), q.build))
+        out.append(
+            _Compiled(
+                q.kind,
+                q.statements(limit),
+                q.count(COUNT_CAP),
+                q.build,
+                len(q.columns),
+                q.unjoined,
+            )
+        )
     return tuple(out)
 
 
@@ -419,6 +462,28 @@ def _rank(item: dict[str, Any]) -> tuple[int, datetime]:
 
 # Validating plain dicts in pydantic-core is about 3x faster than model_construct.
 _ITEMS = TypeAdapter(list[QueueItem])
+
+
+def _patient_refs(
+    conn: Any,
+    req: QueueRequest,
+    plan: tuple[_Compiled, ...],
+    fetched: dict[QueueKind, list[Any]],
+    params: dict[str, Any],
+) -> dict[int, dict[str, Any]]:
+    """Names for the patients of unjoined rows: the scope's patients in one query, plus any
+    others (a step I own for a colleague's patient) in a second."""
+    if req.scope is QueueScope.ALL:
+        return {}
+    scope = select(*_patient_cols()).where(*_patient_scope(req))
+    refs = {row[0]: _patient_ref(row) for row in conn.execute(scope, params)}
+    wanted = {row[q.width] for q in plan if q.unjoined for part in fetched[q.kind] for row in part}
+    missing = sorted(wanted - refs.keys())
+    for first in range(0, len(missing), 500):
+        chunk = missing[first : first + 500]
+        others = select(*_patient_cols()).where(PatientRow.id.in_(chunk))
+        refs.update({row[0]: _patient_ref(row) for row in conn.execute(others)})
+    return refs
 
 
 def load_queue(session: Session, req: QueueRequest) -> Queue:
@@ -432,16 +497,23 @@ def load_queue(session: Session, req: QueueRequest) -> Queue:
         "day_end": req.day_end,
     }
     conn = session.connection()
+    plan = _queries(req.scope, req.pool is not None, req.limit)
+    fetched = {q.kind: [conn.execute(stmt, params).all() for stmt in q.statements] for q in plan}
+    refs = _patient_refs(conn, req, plan, fetched, params)
     found: list[dict[str, Any]] = []
     counts: dict[QueueKind, int] = {}
     capped: list[QueueKind] = []
-    for query in _queries(req.scope, req.pool is not None, req.limit):
-        fetched = [
-            [query.build(row, req) for row in conn.execute(stmt, params)]
-            for stmt in query.statements
+    for query in plan:
+        n = query.width
+        built = [
+            [
+                query.build(row, req, refs[row[n]] if query.unjoined else _patient_ref(row[n:]))
+                for row in part
+            ]
+            for part in fetched[query.kind]
         ]
-        kind_items = list(merge(*fetched, key=_rank)) if len(fetched) > 1 else fetched[0]
-        if len(fetched) == 1 and len(kind_items) < req.limit:
+        kind_items = list(merge(*built, key=_rank)) if len(built) > 1 else built[0]
+        if len(built) == 1 and len(kind_items) < req.limit:
             counts[query.kind] = len(kind_items)  # everything fitted: no need to count again
         else:
             counts[query.kind] = conn.execute(query.count, params).scalar_one()
