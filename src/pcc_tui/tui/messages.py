@@ -25,14 +25,6 @@ class PatientLoaded(Message):
         self.coverage = coverage
 
 
-class PatientChosen(Message):
-    """The queue cursor (or the palette) settled on a patient."""
-
-    def __init__(self, patient_id: int) -> None:
-        super().__init__()
-        self.patient_id = patient_id
-
-
 class ActionDone(Message):
     def __init__(self, summary: str) -> None:
         super().__init__()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pcc_tui.core.domain.read_models import PatientRef
 
-MASKS = ("initials-mrn", "mrn", "name")
-
 
 def mask_patient(patient: PatientRef, policy: str = "initials-mrn") -> str:
     """initials-mrn (default): initials and MRN tail — enough to tell rows apart, too little
@@ -16,7 +14,3 @@ def mask_patient(patient: PatientRef, policy: str = "initials-mrn") -> str:
         return patient.mrn
     initials = f"{patient.given_name[:1]}{patient.family_name[:1]}".upper()
     return f"{initials} ..{patient.mrn[-4:]}"
-
-
-def masked(patient: PatientRef) -> str:
-    return mask_patient(patient)

@@ -22,3 +22,10 @@ class KeyTable(DataTable[object]):
         super().__init__(
             id=id, cursor_type="row", zebra_stripes=False, cursor_foreground_priority="renderable"
         )
+
+    def current_key(self) -> str | None:
+        """The key of the row under the cursor, or None for an empty table."""
+        if self.row_count == 0:
+            return None
+        value = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return None if value is None else str(value)

@@ -9,7 +9,6 @@ from rich.text import Text
 from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Input
-from textual.widgets.data_table import RowKey
 
 from pcc_tui.core.domain.read_models import Queue, QueueItem, QueueKind
 from pcc_tui.tui.marks import Marks
@@ -130,11 +129,7 @@ class QueuePanel(Panel):
         self.border_subtitle = " ".join(parts)
 
     def current_key(self) -> str | None:
-        table = self.query_one(KeyTable)
-        if table.row_count == 0:
-            return None
-        key: RowKey = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        return str(key.value)
+        return self.query_one(KeyTable).current_key()
 
     def current_item(self) -> QueueItem | None:
         key = self.current_key()

@@ -109,10 +109,7 @@ class TimelinePanel(Panel):
         return next((e for e in self.timeline.entries if e.step.id == step_id), None)
 
     def current_step_id(self) -> int | None:
-        table = self.query_one(KeyTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        key = self.query_one(KeyTable).current_key()
         return None if key in (None, NOW_KEY) else int(key)
 
     def clear(self) -> None:

@@ -103,13 +103,6 @@ NOTES = (
 )
 
 
-def load_patient(session: Session, patient_id: int) -> PatientRow:
-    row = session.get(PatientRow, patient_id)
-    if row is None:
-        raise NotFound("patient", patient_id)
-    return row
-
-
 # On PostgreSQL the whole chart is one statement: each list is a json_agg of its query, so a
 # chart costs one round trip instead of seven. SQLite, in-process, needs no such trick.
 def _as_json_list(stmt: Any, order: Any) -> Any:
@@ -205,4 +198,4 @@ def load_chart(
     )
 
 
-__all__ = ["AppointmentEntry", "CareTeamEntry", "load_chart", "load_patient"]
+__all__ = ["AppointmentEntry", "CareTeamEntry", "load_chart"]

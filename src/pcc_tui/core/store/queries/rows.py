@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from sqlalchemy import Connection, Executable, inspect
+from sqlalchemy import Connection, Executable
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -42,10 +42,3 @@ def _known(model: type[BaseModel], row: Mapping[str, Any]) -> dict[str, Any]:
 
 def fetch(conn: Connection, model: type[M], stmt: Executable, **params: Any) -> list[M]:
     return as_models(model, [dict(m) for m in conn.execute(stmt, params).mappings()])
-
-
-def to_model(model: type[M], row: Any) -> M:
-    """One ORM row as a model (for the few places that hold ORM rows)."""
-    mapper = inspect(type(row))
-    values = {a.key: getattr(row, a.key) for a in mapper.column_attrs}
-    return as_models(model, [values])[0]
