@@ -145,10 +145,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("patient", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_patient_birth_date"), ["birth_date"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_patient_coordinator_id"), ["coordinator_id"], unique=False
-        )
-        batch_op.create_index("ix_patient_ward_bed", ["ward", "bed"], unique=False)
+        batch_op.create_index("ix_patient_coordinator_id", ["coordinator_id", "id"], unique=False)
+        batch_op.create_index("ix_patient_ward_bed", ["ward", "bed", "id"], unique=False)
 
     op.create_table(
         "appointment",
@@ -645,7 +643,7 @@ def downgrade() -> None:
     op.drop_table("appointment")
     with op.batch_alter_table("patient", schema=None) as batch_op:
         batch_op.drop_index("ix_patient_ward_bed")
-        batch_op.drop_index(batch_op.f("ix_patient_coordinator_id"))
+        batch_op.drop_index("ix_patient_coordinator_id")
         batch_op.drop_index(batch_op.f("ix_patient_birth_date"))
 
     op.drop_table("patient")
