@@ -49,7 +49,7 @@ class PgCluster:
         return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120)
 
     @classmethod
-    def start(cls, bin_dir: Path, *, durable: bool = False) -> PgCluster:
+    def start(cls, bin_dir: Path, *, durable: bool = False, settings: str = "") -> PgCluster:
         root = Path(tempfile.mkdtemp(prefix="pcc-pg-"))
         as_postgres = os.geteuid() == 0
         if as_postgres:
@@ -72,6 +72,8 @@ class PgCluster:
         )
         if not durable:  # test databases live for one run: skip the disk flushes
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        if settings:
+            options += " " + settings
         cluster._run(
             "pg_ctl",
             "-D",

@@ -59,9 +59,16 @@ def shown(app: RecordingApp) -> str:
 
 
 async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
-    """Let debounce timers fire and thread workers finish, a few times over."""
+    """Let debounce timers fire and thread workers finish (and what they trigger), until the
+    app is quiet or 10 s have passed (a loaded CI machine is slow, never wrong)."""
     app = pilot.app
     for _ in range(rounds):
+        await pilot.pause(0.2)
+        await app.workers.wait_for_complete()
+    for _ in range(50):
+        busy = getattr(app, "_debounce", None) is not None or any(w.is_running for w in app.workers)
+        if not busy:
+            break
         await pilot.pause(0.2)
         await app.workers.wait_for_complete()
     await pilot.pause()
