@@ -13,7 +13,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,12 +107,3 @@ class PgCluster:
 def _has_c_utf8() -> bool:
     out = subprocess.run(["locale", "-a"], capture_output=True, text=True).stdout.lower()
     return "c.utf8" in out or "c.utf-8" in out
-
-
-def wait_until(predicate: object, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(predicate) and predicate():
-            return
-        time.sleep(0.05)
-    raise TimeoutError("condition not met")

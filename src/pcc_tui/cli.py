@@ -98,6 +98,15 @@ def _ensure_sqlite_folder(url: str) -> None:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
+def _create_schema(url: str) -> None:
+    _ensure_sqlite_folder(url)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
 def cmd_db(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings.database_url == default_database_url():
@@ -183,19 +192,14 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
             demo_dir = tempfile.mkdtemp(prefix="pcc-demo-")
             url = f"sqlite:///{Path(demo_dir) / 'demo.db'}"
-            engine = make_engine(url)
-            upgrade(engine)
-            engine.dispose()
+            _create_schema(url)
             store = Store.open(url, policy=_policy(settings))
             seed_demo(store)
         else:
             url = settings.database_url
             if url == default_database_url() and not Path(parse_url(url).database or "").exists():
                 # First run on this machine: create the local database for the user.
-                _ensure_sqlite_folder(url)
-                engine = make_engine(url)
-                upgrade(engine)
-                engine.dispose()
+                _create_schema(url)
             store = Store.open(url, policy=_policy(settings))
         try:
             actor = _actor(store, settings, demo=args.demo)

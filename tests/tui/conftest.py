@@ -3,6 +3,7 @@ to drive the app by keyboard and wait for its workers."""
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -96,7 +97,7 @@ def screen_text(app: PccApp) -> str:
     """What the terminal shows, as plain text (no file is written)."""
     from rich.console import Console
 
-    console = Console(width=app.size.width, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console = Console(width=app.size.width, record=True, file=io.StringIO())
     console.print(app.screen._compositor.render_update(full=True))  # type: ignore[union-attr]
     return console.export_text()
 

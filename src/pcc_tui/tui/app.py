@@ -24,7 +24,6 @@ from textual.widgets import DataTable, Footer
 from pcc_tui.core.domain.read_models import (
     CoverageChecklist,
     PatientChart,
-    QueueKind,
     QueueScope,
     Timeline,
 )
@@ -367,6 +366,3 @@ class PccApp(App[int]):
             Segments(self.console.render(RichPanel(text, title="pcc"), self.console.options))
         )
         self._close_messages_no_wait()
-
-
-__all__ = ["PccApp", "QueueKind"]

@@ -15,7 +15,7 @@ from pcc_tui.core.domain.codes import (
 from pcc_tui.core.domain.lifecycle import check_appointment_transition
 from pcc_tui.core.domain.models import Appointment
 from pcc_tui.core.errors import DomainError
-from pcc_tui.core.services.context import Actor, Tx, action, values_of
+from pcc_tui.core.services.context import Actor, Tx, action, revalidated, values_of
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import AppointmentRow, PatientRow, PractitionerRow
 
@@ -87,10 +87,7 @@ def reschedule_appointment(
         row = tx.get(AppointmentRow, appointment_id, expected_version=expected_version, mine=mine)
         if row.status not in UPCOMING_APPOINTMENT_STATUSES:
             raise DomainError(f"appointment {appointment_id} is {row.status}: it cannot be moved")
-        moved = Appointment.model_validate(
-            Appointment.model_validate(row, from_attributes=True).model_dump()
-            | {"start": start, "end": end}
-        )
+        moved = revalidated(Appointment, row, {"start": start, "end": end})
         _refuse_clash(tx, moved, ignore_id=row.id)
         tx.about(row, was_start=row.start.isoformat(), start=start.isoformat())
         row.start, row.end = moved.start, moved.end

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,6 +25,7 @@ from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import Base, CoordinatorRow, Tracked
 
 R = TypeVar("R", bound=Base)
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -59,13 +61,26 @@ def first_coordinator(store: Store) -> Actor | None:
 
 
 _RECORD_FIELDS = {"id", "version", "created_at", "created_by", "updated_at", "updated_by"}
-_UNDO_SKIP = _RECORD_FIELDS
 
 
 def values_of(model: Any, *skip: str) -> dict[str, Any]:
     """A domain model's fields as column values, minus what the store fills in itself."""
     data: dict[str, Any] = model.model_dump(exclude=_RECORD_FIELDS | set(skip))
     return data
+
+
+def revalidated(model: type[M], row: Base, changes: dict[str, Any]) -> M:
+    """The stored record with `changes` applied, validated as a whole by the domain model."""
+    current = model.model_validate(row, from_attributes=True)
+    return model.model_validate(current.model_dump() | changes)
+
+
+def apply_changes(row: Base, model: type[M], changes: dict[str, Any]) -> M:
+    """Validate the whole record with `changes`, then write just those fields to the row."""
+    merged = revalidated(model, row, changes)
+    for key in changes:
+        setattr(row, key, getattr(merged, key))
+    return merged
 
 
 def row_dict(row: Base) -> dict[str, Any]:
@@ -134,7 +149,9 @@ class Tx:
         entries: list[dict[str, Any]] = []
         for (table, entity_id), (row, before) in self._before.items():
             after = row_dict(row)
-            changed = {k: v for k, v in before.items() if k not in _UNDO_SKIP and after.get(k) != v}
+            changed = {
+                k: v for k, v in before.items() if k not in _RECORD_FIELDS and after.get(k) != v
+            }
             if changed:
                 entries.append(
                     {

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from pcc_tui.core.domain.codes import AuthDecision, AuthStatus, EligibilityResult
 from pcc_tui.core.domain.models import Coverage, EligibilityCheck, PriorAuthorization
 from pcc_tui.core.errors import DomainError
-from pcc_tui.core.services.context import Actor, action, values_of
+from pcc_tui.core.services.context import Actor, action, apply_changes, values_of
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import (
     CoverageRow,
@@ -108,27 +108,18 @@ def decide_prior_auth(
             raise DomainError(f"prior auth {auth_id} is {row.status}")
         if decision == AuthDecision.PENDED:
             raise DomainError("a decision must approve, partly approve or deny")
-        current = PriorAuthorization.model_validate(row, from_attributes=True)
-        decided = PriorAuthorization.model_validate(
-            current.model_dump()
-            | {
+        apply_changes(
+            row,
+            PriorAuthorization,
+            {
                 "decision": decision,
                 "decided_at": tx.now,
                 "auth_number": auth_number,
                 "units_approved": units_approved,
                 "valid_from": valid_from,
                 "valid_to": valid_to,
-            }
+            },
         )
-        for key in (
-            "decision",
-            "decided_at",
-            "auth_number",
-            "units_approved",
-            "valid_from",
-            "valid_to",
-        ):
-            setattr(row, key, getattr(decided, key))
         tx.about(row, decision=str(decision), units_approved=units_approved)
         tx.session.flush()
         return row.version

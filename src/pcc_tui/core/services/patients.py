@@ -15,7 +15,7 @@ from pcc_tui.core.domain.models import (
     Problem,
 )
 from pcc_tui.core.errors import DomainError
-from pcc_tui.core.services.context import Actor, action, values_of
+from pcc_tui.core.services.context import Actor, action, apply_changes, values_of
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.queries.names import index_patient_names
 from pcc_tui.core.store.tables import (
@@ -58,10 +58,7 @@ def update_patient(
     """Change demographic fields; the whole record is re-validated before it is saved."""
     with action(store, actor, "patient.update") as tx:
         row = tx.get(PatientRow, patient_id, expected_version=expected_version, mine=changes)
-        current = Patient.model_validate(row, from_attributes=True)
-        merged = Patient.model_validate(current.model_dump() | changes)
-        for key in changes:
-            setattr(row, key, getattr(merged, key))
+        apply_changes(row, Patient, changes)
         if {"family_name", "given_name"} & changes.keys():
             index_patient_names(tx.session, row.id, row.family_name, row.given_name)
         tx.about(row, row.id, fields=sorted(changes))
@@ -94,24 +91,16 @@ def record_consent(
     with action(store, actor, "contact.consent") as tx:
         changes = {"consent": consent, "share_scope": share_scope}
         row = tx.get(ContactRow, contact_id, expected_version=expected_version, mine=changes)
-        current = Contact.model_validate(row, from_attributes=True)
-        merged = Contact.model_validate(
-            current.model_dump()
-            | changes
+        apply_changes(
+            row,
+            Contact,
+            changes
             | {
                 "consent_on": tx.store.clock.today(),
                 "consent_recorded_by": actor.username,
-                "verification_method": verification_method or current.verification_method,
-            }
+                "verification_method": verification_method or row.verification_method,
+            },
         )
-        for key in (
-            "consent",
-            "share_scope",
-            "consent_on",
-            "consent_recorded_by",
-            "verification_method",
-        ):
-            setattr(row, key, getattr(merged, key))
         tx.about(row, consent=consent, share_scope=share_scope)
         tx.session.flush()
         return row.version

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pcc_tui.core.clock import Clock
 from pcc_tui.core.errors import StoreUnavailable
-from pcc_tui.core.store.engine import make_engine, safe_url, writer
+from pcc_tui.core.store.engine import first_line, make_engine, safe_url, writer
 from pcc_tui.core.store.migrate import check_schema
 
 
@@ -50,10 +50,8 @@ class Store:
                 conn.execute(text("SELECT 1"))
         except OperationalError as exc:
             engine.dispose()
-            orig = str(getattr(exc, "orig", exc)).strip().splitlines()
-            reason = orig[0] if orig else "no answer"
             raise StoreUnavailable(
-                f"cannot reach the database at {safe_url(engine.url)}: {reason}"
+                f"cannot reach the database at {safe_url(engine.url)}: {first_line(exc)}"
             ) from exc
         if check:
             try:

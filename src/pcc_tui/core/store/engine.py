@@ -39,6 +39,13 @@ def safe_url(url: URL | str) -> str:
     return (make_url(url) if isinstance(url, str) else url).render_as_string(hide_password=True)
 
 
+def first_line(exc: BaseException) -> str:
+    """The driver's first message line: says what failed without dumping the statement."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return lines[0] if lines else type(orig).__name__
+
+
 def make_engine(raw_url: str, **kwargs: Any) -> Engine:
     url = parse_url(raw_url)
     try:

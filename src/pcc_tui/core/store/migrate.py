@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from pcc_tui.core.errors import SchemaOutOfDate, StoreUnavailable
-from pcc_tui.core.store.engine import safe_url
+from pcc_tui.core.store.engine import first_line, safe_url
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -55,7 +55,7 @@ def current_revision(engine: Engine) -> str | None:
             return str(value) if value is not None else None
     except OperationalError as exc:
         raise StoreUnavailable(
-            f"cannot reach the database at {safe_url(engine.url)}: {_first_line(exc)}"
+            f"cannot reach the database at {safe_url(engine.url)}: {first_line(exc)}"
         ) from exc
 
 
@@ -75,7 +75,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(alembic_config(engine), revision)
     except OperationalError as exc:
         raise StoreUnavailable(
-            f"cannot reach the database at {safe_url(engine.url)}: {_first_line(exc)}"
+            f"cannot reach the database at {safe_url(engine.url)}: {first_line(exc)}"
         ) from exc
 
 
@@ -92,9 +92,3 @@ def check_schema(engine: Engine) -> None:
         f"database schema is at revision {current}, this pcc needs {SCHEMA_HEAD}: run "
         "`pcc db upgrade` (or update pcc if the database is newer)"
     )
-
-
-def _first_line(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    lines = str(orig).strip().splitlines()
-    return lines[0] if lines else type(orig).__name__

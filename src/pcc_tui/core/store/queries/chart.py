@@ -20,7 +20,7 @@ from pcc_tui.core.domain.codes import (
     RecordStatus,
 )
 from pcc_tui.core.domain.models import Communication, Contact, Note, Patient, Problem
-from pcc_tui.core.domain.read_models import AppointmentEntry, CareTeamEntry, PatientChart
+from pcc_tui.core.domain.read_models import PatientChart
 from pcc_tui.core.errors import NotFound
 from pcc_tui.core.store.queries.rows import as_models
 from pcc_tui.core.store.tables import (
@@ -196,6 +196,3 @@ def load_chart(
             "notes": as_models(Note, lists["notes"]),
         }
     )
-
-
-__all__ = ["AppointmentEntry", "CareTeamEntry", "load_chart"]

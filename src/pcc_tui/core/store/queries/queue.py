@@ -39,6 +39,7 @@ from pcc_tui.core.domain.codes import (
     TaskStatus,
 )
 from pcc_tui.core.domain.read_models import Queue, QueueItem, QueueKind, QueueScope
+from pcc_tui.core.store.queries.rows import patient_ref, patient_ref_columns
 from pcc_tui.core.store.tables import (
     AppointmentRow,
     CommunicationRow,
@@ -78,30 +79,6 @@ class QueueRequest:
     pool: str | None = None
     ward: str | None = None
     limit: int = 300
-
-
-def _patient_cols() -> tuple[Any, ...]:
-    return (
-        PatientRow.id,
-        PatientRow.mrn,
-        PatientRow.family_name,
-        PatientRow.given_name,
-        PatientRow.birth_date,
-        PatientRow.ward,
-        PatientRow.bed,
-    )
-
-
-def _patient_ref(row: Sequence[Any]) -> dict[str, Any]:
-    return dict(
-        id=row[0],
-        mrn=row[1],
-        family_name=row[2],
-        given_name=row[3],
-        birth_date=row[4],
-        ward=row[5],
-        bed=row[6],
-    )
 
 
 def _priority_order(column: Any) -> ColumnElement[int]:
@@ -163,7 +140,7 @@ class KindQuery:
             base = select(*self.columns, self.patient_fk).select_from(source).where(*conds)
         else:
             base = (
-                select(*self.columns, *_patient_cols())
+                select(*self.columns, *patient_ref_columns())
                 .select_from(self.source)
                 .where(*self.where, *self.patient_where)
             )
@@ -475,14 +452,14 @@ def _patient_refs(
     others (a step I own for a colleague's patient) in a second."""
     if req.scope is QueueScope.ALL:
         return {}
-    scope = select(*_patient_cols()).where(*_patient_scope(req))
-    refs = {row[0]: _patient_ref(row) for row in conn.execute(scope, params)}
+    scope = select(*patient_ref_columns()).where(*_patient_scope(req))
+    refs = {row[0]: patient_ref(row) for row in conn.execute(scope, params)}
     wanted = {row[q.width] for q in plan if q.unjoined for part in fetched[q.kind] for row in part}
     missing = sorted(wanted - refs.keys())
     for first in range(0, len(missing), 500):
         chunk = missing[first : first + 500]
-        others = select(*_patient_cols()).where(PatientRow.id.in_(chunk))
-        refs.update({row[0]: _patient_ref(row) for row in conn.execute(others)})
+        others = select(*patient_ref_columns()).where(PatientRow.id.in_(chunk))
+        refs.update({row[0]: patient_ref(row) for row in conn.execute(others)})
     return refs
 
 
@@ -507,7 +484,7 @@ def load_queue(session: Session, req: QueueRequest) -> Queue:
         n = query.width
         built = [
             [
-                query.build(row, req, refs[row[n]] if query.unjoined else _patient_ref(row[n:]))
+                query.build(row, req, refs[row[n]] if query.unjoined else patient_ref(row[n:]))
                 for row in part
             ]
             for part in fetched[query.kind]

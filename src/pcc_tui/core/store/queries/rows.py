@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy import Connection, Executable
 
+from pcc_tui.core.store.tables import PatientRow
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -42,3 +44,22 @@ def _known(model: type[BaseModel], row: Mapping[str, Any]) -> dict[str, Any]:
 
 def fetch(conn: Connection, model: type[M], stmt: Executable, **params: Any) -> list[M]:
     return as_models(model, [dict(m) for m in conn.execute(stmt, params).mappings()])
+
+
+def patient_ref_columns() -> tuple[Any, ...]:
+    """Enough to name a patient in a list; labelled so they never collide with an item's own."""
+    return (
+        PatientRow.id.label("p_id"),
+        PatientRow.mrn.label("p_mrn"),
+        PatientRow.family_name.label("p_family"),
+        PatientRow.given_name.label("p_given"),
+        PatientRow.birth_date.label("p_birth"),
+        PatientRow.ward.label("p_ward"),
+        PatientRow.bed.label("p_bed"),
+    )
+
+
+def patient_ref(row: Sequence[Any]) -> dict[str, Any]:
+    """PatientRef fields from the columns of `patient_ref_columns`, in that order."""
+    keys = ("id", "mrn", "family_name", "given_name", "birth_date", "ward", "bed")
+    return dict(zip(keys, row[:7], strict=True))

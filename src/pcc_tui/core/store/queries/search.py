@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from pcc_tui.core.domain.codes import RecordStatus
 from pcc_tui.core.domain.read_models import PatientRef, SearchHit, SearchMatch
 from pcc_tui.core.store.queries.names import grams, tokens, variants
+from pcc_tui.core.store.queries.rows import patient_ref, patient_ref_columns
 from pcc_tui.core.store.tables import (
     NameGramRow,
     NameTokenRow,
@@ -42,24 +43,6 @@ def parse_birth_date(word: str) -> date | None:
         except ValueError:
             continue
     return None
-
-
-def _ref_columns() -> tuple[Any, ...]:
-    return (
-        PatientRow.id,
-        PatientRow.mrn,
-        PatientRow.family_name,
-        PatientRow.given_name,
-        PatientRow.birth_date,
-        PatientRow.ward,
-        PatientRow.bed,
-    )
-
-
-def _ref(row: Sequence[object]) -> PatientRef:
-    keys = ("id", "mrn", "family_name", "given_name", "birth_date", "ward", "bed")
-    values: dict[str, Any] = dict(zip(keys, row, strict=True))
-    return PatientRef.model_construct(**values)
 
 
 def _term_tokens(session: Session, term: str) -> dict[int, SearchMatch]:
@@ -139,7 +122,7 @@ def search_patients(session: Session, query: str, limit: int = 30) -> list[Searc
         else:
             name_words.append(word)
 
-    base: Select[Any] = select(*_ref_columns()).where(
+    base: Select[Any] = select(*patient_ref_columns()).where(
         PatientRow.status != RecordStatus.ENTERED_IN_ERROR
     )
     if birth:
@@ -162,7 +145,13 @@ def search_patients(session: Session, query: str, limit: int = 30) -> list[Searc
     if not (terms or birth or mrn_word):
         return []
     rows = session.execute(base.limit(limit * 4)).all()
-    hits = [SearchHit(patient=_ref(r), match=_match_of(r, terms, mrn_word, birth)) for r in rows]
+    hits = [
+        SearchHit(
+            patient=PatientRef.model_construct(**patient_ref(r)),
+            match=_match_of(r, terms, mrn_word, birth),
+        )
+        for r in rows
+    ]
     hits.sort(key=lambda h: (_RANK[h.match], h.patient.family_name, h.patient.given_name))
     return hits[:limit]
 
