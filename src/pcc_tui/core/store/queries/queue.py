@@ -6,6 +6,7 @@ ranked by priority then time. The UI shows the few hundred rows a person can act
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -17,11 +18,15 @@ from pydantic import TypeAdapter
 from sqlalchemy import (
     ColumnElement,
     FromClause,
+    Integer,
     Select,
+    String,
+    any_,
     bindparam,
     case,
     func,
     literal,
+    literal_column,
     or_,
     select,
 )
@@ -39,6 +44,7 @@ from pcc_tui.core.domain.codes import (
     TaskStatus,
 )
 from pcc_tui.core.domain.read_models import Queue, QueueItem, QueueKind, QueueScope
+from pcc_tui.core.store.queries.pipelined import fetch_all
 from pcc_tui.core.store.queries.rows import patient_ref, patient_ref_columns
 from pcc_tui.core.store.tables import (
     AppointmentRow,
@@ -81,8 +87,25 @@ class QueueRequest:
     limit: int = 300
 
 
+def _const(value: str | int) -> ColumnElement[Any]:
+    """A code written into the SQL text, not bound: PostgreSQL's cached generic plans can then
+    prove a partial index's predicate (`decision = 'pended'`) and use that index."""
+    if isinstance(value, int):
+        return literal_column(str(int(value)), Integer)
+    if not _CODE.fullmatch(value):  # our own FHIR codes only; never user input
+        raise ValueError(f"not a code: {value!r}")
+    return literal_column(f"'{value}'", String)
+
+
+_CODE = re.compile(r"[a-z][a-z0-9-]*")
+
+
+def _one_of(column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    return column.in_([_const(v) for v in values])  # type: ignore[no-any-return]
+
+
 def _priority_order(column: Any) -> ColumnElement[int]:
-    return case(PRIORITY_RANK, value=column, else_=9)
+    return case(*((column == _const(p), _const(r)) for p, r in PRIORITY_RANK.items()), else_=9)
 
 
 def _patient_scope(req: QueueRequest) -> list[ColumnElement[bool]]:
@@ -130,12 +153,19 @@ class KindQuery:
     patient_where: list[ColumnElement[bool]] = field(default_factory=list)
     unjoined: bool = False
 
-    def statements(self, limit: int) -> list[Select[Any]]:
+    def statements(self, limit: int, ids_as_array: bool = False) -> list[Select[Any]]:
         if self.unjoined:
             conds = list(self.where)
             if self.patient_where:
                 ids = select(PatientRow.id).where(*self.patient_where)
-                conds.append(self.patient_fk.in_(ids))
+                if ids_as_array:
+                    # PostgreSQL: `= ANY(ARRAY(subquery))` runs the subquery once as an
+                    # InitPlan and probes the item's patient index with the ids. A plain IN
+                    # subquery leaves the cached generic plan guessing how many patients match,
+                    # and it guesses a hash join over every open item in the hospital.
+                    conds.append(self.patient_fk == any_(func.array(ids.scalar_subquery())))
+                else:
+                    conds.append(self.patient_fk.in_(ids))
             source = self.item_source if self.item_source is not None else self.source
             base = select(*self.columns, self.patient_fk).select_from(source).where(*conds)
         else:
@@ -191,7 +221,7 @@ def _appointments(req: QueueRequest) -> KindQuery:
         [
             AppointmentRow.start >= bindparam("day_start"),
             AppointmentRow.start < bindparam("day_end"),
-            AppointmentRow.status.in_(APPOINTMENT_TODAY),
+            _one_of(AppointmentRow.status, APPOINTMENT_TODAY),
         ],
         (
             AppointmentRow.id,
@@ -239,7 +269,11 @@ def _steps(req: QueueRequest) -> KindQuery:
     return KindQuery(
         QueueKind.STEP,
         PlanStepRow.__table__.join(PatientRow, PatientRow.id == PlanStepRow.patient_id),
-        [PlanStepRow.status.in_(ACTIONABLE_STEP), PlanStepRow.due_by <= bindparam("today"), *owned],
+        [
+            _one_of(PlanStepRow.status, ACTIONABLE_STEP),
+            PlanStepRow.due_by <= bindparam("today"),
+            *owned,
+        ],
         (
             PlanStepRow.id,
             PlanStepRow.version,
@@ -284,7 +318,7 @@ def _callbacks(req: QueueRequest) -> KindQuery:
         CommunicationRow.__table__.join(PatientRow, PatientRow.id == CommunicationRow.patient_id),
         [
             CommunicationRow.next_attempt_due < bindparam("day_end"),
-            CommunicationRow.status != CommunicationStatus.ENTERED_IN_ERROR,
+            CommunicationRow.status != _const(CommunicationStatus.ENTERED_IN_ERROR),
             *owed_by_me,
         ],
         (
@@ -326,8 +360,8 @@ def _auths(req: QueueRequest) -> KindQuery:
             PatientRow, PatientRow.id == PriorAuthorizationRow.patient_id
         ),
         [
-            PriorAuthorizationRow.decision == AuthDecision.PENDED,
-            PriorAuthorizationRow.status == AuthStatus.ACTIVE,
+            PriorAuthorizationRow.decision == _const(AuthDecision.PENDED),
+            PriorAuthorizationRow.status == _const(AuthStatus.ACTIVE),
             PriorAuthorizationRow.decision_due < bindparam("day_end"),
         ],
         (
@@ -367,8 +401,8 @@ def _referrals(req: QueueRequest) -> KindQuery:
         QueueKind.REFERRAL,
         ReferralRow.__table__.join(PatientRow, PatientRow.id == ReferralRow.patient_id),
         [
-            ReferralRow.tracking.in_(OPEN_TRACKING),
-            ReferralRow.status == ServiceRequestStatus.ACTIVE,
+            _one_of(ReferralRow.tracking, OPEN_TRACKING),
+            ReferralRow.status == _const(ServiceRequestStatus.ACTIVE),
             ReferralRow.reply_due < bindparam("today"),
         ],
         (
@@ -405,7 +439,9 @@ class _Compiled:
 
 
 @lru_cache(maxsize=32)
-def _queries(scope: QueueScope, has_pool: bool, limit: int) -> tuple[_Compiled, ...]:
+def _queries(
+    scope: QueueScope, has_pool: bool, limit: int, ids_as_array: bool
+) -> tuple[_Compiled, ...]:
     """Statements depend only on the scope's shape; values travel as bound parameters, so
     each statement is built once per process and its compiled form is reused."""
     shape = QueueRequest(
@@ -423,7 +459,7 @@ def _queries(scope: QueueScope, has_pool: bool, limit: int) -> tuple[_Compiled, 
         out.append(
             _Compiled(
                 q.kind,
-                q.statements(limit),
+                q.statements(limit, ids_as_array),
                 q.count(COUNT_CAP),
                 q.build,
                 len(q.columns),
@@ -441,26 +477,27 @@ def _rank(item: dict[str, Any]) -> tuple[int, datetime]:
 _ITEMS = TypeAdapter(list[QueueItem])
 
 
-def _patient_refs(
+@lru_cache(maxsize=4)
+def _scope_patients(scope: QueueScope) -> Select[Any]:
+    """Names of the scope's patients (mine, my ward), fetched once for all kinds of item."""
+    shape = QueueRequest(scope, date.min, datetime.min, datetime.min, datetime.min)
+    return select(*patient_ref_columns()).where(*_patient_scope(shape))
+
+
+def _add_other_refs(
     conn: Any,
-    req: QueueRequest,
+    refs: dict[int, dict[str, Any]],
     plan: tuple[_Compiled, ...],
     fetched: dict[QueueKind, list[Any]],
-    params: dict[str, Any],
-) -> dict[int, dict[str, Any]]:
-    """Names for the patients of unjoined rows: the scope's patients in one query, plus any
-    others (a step I own for a colleague's patient) in a second."""
-    if req.scope is QueueScope.ALL:
-        return {}
-    scope = select(*patient_ref_columns()).where(*_patient_scope(req))
-    refs = {row[0]: patient_ref(row) for row in conn.execute(scope, params)}
+) -> None:
+    """Names for patients outside the scope that still reach my queue (a step I own for a
+    colleague's patient, a callback I promised)."""
     wanted = {row[q.width] for q in plan if q.unjoined for part in fetched[q.kind] for row in part}
     missing = sorted(wanted - refs.keys())
     for first in range(0, len(missing), 500):
         chunk = missing[first : first + 500]
         others = select(*patient_ref_columns()).where(PatientRow.id.in_(chunk))
         refs.update({row[0]: patient_ref(row) for row in conn.execute(others)})
-    return refs
 
 
 def load_queue(session: Session, req: QueueRequest) -> Queue:
@@ -474,9 +511,15 @@ def load_queue(session: Session, req: QueueRequest) -> Queue:
         "day_end": req.day_end,
     }
     conn = session.connection()
-    plan = _queries(req.scope, req.pool is not None, req.limit)
-    fetched = {q.kind: [conn.execute(stmt, params).all() for stmt in q.statements] for q in plan}
-    refs = _patient_refs(conn, req, plan, fetched, params)
+    ids_as_array = conn.dialect.name == "postgresql"
+    plan = _queries(req.scope, req.pool is not None, req.limit, ids_as_array)
+    statements = [stmt for q in plan for stmt in q.statements]
+    if req.scope is not QueueScope.ALL:
+        statements.append(_scope_patients(req.scope))
+    results = iter(fetch_all(conn, statements, params))
+    fetched = {q.kind: [next(results) for _ in q.statements] for q in plan}
+    refs = {row[0]: patient_ref(row) for row in next(results, [])}
+    _add_other_refs(conn, refs, plan, fetched)
     found: list[dict[str, Any]] = []
     counts: dict[QueueKind, int] = {}
     capped: list[QueueKind] = []
