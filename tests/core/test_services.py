@@ -137,7 +137,9 @@ def test_step_status_and_dependencies(store: Store, coordinator: Actor) -> None:
     today = store.clock.today()
     pid = builders.patient(store, coordinator)
     _, (s1, s2, s3) = builders.plan(store, coordinator, pid, today)
-    with pytest.raises(DomainError, match=f"depends on unfinished step\\(s\\) {s1}"):
+    with pytest.raises(
+        DomainError, match=f"first finish 'Medication reconciliation' \\(step {s1}\\)"
+    ):
         plans.complete_step(store, coordinator, s2, 1)
     plans.complete_step(store, coordinator, s1, 1)
     assert "requested" in last_audit(store).detail  # the walked path is recorded

@@ -224,6 +224,16 @@ class CoordinatorRole(StrEnum):
     ADMIN = "admin"
 
 
+class AnchorKind(StrEnum):
+    """The event a care pathway is timed from; its steps are day offsets from it."""
+
+    DISCHARGE = "discharge"
+    SURGERY = "surgery"
+    DIAGNOSIS = "diagnosis"
+    TREATMENT_START = "treatment-start"
+    CONFIRMATION = "confirmation"
+
+
 class StepNeed(StrEnum):
     """What a plan step needs in place before it can happen."""
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from pcc_tui.core.domain.codes import (
     AdministrativeGender,
+    AnchorKind,
     AppointmentStatus,
     AuditOutcome,
     AuthDecision,
@@ -190,12 +191,17 @@ class CarePlan(Record):
     status: CarePlanStatus = CarePlanStatus.ACTIVE
     period_start: date
     period_end: date | None = None
+    # A pathway's steps are timed from this event; moving it moves every unfinished step.
+    anchor_kind: AnchorKind | None = None
+    anchor_date: date | None = None
     void_reason: str | None = None
 
     @model_validator(mode="after")
     def _rules(self) -> Self:
         if self.period_end and self.period_end < self.period_start:
             raise ValueError("a care plan cannot end before it starts")
+        if (self.anchor_kind is None) != (self.anchor_date is None):
+            raise ValueError("an anchor needs both its kind and its date")
         return self
 
 
@@ -213,6 +219,7 @@ class PlanStep(Record):
     owner_pool: str | None = Field(default=None, max_length=60)
     due_from: date | None = None
     due_by: date
+    anchor_offset: int | None = None  # days from the plan's anchor; None: a fixed date
     depends_on: list[int] = []
     needs: list[StepNeed] = []
     appointment_id: int | None = None

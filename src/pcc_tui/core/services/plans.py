@@ -23,21 +23,25 @@ from pcc_tui.core.store.tables import (
 def start_care_plan(store: Store, actor: Actor, plan: CarePlan, steps: list[PlanStep]) -> int:
     """Create a plan with its steps; `depends_on` in `steps` refers to list positions (0-based)."""
     with action(store, actor, "care_plan.start") as tx:
-        tx.get(PatientRow, plan.patient_id)
-        row = tx.add(CarePlanRow(**values_of(plan)))
-        ids: list[int] = []
-        for step in steps:
-            if step.patient_id != plan.patient_id:
-                raise DomainError("every step must belong to the plan's patient")
-            srow = _insert_step(tx, step, row.id)
-            ids.append(srow.id)
-        for position, step in enumerate(steps):
-            for dep in step.depends_on:
-                if not 0 <= dep < len(ids) or dep == position:
-                    raise DomainError(f"step {position + 1} depends on an unknown step {dep + 1}")
-                tx.session.add(StepDependencyRow(step_id=ids[position], depends_on_id=ids[dep]))
+        row = insert_plan(tx, plan, steps)
         tx.about(row, steps=len(steps), template=plan.template)
         return row.id
+
+
+def insert_plan(tx: Tx, plan: CarePlan, steps: list[PlanStep]) -> CarePlanRow:
+    tx.get(PatientRow, plan.patient_id)
+    row = tx.add(CarePlanRow(**values_of(plan)))
+    ids: list[int] = []
+    for step in steps:
+        if step.patient_id != plan.patient_id:
+            raise DomainError("every step must belong to the plan's patient")
+        ids.append(_insert_step(tx, step, row.id).id)
+    for position, step in enumerate(steps):
+        for dep in step.depends_on:
+            if not 0 <= dep < len(ids) or dep == position:
+                raise DomainError(f"step {position + 1} depends on an unknown step {dep + 1}")
+            tx.session.add(StepDependencyRow(step_id=ids[position], depends_on_id=ids[dep]))
+    return row
 
 
 def _insert_step(tx: Tx, step: PlanStep, plan_id: int) -> PlanStepRow:
@@ -63,16 +67,15 @@ def add_plan_step(store: Store, actor: Actor, step: PlanStep) -> int:
         return row.id
 
 
-def _open_dependencies(tx: Tx, step_id: int) -> list[int]:
+def _open_dependencies(tx: Tx, step_id: int) -> list[tuple[int, str]]:
     dep = aliased(PlanStepRow)
-    return list(
-        tx.session.scalars(
-            select(dep.id)
-            .join(StepDependencyRow, StepDependencyRow.depends_on_id == dep.id)
-            .where(StepDependencyRow.step_id == step_id, dep.status.in_(OPEN_TASK_STATUSES))
-            .order_by(dep.id)
-        )
+    rows = tx.session.execute(
+        select(dep.id, dep.title)
+        .join(StepDependencyRow, StepDependencyRow.depends_on_id == dep.id)
+        .where(StepDependencyRow.step_id == step_id, dep.status.in_(OPEN_TASK_STATUSES))
+        .order_by(dep.due_by, dep.id)
     )
+    return [(int(i), str(t)) for i, t in rows]
 
 
 def set_step_status(
@@ -116,10 +119,8 @@ def set_step_status(
 def _refuse_if_blocked(tx: Tx, row: PlanStepRow) -> None:
     blocking = _open_dependencies(tx, row.id)
     if blocking:
-        names = ", ".join(str(b) for b in blocking)
-        raise DomainError(
-            f"step {row.id} cannot be completed: it depends on unfinished step(s) {names}"
-        )
+        names = "; ".join(f"'{title}' (step {sid})" for sid, title in blocking)
+        raise DomainError(f"'{row.title}' cannot be completed yet: first finish {names}")
 
 
 def complete_step(store: Store, actor: Actor, step_id: int, expected_version: int) -> int:

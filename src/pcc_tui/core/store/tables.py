@@ -168,6 +168,8 @@ class CarePlanRow(Tracked, Base):
     status: Mapped[str] = mapped_column(String(20))
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date | None] = mapped_column(Date)
+    anchor_kind: Mapped[str | None] = mapped_column(String(30))
+    anchor_date: Mapped[date | None] = mapped_column(Date)
     void_reason: Mapped[str | None] = mapped_column(String(300))
 
 
@@ -185,6 +187,7 @@ class PlanStepRow(Tracked, Base):
     owner_pool: Mapped[str | None] = mapped_column(String(60))
     due_from: Mapped[date | None] = mapped_column(Date)
     due_by: Mapped[date] = mapped_column(Date)
+    anchor_offset: Mapped[int | None]
     needs: Mapped[list[str]] = mapped_column(JSON, default=list)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
