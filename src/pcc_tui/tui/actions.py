@@ -53,7 +53,7 @@ class Target:
     label: str
 
 
-def _form(
+def form(
     app: PccApp, title: str, fields: list[FormField], submit: Any, intro: str = ""
 ) -> FormScreen:
     return FormScreen(
@@ -114,7 +114,7 @@ def confirm_form(app: PccApp) -> FormScreen:
         return f"Confirmed {len(targets)} appointment(s) by {values['method']}"
 
     what = targets[0].label if len(targets) == 1 else f"{len(targets)} marked appointments"
-    return _form(
+    return form(
         app,
         f"Confirm: {what}",
         [FormField("method", "Confirmed by", "choice", CHANNELS, "phone", True)],
@@ -133,7 +133,7 @@ def reschedule_form(app: PccApp) -> FormScreen:
         )
         return f"Rescheduled to {start:%a %d %b %H:%M}; ask the patient to confirm"
 
-    return _form(
+    return form(
         app,
         f"Reschedule: {target.label}",
         [
@@ -163,7 +163,7 @@ def cancel_form(app: PccApp) -> FormScreen:
         )
         return f"Appointment marked {status.value}"
 
-    return _form(
+    return form(
         app,
         f"Cancel or no-show: {target.label}",
         [
@@ -215,7 +215,7 @@ def step_status_form(app: PccApp) -> FormScreen:
         )
         return f"Updated: {target.label}"
 
-    return _form(
+    return form(
         app,
         f"Step status: {target.label}" + (f" ({current})" if current else ""),
         [
@@ -232,20 +232,20 @@ def step_status_form(app: PccApp) -> FormScreen:
     )
 
 
-def _patient(app: PccApp) -> int:
+def patient_id(app: PccApp) -> int:
     if app.patient_id is None:
         raise NoTarget("select a patient first (queue cursor, or : to find one)")
     return app.patient_id
 
 
 def note_form(app: PccApp) -> FormScreen:
-    pid = _patient(app)
+    pid = patient_id(app)
 
     def submit(values: dict[str, Any], version: int | None) -> str:
         communications.add_note(app.store, app.actor, pid, values["text"])
         return "Note added"
 
-    return _form(app, "Note", [FormField("text", "Note", required=True)], submit)
+    return form(app, "Note", [FormField("text", "Note", required=True)], submit)
 
 
 def _callback_item(app: PccApp, pid: int) -> QueueItem | None:
@@ -256,7 +256,7 @@ def _callback_item(app: PccApp, pid: int) -> QueueItem | None:
 
 
 def log_form(app: PccApp) -> FormScreen:
-    pid = _patient(app)
+    pid = patient_id(app)
     contacts = app.chart.contacts if app.chart else []
     who = [("Patient", "patient")]
     lines = []
@@ -291,7 +291,7 @@ def log_form(app: PccApp) -> FormScreen:
         communications.log_communication(app.store, app.actor, comm, closes_callback=closes)
         return "Communication logged" + (" (callback closed)" if callback else "")
 
-    return _form(
+    return form(
         app,
         "Log a communication",
         [
@@ -341,7 +341,7 @@ def eligibility_form(app: PccApp) -> FormScreen:
         )
         return "Eligibility recorded"
 
-    return _form(
+    return form(
         app,
         "Eligibility check",
         [
@@ -368,7 +368,7 @@ def prior_auth_form(app: PccApp) -> FormScreen:
     item = app.queue_panel.current_item()
     if item is not None and item.kind is QueueKind.AUTH:
         return _decide_form(app, item)
-    pid = _patient(app)
+    pid = patient_id(app)
     coverages = app.coverage.coverages if app.coverage else []
     choices = [
         (f"{e.coverage.payer} {e.coverage.plan or ''}", str(e.coverage.id)) for e in coverages
@@ -385,7 +385,7 @@ def prior_auth_form(app: PccApp) -> FormScreen:
         )
         return "Prior authorisation requested"
 
-    return _form(
+    return form(
         app,
         "Request prior authorisation",
         [
@@ -412,7 +412,7 @@ def _decide_form(app: PccApp, item: QueueItem) -> FormScreen:
         )
         return f"Prior auth {values['decision']}"
 
-    return _form(
+    return form(
         app,
         f"Decision: {item.title}",
         [

@@ -33,7 +33,7 @@ from pcc_tui.core.services.reads import view_chart, view_coverage, view_queue, v
 from pcc_tui.core.services.undo import undo_last
 from pcc_tui.core.store.database import Store
 from pcc_tui.resources import styles_dir
-from pcc_tui.tui import actions
+from pcc_tui.tui import actions, pathway_actions
 from pcc_tui.tui.commands import ActionCommands, PatientCommands
 from pcc_tui.tui.marks import marks_for
 from pcc_tui.tui.messages import ActionDone, PatientLoaded, QueueLoaded, WorkFailed
@@ -77,6 +77,8 @@ class PccApp(App[int]):
         Binding("l", "log", "Log call", id="log-communication"),
         Binding("v", "eligibility", "Verify", show=False, id="eligibility-check"),
         Binding("a", "prior_auth", "Auth", show=False, id="prior-auth"),
+        Binding("p", "start_pathway", "Pathway", show=False, id="start-pathway"),
+        Binding("A", "move_anchor", "Move anchor", show=False, id="move-anchor"),
         Binding("z", "undo", "Undo", id="undo"),
         Binding("R", "reload", "Reload", show=False, id="reload"),
     ]
@@ -280,6 +282,12 @@ class PccApp(App[int]):
 
     def action_prior_auth(self) -> None:
         self._open_form(actions.prior_auth_form)
+
+    def action_start_pathway(self) -> None:
+        self._open_form(pathway_actions.start_pathway_form)
+
+    def action_move_anchor(self) -> None:
+        self._open_form(pathway_actions.move_anchor_form)
 
     def action_complete(self) -> None:
         try:

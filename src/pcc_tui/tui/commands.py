@@ -24,6 +24,8 @@ ACTIONS = [
     ("Log a communication", "log", "l"),
     ("Record eligibility check", "eligibility", "v"),
     ("Prior authorisation", "prior_auth", "a"),
+    ("Start a care pathway", "start_pathway", "p"),
+    ("Move a pathway's anchor date", "move_anchor", "A"),
     ("Undo my last action", "undo", "z"),
     ("Queue: mine", "load_queue('mine')", "m"),
     ("Queue: my ward", "load_queue('ward')", "w"),

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from pcc_tui.core.domain.codes import AnchorKind
 from pcc_tui.core.domain.models import (
     Appointment,
     CareTeamMember,
@@ -97,6 +98,9 @@ class PatientChart(BaseModel):
 class TimelineEntry(BaseModel):
     step: PlanStep
     plan_title: str
+    plan_version: int = 1
+    plan_anchor_kind: AnchorKind | None = None
+    plan_anchor_date: date | None = None
     owner_name: str | None
     overdue: bool
     finished: bool

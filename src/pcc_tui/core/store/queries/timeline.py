@@ -19,6 +19,9 @@ STEPS = (
     select(
         PlanStepRow.__table__,
         CarePlanRow.title.label("plan_title"),
+        CarePlanRow.version.label("plan_version"),
+        CarePlanRow.anchor_kind.label("plan_anchor_kind"),
+        CarePlanRow.anchor_date.label("plan_anchor_date"),
         CoordinatorRow.display_name.label("owner_name"),
     )
     .join(CarePlanRow, CarePlanRow.id == PlanStepRow.care_plan_id)
@@ -54,6 +57,9 @@ def load_timeline(session: Session, patient_id: int, *, today: date) -> Timeline
             {
                 "step": step,
                 "plan_title": row["plan_title"],
+                "plan_version": row["plan_version"],
+                "plan_anchor_kind": row["plan_anchor_kind"],
+                "plan_anchor_date": row["plan_anchor_date"],
                 "owner_name": row["owner_name"],
                 "overdue": not finished and step.due_by < today,
                 "finished": finished,
