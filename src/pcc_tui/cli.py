@@ -11,10 +11,10 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pcc_tui import __version__
+from pcc_tui import __version__, cli_export, cli_report
 from pcc_tui.core.config import Settings, config_path, default_database_url, load_settings, os_user
 from pcc_tui.core.errors import PccError, UnknownUser
 from pcc_tui.core.services.context import Actor, first_coordinator, resolve_actor
@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     aud = sub.add_parser("audit", help="the audit trail")
     aud_sub = aud.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     _common(aud_sub.add_parser("verify", help="check the hash chain; exit 1 if broken"))
+    cli_export.add_commands(sub, _common)
+    cli_report.add_commands(sub, _common)
     return parser
 
 
@@ -183,6 +185,16 @@ def _actor(store: Store, settings: Settings, demo: bool) -> Actor:
     )
 
 
+def run_as_user(args: argparse.Namespace, command: Callable[..., int]) -> int:
+    """Open the store as the acting coordinator, run a command that reads or exports."""
+    settings = _settings(args)
+    store = Store.open(settings.database_url, policy=_policy(settings))
+    try:
+        return command(args, store, _actor(store, settings, demo=False))
+    finally:
+        store.close()
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
     settings = _settings(args)
     demo_dir: str | None = None
@@ -234,6 +246,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_demo_seed(args)
         if args.command == "audit":
             return cmd_audit_verify(args)
+        if args.command == "report":
+            if args.list:
+                return cli_report.list_reports()
+            if not args.name:
+                parser.error("name a report, or --list")
+            return run_as_user(args, cli_report.cmd_report)
+        if args.command == "export":
+            return run_as_user(args, cli_export.cmd_export)
         return cmd_tui(args)
     except PccError as exc:
         print(f"pcc: {exc}", file=sys.stderr)

@@ -1,0 +1,57 @@
+"""A patient's upcoming appointments as iCalendar (RFC 5545), for the patient or a carer.
+
+An export puts patient data outside the database, so it is its own audited action; the file
+written by the CLI is readable by its owner only.
+"""
+
+from __future__ import annotations
+
+from icalendar import Calendar, Event
+from sqlalchemy import select
+
+from pcc_tui.core.domain.codes import UPCOMING_APPOINTMENT_STATUSES, ParticipationStatus
+from pcc_tui.core.errors import DomainError
+from pcc_tui.core.services.context import Actor, action
+from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.tables import AppointmentRow, PatientRow, PractitionerRow
+
+PRODID = "-//pcc-tui//patient care coordination//EN"
+
+
+def appointments_ics(store: Store, actor: Actor, mrn: str) -> tuple[bytes, int]:
+    """The calendar and how many appointments it holds."""
+    with action(store, actor, "patient.export.ics") as tx:
+        patient_id = tx.session.scalar(select(PatientRow.id).where(PatientRow.mrn == mrn.strip()))
+        if patient_id is None:
+            raise DomainError("no patient has that MRN")  # the MRN itself is not echoed
+        tx.patient_id, tx.entity_type, tx.entity_id = patient_id, "patient", patient_id
+        rows = tx.session.execute(
+            select(AppointmentRow, PractitionerRow.name)
+            .outerjoin(PractitionerRow, PractitionerRow.id == AppointmentRow.practitioner_id)
+            .where(
+                AppointmentRow.patient_id == patient_id,
+                AppointmentRow.start >= tx.now,
+                AppointmentRow.status.in_(UPCOMING_APPOINTMENT_STATUSES),
+            )
+            .order_by(AppointmentRow.start)
+        ).all()
+        cal = Calendar()
+        cal.add("prodid", PRODID)
+        cal.add("version", "2.0")
+        cal.add("method", "PUBLISH")
+        for appt, provider in rows:
+            event = Event()
+            event.add("uid", f"appointment-{appt.id}@pcc-tui")
+            event.add("dtstamp", tx.now)
+            event.add("dtstart", appt.start)
+            event.add("dtend", appt.end)
+            summary = appt.reason or "Appointment"
+            event.add("summary", f"{summary} with {provider}" if provider else summary)
+            if appt.location:
+                event.add("location", appt.location)
+            accepted = appt.patient_status == ParticipationStatus.ACCEPTED
+            event.add("status", "CONFIRMED" if accepted else "TENTATIVE")
+            event.add("sequence", appt.version - 1)  # a reschedule bumps it: calendars update
+            cal.add_component(event)
+        tx.detail["appointments"] = len(rows)
+        return cal.to_ical(), len(rows)
