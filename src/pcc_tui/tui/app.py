@@ -45,6 +45,7 @@ from pcc_tui.tui.panels.timeline import TimelinePanel
 from pcc_tui.tui.screens.conflict import ConflictScreen
 from pcc_tui.tui.screens.help import HelpScreen
 from pcc_tui.tui.screens.privacy import PrivacyScreen
+from pcc_tui.tui.screens.reports import ReportsScreen
 from pcc_tui.tui.themes import HIGH_CONTRAST, theme_name
 
 WIDE_COLUMNS, WIDE_ROWS = 120, 36
@@ -79,6 +80,7 @@ class PccApp(App[int]):
         Binding("a", "prior_auth", "Auth", show=False, id="prior-auth"),
         Binding("p", "start_pathway", "Pathway", show=False, id="start-pathway"),
         Binding("A", "move_anchor", "Move anchor", show=False, id="move-anchor"),
+        Binding("o", "reports", "Reports", show=False, id="reports"),
         Binding("z", "undo", "Undo", id="undo"),
         Binding("R", "reload", "Reload", show=False, id="reload"),
     ]
@@ -282,6 +284,10 @@ class PccApp(App[int]):
 
     def action_prior_auth(self) -> None:
         self._open_form(actions.prior_auth_form)
+
+    def action_reports(self) -> None:
+        mrn = self.chart.patient.mrn if self.chart is not None else None
+        self.push_screen(ReportsScreen(mrn))
 
     def action_start_pathway(self) -> None:
         self._open_form(pathway_actions.start_pathway_form)

@@ -24,6 +24,7 @@ ACTIONS = [
     ("Log a communication", "log", "l"),
     ("Record eligibility check", "eligibility", "v"),
     ("Prior authorisation", "prior_auth", "a"),
+    ("Reports and my workload", "reports", "o"),
     ("Start a care pathway", "start_pathway", "p"),
     ("Move a pathway's anchor date", "move_anchor", "A"),
     ("Undo my last action", "undo", "z"),
