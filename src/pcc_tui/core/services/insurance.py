@@ -13,6 +13,7 @@ from pcc_tui.core.store.tables import (
     CoverageRow,
     EligibilityCheckRow,
     PatientRow,
+    PlanStepRow,
     PriorAuthorizationRow,
 )
 
@@ -64,7 +65,10 @@ def request_prior_auth(
     coverage_id: int | None = None,
     expedited: bool = False,
     requested_at: datetime | None = None,
+    for_step: tuple[int, int] | None = None,
 ) -> int:
+    """Request an auth; `for_step=(id, version)` links the plan step that needs it, so the
+    visits booked for that step use its units."""
     with action(store, actor, "prior_auth.request") as tx:
         tx.get(PatientRow, patient_id)
         if coverage_id is not None:
@@ -81,7 +85,14 @@ def request_prior_auth(
             decision_due=decision_due(at, expedited),
         )
         row = tx.add(PriorAuthorizationRow(**values_of(auth)))
-        tx.about(row, expedited=expedited, decision_due=auth.decision_due.isoformat())
+        if for_step is not None:
+            step = tx.get(
+                PlanStepRow, for_step[0], expected_version=for_step[1], mine={"prior_auth": "new"}
+            )
+            if step.patient_id != patient_id:
+                raise DomainError("that plan step is for another patient")
+            step.prior_auth_id = row.id
+        tx.about(row, patient_id, expedited=expedited, decision_due=auth.decision_due.isoformat())
         return row.id
 
 

@@ -1,0 +1,110 @@
+"""Appointments end to end on both databases: confirmation attempts logged as communications,
+bookings and auths linked to the plan step that needs them, units used on a fulfilled visit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from pcc_tui.core.domain.codes import (
+    AppointmentStatus,
+    AuthDecision,
+    Channel,
+    ContactOutcome,
+)
+from pcc_tui.core.domain.models import Appointment
+from pcc_tui.core.domain.read_models import QueueKind
+from pcc_tui.core.services import appointments, insurance
+from pcc_tui.core.services.context import Actor
+from pcc_tui.core.services.reads import view_coverage, view_queue
+from pcc_tui.core.services.undo import undo_last
+from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.tables import (
+    AppointmentRow,
+    CommunicationRow,
+    PlanStepRow,
+    PriorAuthorizationRow,
+)
+from tests import builders
+from tests.conftest import FIXED_NOW
+
+
+def test_every_confirmation_attempt_is_a_communication(store: Store, coordinator: Actor) -> None:
+    pid = builders.patient(store, coordinator)
+    appt = builders.appointment(store, coordinator, pid, FIXED_NOW + timedelta(days=1))
+    retry = FIXED_NOW + timedelta(hours=2)
+    version = appointments.confirm_appointment(
+        store,
+        coordinator,
+        appt,
+        1,
+        Channel.PHONE,
+        outcome=ContactOutcome.VOICEMAIL,
+        next_attempt_due=retry,
+    )
+    with store.reading() as s:
+        row = s.get(AppointmentRow, appt)
+        assert row is not None and row.patient_status == "needs-action"
+        [attempt] = s.scalars(select(CommunicationRow)).all()
+        assert (attempt.outcome, attempt.channel, attempt.next_attempt_due) == (
+            "voicemail",
+            "phone",
+            retry,
+        )
+        assert attempt.author == "alex" and "Confirming the appointment" in (attempt.note or "")
+    callbacks = [i for i in view_queue(store, coordinator).items if i.kind is QueueKind.CALLBACK]
+    assert [c.entity_id for c in callbacks] == [attempt.id]
+
+    appointments.confirm_appointment(store, coordinator, appt, version, Channel.SMS)
+    with store.reading() as s:
+        row = s.get(AppointmentRow, appt)
+        assert row is not None and (row.patient_status, row.confirmation_method) == (
+            "accepted",
+            "sms",
+        )
+        outcomes = s.scalars(select(CommunicationRow.outcome).order_by(CommunicationRow.id)).all()
+    assert outcomes == ["voicemail", "reached"]
+    assert undo_last(store, coordinator) == "appointment.confirm"
+    with store.reading() as s:
+        row = s.get(AppointmentRow, appt)
+        assert row is not None and row.patient_status == "needs-action"
+
+
+def test_a_fulfilled_visit_uses_its_auth(store: Store, coordinator: Actor) -> None:
+    today = store.clock.today()
+    pid = builders.patient(store, coordinator)
+    _, (_first, _second, visit_step) = builders.plan(store, coordinator, pid, today)
+    auth = insurance.request_prior_auth(
+        store, coordinator, pid, "Physio (3 visits)", for_step=(visit_step, 1)
+    )
+    insurance.decide_prior_auth(
+        store,
+        coordinator,
+        auth,
+        1,
+        decision=AuthDecision.APPROVED,
+        units_approved=3,
+        valid_from=today,
+        valid_to=today + timedelta(days=60),
+    )
+    start = FIXED_NOW + timedelta(hours=1)
+    appt = appointments.book_appointment(
+        store,
+        coordinator,
+        Appointment(patient_id=pid, start=start, end=start + timedelta(minutes=45)),
+        for_step=(visit_step, 2),
+    )
+    with store.reading() as s:
+        step = s.get(PlanStepRow, visit_step)
+        assert step is not None and (step.appointment_id, step.prior_auth_id) == (appt, auth)
+    appointments.set_appointment_status(store, coordinator, appt, 1, AppointmentStatus.FULFILLED)
+    with store.reading() as s:
+        row = s.get(PriorAuthorizationRow, auth)
+        assert row is not None and row.units_used == 1
+    [entry] = view_coverage(store, coordinator, pid).auths
+    assert entry.units_left == 2
+    # A visit booked without the step's link leaves the auth alone.
+    other = builders.appointment(store, coordinator, pid, FIXED_NOW + timedelta(hours=3))
+    appointments.set_appointment_status(store, coordinator, other, 1, AppointmentStatus.FULFILLED)
+    assert view_coverage(store, coordinator, pid).auths[0].units_left == 2
