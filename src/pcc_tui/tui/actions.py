@@ -39,7 +39,14 @@ CHANNELS = [
     ("Email", "email"),
     ("Letter", "letter"),
 ]
-NO_YES = [("No", "no"), ("Yes", "yes")]  # risky choices: No comes first and is the default
+NO_YES = [("No", "no"), ("Yes", "yes")]
+ATTEMPT_MISSES = (
+    ContactOutcome.VOICEMAIL,
+    ContactOutcome.NO_ANSWER,
+    ContactOutcome.BUSY,
+    ContactOutcome.WRONG_NUMBER,
+    ContactOutcome.MESSAGE_SENT,
+)  # risky choices: No comes first and is the default
 
 
 class NoTarget(Exception):
@@ -107,18 +114,40 @@ def confirm_form(app: PccApp) -> FormScreen:
     targets = appointment_targets(app)
 
     def submit(values: dict[str, Any], version: int | None) -> str:
+        outcome = ContactOutcome(values["outcome"])
         for t in _one(targets, version):
             appointments.confirm_appointment(
-                app.store, app.actor, t.entity_id, t.version, Channel(values["method"])
+                app.store,
+                app.actor,
+                t.entity_id,
+                t.version,
+                Channel(values["method"]),
+                outcome=outcome,
+                next_attempt_due=values["next_attempt_due"],
             )
+        if outcome is not ContactOutcome.REACHED:
+            return f"Attempt logged ({outcome.value}); not confirmed yet"
         return f"Confirmed {len(targets)} appointment(s) by {values['method']}"
 
     what = targets[0].label if len(targets) == 1 else f"{len(targets)} marked appointments"
     return form(
         app,
         f"Confirm: {what}",
-        [FormField("method", "Confirmed by", "choice", CHANNELS, "phone", True)],
+        [
+            FormField("method", "Confirmed by", "choice", CHANNELS, "phone", True),
+            FormField(
+                "outcome",
+                "Outcome",
+                "choice",
+                [("Reached: confirmed", "reached")]
+                + [(o.value.replace("-", " "), o.value) for o in ATTEMPT_MISSES],
+                "reached",
+                True,
+            ),
+            FormField("next_attempt_due", "Try again", "datetime", placeholder="if missed: now+2h"),
+        ],
         submit,
+        intro="Every attempt is logged as a communication with the patient.",
     )
 
 

@@ -33,7 +33,7 @@ from pcc_tui.core.services.reads import view_chart, view_coverage, view_queue, v
 from pcc_tui.core.services.undo import undo_last
 from pcc_tui.core.store.database import Store
 from pcc_tui.resources import styles_dir
-from pcc_tui.tui import actions, pathway_actions
+from pcc_tui.tui import actions, appointment_actions, pathway_actions
 from pcc_tui.tui.commands import ActionCommands, PatientCommands
 from pcc_tui.tui.marks import marks_for
 from pcc_tui.tui.messages import ActionDone, PatientLoaded, QueueLoaded, WorkFailed
@@ -72,6 +72,8 @@ class PccApp(App[int]):
         Binding("c", "confirm", "Confirm", id="confirm-appointment"),
         Binding("r", "reschedule", "Resched", show=False, id="reschedule-appointment"),
         Binding("x", "cancel", "Cancel appt", show=False, id="cancel-appointment"),
+        Binding("b", "book", "Book", show=False, id="book-appointment"),
+        Binding("f", "visit", "Visit", show=False, id="visit-status"),
         Binding("d", "complete", "Done", id="complete-step"),
         Binding("s", "step_status", "Status", show=False, id="step-status"),
         Binding("n", "note", "Note", id="add-note"),
@@ -269,6 +271,12 @@ class PccApp(App[int]):
 
     def action_cancel(self) -> None:
         self._open_form(actions.cancel_form)
+
+    def action_book(self) -> None:
+        self._open_form(appointment_actions.book_form)
+
+    def action_visit(self) -> None:
+        self._open_form(appointment_actions.progress_form)
 
     def action_step_status(self) -> None:
         self._open_form(actions.step_status_form)

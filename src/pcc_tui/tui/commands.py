@@ -18,6 +18,8 @@ ACTIONS = [
     ("Confirm appointment", "confirm", "c"),
     ("Reschedule appointment", "reschedule", "r"),
     ("Cancel or no-show appointment", "cancel", "x"),
+    ("Book an appointment", "book", "b"),
+    ("Visit: checked in, arrived, fulfilled", "visit", "f"),
     ("Complete step", "complete", "d"),
     ("Set step status", "step_status", "s"),
     ("Add note", "note", "n"),
