@@ -88,10 +88,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _policy(settings: Settings) -> Policy:
-    return Policy(
-        eligibility_stale_days=settings.policy.eligibility_stale_days,
-        queue_limit=settings.policy.queue_limit,
-    )
+    return Policy(**settings.policy.model_dump())
 
 
 def _ensure_sqlite_folder(url: str) -> None:

@@ -42,6 +42,8 @@ def os_user() -> str | None:
 class PolicySettings(BaseModel):
     eligibility_stale_days: int = Field(default=30, ge=1, le=365)
     queue_limit: int = Field(default=300, ge=10, le=5000)
+    referral_reply_business_days_internal: int = Field(default=3, ge=1, le=60)
+    referral_reply_days_external: int = Field(default=7, ge=1, le=120)
 
 
 class Settings(BaseSettings):

@@ -19,6 +19,8 @@ ACTIONS = [
     ("Reschedule appointment", "reschedule", "r"),
     ("Cancel or no-show appointment", "cancel", "x"),
     ("Book an appointment", "book", "b"),
+    ("Referral: new, or track the selected one", "referral", "t"),
+    ("Snooze the selected queue item(s)", "snooze", "S"),
     ("Visit: checked in, arrived, fulfilled", "visit", "f"),
     ("Complete step", "complete", "d"),
     ("Set step status", "step_status", "s"),

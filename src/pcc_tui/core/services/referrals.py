@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from pcc_tui.core.domain.codes import ReferralTracking, ServiceRequestStatus
 from pcc_tui.core.domain.models import Referral
 from pcc_tui.core.errors import DomainError, IllegalTransition
 from pcc_tui.core.services.context import Actor, action, values_of
-from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.database import Policy, Store
 from pcc_tui.core.store.tables import PatientRow, ReferralRow
 
 _ORDER = [
@@ -17,6 +17,18 @@ _ORDER = [
     ReferralTracking.SCHEDULED,
     ReferralTracking.REPLY_RECEIVED,
 ]
+
+
+def default_reply_due(sent_on: date, internal: bool, policy: Policy) -> date:
+    """In-house: N business days (Mon-Fri); external: N calendar days (site policy)."""
+    if not internal:
+        return sent_on + timedelta(days=policy.referral_reply_days_external)
+    due, left = sent_on, policy.referral_reply_business_days_internal
+    while left:
+        due += timedelta(days=1)
+        if due.weekday() < 5:
+            left -= 1
+    return due
 
 
 def create_referral(store: Store, actor: Actor, new: Referral) -> int:

@@ -20,6 +20,7 @@ from pcc_tui.core.store.tables import (
     PriorAuthorizationRow,
     ProblemRow,
     ReferralRow,
+    SnoozeRow,
 )
 
 VOIDABLE: dict[str, type[Base]] = {
@@ -38,6 +39,7 @@ VOIDABLE: dict[str, type[Base]] = {
         PriorAuthorizationRow,
         CommunicationRow,
         NoteRow,
+        SnoozeRow,
     )
 }
 ENTERED_IN_ERROR = "entered-in-error"

@@ -23,6 +23,9 @@ class Policy:
     eligibility_stale_days: int = 30
     queue_limit: int = 300
     recent_items: int = 10
+    # Reply due when a referral does not say: business days in-house, calendar days outside.
+    referral_reply_business_days_internal: int = 3
+    referral_reply_days_external: int = 7
 
 
 @dataclass

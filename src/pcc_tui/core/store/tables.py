@@ -345,6 +345,22 @@ class PatientNameTokenRow(Base):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), primary_key=True, index=True)
 
 
+class SnoozeRow(Tracked, Base):
+    """A queue item put aside until a date, with the reason; it returns on that date."""
+
+    __tablename__ = "snooze"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    until: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20))
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+    # The queue asks "is this item snoozed today?" once per candidate row.
+    __table_args__ = (Index("ix_snooze_entity_until", "entity_type", "entity_id", "until"),)
+
+
 class AuditEventRow(Base):
     """Append-only, hash-chained. `seq` is gapless; `prev_hash` links to the row before."""
 

@@ -54,6 +54,7 @@ from pcc_tui.core.store.tables import (
     PractitionerRow,
     PriorAuthorizationRow,
     ReferralRow,
+    SnoozeRow,
 )
 
 ACTIONABLE_STEP = (
@@ -97,11 +98,25 @@ def _const(value: str | int) -> ColumnElement[Any]:
     return literal_column(f"'{value}'", String)
 
 
-_CODE = re.compile(r"[a-z][a-z0-9-]*")
+_CODE = re.compile(r"[a-z][a-z0-9_-]*")
 
 
 def _one_of(column: Any, values: Sequence[str]) -> ColumnElement[bool]:
     return column.in_([_const(v) for v in values])  # type: ignore[no-any-return]
+
+
+def _not_snoozed(entity_type: str, entity_id: Any) -> ColumnElement[bool]:
+    """Items snoozed past today stay out of the queue (and its counts) until that day."""
+    return ~(
+        select(SnoozeRow.id)
+        .where(
+            SnoozeRow.entity_type == _const(entity_type),
+            SnoozeRow.entity_id == entity_id,
+            SnoozeRow.until > bindparam("today"),
+            SnoozeRow.status == _const("active"),
+        )
+        .exists()
+    )
 
 
 def _priority_order(column: Any) -> ColumnElement[int]:
@@ -222,6 +237,7 @@ def _appointments(req: QueueRequest) -> KindQuery:
             AppointmentRow.start >= bindparam("day_start"),
             AppointmentRow.start < bindparam("day_end"),
             _one_of(AppointmentRow.status, APPOINTMENT_TODAY),
+            _not_snoozed("appointment", AppointmentRow.id),
         ],
         (
             AppointmentRow.id,
@@ -272,6 +288,7 @@ def _steps(req: QueueRequest) -> KindQuery:
         [
             _one_of(PlanStepRow.status, ACTIONABLE_STEP),
             PlanStepRow.due_by <= bindparam("today"),
+            _not_snoozed("plan_step", PlanStepRow.id),
             *owned,
         ],
         (
@@ -319,6 +336,7 @@ def _callbacks(req: QueueRequest) -> KindQuery:
         [
             CommunicationRow.next_attempt_due < bindparam("day_end"),
             CommunicationRow.status != _const(CommunicationStatus.ENTERED_IN_ERROR),
+            _not_snoozed("communication", CommunicationRow.id),
             *owed_by_me,
         ],
         (
@@ -363,6 +381,7 @@ def _auths(req: QueueRequest) -> KindQuery:
             PriorAuthorizationRow.decision == _const(AuthDecision.PENDED),
             PriorAuthorizationRow.status == _const(AuthStatus.ACTIVE),
             PriorAuthorizationRow.decision_due < bindparam("day_end"),
+            _not_snoozed("prior_authorization", PriorAuthorizationRow.id),
         ],
         (
             PriorAuthorizationRow.id,
@@ -404,6 +423,7 @@ def _referrals(req: QueueRequest) -> KindQuery:
             _one_of(ReferralRow.tracking, OPEN_TRACKING),
             ReferralRow.status == _const(ServiceRequestStatus.ACTIVE),
             ReferralRow.reply_due < bindparam("today"),
+            _not_snoozed("referral", ReferralRow.id),
         ],
         (
             ReferralRow.id,
