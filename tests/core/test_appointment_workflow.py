@@ -12,10 +12,11 @@ from pcc_tui.core.domain.codes import (
     AuthDecision,
     Channel,
     ContactOutcome,
+    StepNeed,
 )
-from pcc_tui.core.domain.models import Appointment
+from pcc_tui.core.domain.models import Appointment, PlanStep
 from pcc_tui.core.domain.read_models import QueueKind
-from pcc_tui.core.services import appointments, insurance
+from pcc_tui.core.services import appointments, insurance, plans
 from pcc_tui.core.services.context import Actor
 from pcc_tui.core.services.reads import view_coverage, view_queue
 from pcc_tui.core.services.undo import undo_last
@@ -108,3 +109,37 @@ def test_a_fulfilled_visit_uses_its_auth(store: Store, coordinator: Actor) -> No
     other = builders.appointment(store, coordinator, pid, FIXED_NOW + timedelta(hours=3))
     appointments.set_appointment_status(store, coordinator, other, 1, AppointmentStatus.FULFILLED)
     assert view_coverage(store, coordinator, pid).auths[0].units_left == 2
+
+
+def test_the_checklist_warns_of_an_expiring_auth(store: Store, coordinator: Actor) -> None:
+    today = store.clock.today()
+    pid = builders.patient(store, coordinator)
+    plan_id, _ = builders.plan(store, coordinator, pid, today)
+    step = plans.add_plan_step(
+        store,
+        coordinator,
+        PlanStep(
+            care_plan_id=plan_id,
+            patient_id=pid,
+            title="Physio block",
+            owner_id=coordinator.coordinator_id,
+            due_by=today + timedelta(days=10),
+            needs=[StepNeed.PRIOR_AUTH],
+        ),
+    )
+    missing = view_coverage(store, coordinator, pid).missing
+    assert "Prior auth needed for step 'Physio block'" in missing
+    auth = insurance.request_prior_auth(store, coordinator, pid, "Physio", for_step=(step, 1))
+    insurance.decide_prior_auth(
+        store,
+        coordinator,
+        auth,
+        1,
+        decision=AuthDecision.APPROVED,
+        units_approved=6,
+        valid_from=today,
+        valid_to=today + timedelta(days=4),
+    )
+    missing = view_coverage(store, coordinator, pid).missing
+    expiry = (today + timedelta(days=4)).isoformat()
+    assert f"Prior auth expires {expiry}, before 'Physio block' is due" in missing

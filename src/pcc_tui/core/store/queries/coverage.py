@@ -185,7 +185,7 @@ def _missing(
     for step in sorted(open_steps, key=lambda s: (s.due_by, s.id)):
         needs = set(step.needs or [])
         if StepNeed.PRIOR_AUTH in needs:
-            out.extend(_auth_problems(step, by_id.get(step.prior_auth_id)))
+            out.extend(_auth_problems(step, by_id.get(step.prior_auth_id), today))
         if StepNeed.REFERRAL in needs and step.referral_id not in referral_ids:
             out.append(f"Referral missing for step '{step.title}'")
         if StepNeed.APPOINTMENT in needs and step.appointment_id is None:
@@ -199,7 +199,10 @@ def _missing(
     return out
 
 
-def _auth_problems(step: PlanStep, entry: AuthEntry | None) -> list[str]:
+EXPIRY_WARNING_DAYS = 7
+
+
+def _auth_problems(step: PlanStep, entry: AuthEntry | None, today: date) -> list[str]:
     if entry is None:
         return [f"Prior auth needed for step '{step.title}'"]
     a = entry.auth
@@ -211,4 +214,8 @@ def _auth_problems(step: PlanStep, entry: AuthEntry | None) -> list[str]:
         return [f"Prior auth expired: {a.service}"]
     if entry.units_left is not None and entry.units_left <= 0:
         return [f"Prior auth used up: {a.service}"]
+    if a.valid_to is not None and a.valid_to <= today + timedelta(days=EXPIRY_WARNING_DAYS):
+        if a.valid_to < step.due_by:
+            return [f"Prior auth expires {a.valid_to.isoformat()}, before '{step.title}' is due"]
+        return [f"Prior auth expires soon ({a.valid_to.isoformat()}): {a.service}"]
     return []
