@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from pcc_tui.core.domain.codes import AnchorKind, AuditOutcome, StepNeed, TaskStatus
 from pcc_tui.core.errors import ConflictError, DomainError
-from pcc_tui.core.pathway_library import TemplateFileError, load_pathways, read_template
+from pcc_tui.core.libraries import TemplateFileError, load_pathways, read_template
 from pcc_tui.core.services import pathways, plans
 from pcc_tui.core.services.context import Actor
 from pcc_tui.core.services.reads import view_queue, view_timeline

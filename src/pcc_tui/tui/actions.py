@@ -284,8 +284,9 @@ def _callback_item(app: PccApp, pid: int) -> QueueItem | None:
     return None
 
 
-def log_form(app: PccApp) -> FormScreen:
-    pid = patient_id(app)
+def contact_choices(app: PccApp) -> tuple[list[tuple[str, str]], list[str]]:
+    """Who one may talk to about the patient, and what the patient agreed each may hear and
+    how to verify the caller: shown before anything is shared."""
     contacts = app.chart.contacts if app.chart else []
     who = [("Patient", "patient")]
     lines = []
@@ -300,6 +301,12 @@ def log_form(app: PccApp) -> FormScreen:
             lines.append(
                 f"{c.name}: may share {scope}; verify by {c.verification_method or 'not set'}"
             )
+    return who, lines
+
+
+def log_form(app: PccApp) -> FormScreen:
+    pid = patient_id(app)
+    who, lines = contact_choices(app)
     callback = _callback_item(app, pid)
 
     def submit(values: dict[str, Any], version: int | None) -> str:

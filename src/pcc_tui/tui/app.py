@@ -33,7 +33,13 @@ from pcc_tui.core.services.reads import view_chart, view_coverage, view_queue, v
 from pcc_tui.core.services.undo import undo_last
 from pcc_tui.core.store.database import Store
 from pcc_tui.resources import styles_dir
-from pcc_tui.tui import actions, appointment_actions, pathway_actions, referral_actions
+from pcc_tui.tui import (
+    actions,
+    appointment_actions,
+    education_actions,
+    pathway_actions,
+    referral_actions,
+)
 from pcc_tui.tui.commands import ActionCommands, PatientCommands
 from pcc_tui.tui.marks import marks_for
 from pcc_tui.tui.messages import ActionDone, PatientLoaded, QueueLoaded, WorkFailed
@@ -74,6 +80,7 @@ class PccApp(App[int]):
         Binding("x", "cancel", "Cancel appt", show=False, id="cancel-appointment"),
         Binding("b", "book", "Book", show=False, id="book-appointment"),
         Binding("t", "referral", "Referral", show=False, id="referral"),
+        Binding("i", "education", "Educate", show=False, id="education"),
         Binding("S", "snooze", "Snooze", show=False, id="snooze"),
         Binding("f", "visit", "Visit", show=False, id="visit-status"),
         Binding("d", "complete", "Done", id="complete-step"),
@@ -273,6 +280,9 @@ class PccApp(App[int]):
 
     def action_cancel(self) -> None:
         self._open_form(actions.cancel_form)
+
+    def action_education(self) -> None:
+        self._open_form(education_actions.education_form)
 
     def action_referral(self) -> None:
         self._open_form(referral_actions.referral_form)

@@ -20,6 +20,7 @@ ACTIONS = [
     ("Cancel or no-show appointment", "cancel", "x"),
     ("Book an appointment", "book", "b"),
     ("Referral: new, or track the selected one", "referral", "t"),
+    ("Patient education: give and record an explanation", "education", "i"),
     ("Snooze the selected queue item(s)", "snooze", "S"),
     ("Visit: checked in, arrived, fulfilled", "visit", "f"),
     ("Complete step", "complete", "d"),

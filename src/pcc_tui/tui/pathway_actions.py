@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from pcc_tui.core.domain.pathways import PathwayTemplate
 from pcc_tui.core.domain.read_models import TimelineEntry
-from pcc_tui.core.pathway_library import TemplateFileError, load_pathways
+from pcc_tui.core.libraries import TemplateFileError, load_pathways
 from pcc_tui.core.services import pathways
 from pcc_tui.tui.actions import NoTarget, form, patient_id
 from pcc_tui.tui.screens.form import FormField, FormScreen

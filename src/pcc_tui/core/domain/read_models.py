@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from pcc_tui.core.domain.codes import AnchorKind
+from pcc_tui.core.domain.education import EducationGiven
 from pcc_tui.core.domain.models import (
     Appointment,
     CareTeamMember,
@@ -93,6 +94,7 @@ class PatientChart(BaseModel):
     upcoming: list[AppointmentEntry]
     communications: list[Communication]
     notes: list[Note]
+    education: list[EducationGiven] = []
 
 
 class TimelineEntry(BaseModel):

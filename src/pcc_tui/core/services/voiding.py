@@ -13,6 +13,7 @@ from pcc_tui.core.store.tables import (
     CommunicationRow,
     ContactRow,
     CoverageRow,
+    EducationGivenRow,
     EligibilityCheckRow,
     NoteRow,
     PatientRow,
@@ -40,6 +41,7 @@ VOIDABLE: dict[str, type[Base]] = {
         CommunicationRow,
         NoteRow,
         SnoozeRow,
+        EducationGivenRow,
     )
 }
 ENTERED_IN_ERROR = "entered-in-error"

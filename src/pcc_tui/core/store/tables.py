@@ -345,6 +345,23 @@ class PatientNameTokenRow(Base):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), primary_key=True, index=True)
 
 
+class EducationGivenRow(Tracked, Base):
+    __tablename__ = "education_given"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    topic_id: Mapped[str] = mapped_column(String(60))
+    topic_title: Mapped[str] = mapped_column(String(200))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+    given_to: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(20))
+    given_at: Mapped[datetime]
+    given_by: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(20))
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+    __table_args__ = (Index("ix_education_given_patient_at", "patient_id", "given_at"),)
+
+
 class SnoozeRow(Tracked, Base):
     """A queue item put aside until a date, with the reason; it returns on that date."""
 

@@ -71,6 +71,11 @@ def render_chart(chart: PatientChart, tz: tzinfo) -> Text:
             f"  {when}  {cm.channel.value} {cm.direction.value} {cm.with_whom}:"
             f" {cm.outcome.value}" + (f" - {cm.note}" if cm.note else "") + "\n"
         )
+    if chart.education:
+        out.append("\nEducation given\n", style="underline")
+        for ed in chart.education:
+            when = ed.given_at.astimezone(tz).strftime("%d %b")
+            out.append(f"  {when}  {ed.topic_title} - to {ed.given_to} ({ed.channel.value})\n")
     out.append("\nNotes\n", style="underline")
     for n in chart.notes:
         when = n.created_at.astimezone(tz).strftime("%d %b") if n.created_at else ""

@@ -19,6 +19,7 @@ from pcc_tui.core.domain.codes import (
     NoteStatus,
     RecordStatus,
 )
+from pcc_tui.core.domain.education import EducationGiven
 from pcc_tui.core.domain.models import Communication, Contact, Note, Patient, Problem
 from pcc_tui.core.domain.read_models import PatientChart
 from pcc_tui.core.errors import NotFound
@@ -29,6 +30,7 @@ from pcc_tui.core.store.tables import (
     CommunicationRow,
     ContactRow,
     CoordinatorRow,
+    EducationGivenRow,
     NoteRow,
     PatientRow,
     PractitionerRow,
@@ -95,6 +97,12 @@ COMMUNICATIONS = (
     .order_by(CommunicationRow.sent_at.desc())
     .limit(bindparam("recent"))
 )
+EDUCATION = (
+    select(EducationGivenRow.__table__)
+    .where(EducationGivenRow.patient_id == PID, EducationGivenRow.status == RecordStatus.ACTIVE)
+    .order_by(EducationGivenRow.given_at.desc())
+    .limit(bindparam("recent"))
+)
 NOTES = (
     select(NoteRow.__table__)
     .where(NoteRow.patient_id == PID, NoteRow.status == NoteStatus.CURRENT)
@@ -122,6 +130,7 @@ def _pg_chart() -> Select[Any]:
             _as_json_list(UPCOMING, lambda c: [c.start]).label("upcoming"),
             _as_json_list(COMMUNICATIONS, lambda c: [c.sent_at.desc()]).label("communications"),
             _as_json_list(NOTES, lambda c: [c.created_at.desc()]).label("notes"),
+            _as_json_list(EDUCATION, lambda c: [c.given_at.desc()]).label("education"),
         )
         .select_from(PATIENT.get_final_froms()[0])
         .where(PatientRow.id == PID)
@@ -155,6 +164,7 @@ def load_chart(
             "upcoming": _utc(banner.pop("upcoming"), AppointmentRow),
             "communications": _utc(banner.pop("communications"), CommunicationRow),
             "notes": _utc(banner.pop("notes"), NoteRow),
+            "education": _utc(banner.pop("education"), EducationGivenRow),
         }
     else:
         first = conn.execute(PATIENT, params).mappings().first()
@@ -170,6 +180,7 @@ def load_chart(
                 ("upcoming", UPCOMING),
                 ("communications", COMMUNICATIONS),
                 ("notes", NOTES),
+                ("education", EDUCATION),
             )
         }
     [patient] = as_models(Patient, [banner])
@@ -194,5 +205,6 @@ def load_chart(
             ],
             "communications": as_models(Communication, lists["communications"]),
             "notes": as_models(Note, lists["notes"]),
+            "education": as_models(EducationGiven, lists["education"]),
         }
     )
