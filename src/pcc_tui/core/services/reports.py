@@ -25,6 +25,7 @@ class ReportKind:
     title: str
     run: Callable[[Session, q.ReportParams], q.Table]
     needs_patient: bool = False
+    for_one_coordinator: bool = False  # without --coordinator: the person asking
 
 
 REPORTS = {
@@ -47,6 +48,12 @@ REPORTS = {
             q.coverage_gaps,
         ),
         ReportKind("caseload", "Caseload per coordinator", q.caseload),
+        ReportKind(
+            "shift-handoff",
+            "Shift handoff: my patients with something owed by tomorrow",
+            q.shift_handoff,
+            for_one_coordinator=True,
+        ),
         ReportKind(
             "patient-access",
             "Who viewed or changed a patient (from the audit trail)",
@@ -126,6 +133,10 @@ def run_report(
             if coordinator_id is None:
                 raise DomainError(f"no coordinator called {coordinator!r}")
             tx.detail["coordinator"] = coordinator
+        if coordinator_id is None and kind.for_one_coordinator:
+            if actor.coordinator_id is None:
+                raise DomainError(f"report {name} needs --coordinator NAME")
+            coordinator_id = actor.coordinator_id
         params = _params(store, since, coordinator_id)
         if kind.needs_patient:
             if not patient_mrn:

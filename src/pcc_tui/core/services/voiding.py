@@ -15,6 +15,7 @@ from pcc_tui.core.store.tables import (
     CoverageRow,
     EducationGivenRow,
     EligibilityCheckRow,
+    HandoffRow,
     NoteRow,
     PatientRow,
     PlanStepRow,
@@ -42,6 +43,7 @@ VOIDABLE: dict[str, type[Base]] = {
         NoteRow,
         SnoozeRow,
         EducationGivenRow,
+        HandoffRow,
     )
 }
 ENTERED_IN_ERROR = "entered-in-error"

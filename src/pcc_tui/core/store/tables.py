@@ -362,6 +362,32 @@ class EducationGivenRow(Tracked, Base):
     __table_args__ = (Index("ix_education_given_patient_at", "patient_id", "given_at"),)
 
 
+class HandoffRow(Tracked, Base):
+    """Work offered to a colleague or a pool; it changes hands only when they accept."""
+
+    __tablename__ = "handoff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    scope: Mapped[str] = mapped_column(String(20))  # patient, care_plan or plan_step
+    entity_id: Mapped[int] = mapped_column(Integer)
+    from_coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("coordinator.id"))
+    to_coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("coordinator.id"))
+    to_pool: Mapped[str | None] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(String(300))
+    packet: Mapped[str] = mapped_column(Text)  # JSON list of lines: the open items, summarised
+    status: Mapped[str] = mapped_column(String(20))
+    offered_at: Mapped[datetime]
+    offered_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decline_reason: Mapped[str | None] = mapped_column(String(300))
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+    __table_args__ = (
+        Index("ix_handoff_to_status", "to_coordinator_id", "status"),
+        Index("ix_handoff_pool_status", "to_pool", "status"),
+    )
+
+
 class SnoozeRow(Tracked, Base):
     """A queue item put aside until a date, with the reason; it returns on that date."""
 

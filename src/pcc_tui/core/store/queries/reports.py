@@ -28,6 +28,7 @@ from pcc_tui.core.domain.codes import (
 from pcc_tui.core.store.tables import (
     AppointmentRow,
     AuditEventRow,
+    CommunicationRow,
     CoordinatorRow,
     CoverageRow,
     PatientRow,
@@ -303,6 +304,93 @@ def patient_access(session: Session, p: ReportParams) -> Table:
     words = {"0": "success", "4": "refused", "8": "failed"}
     rows = [(at, who, what, words.get(o, o)) for at, who, what, o in session.execute(stmt)]
     return Table(("when", "who", "action", "outcome"), rows)
+
+
+def shift_handoff(session: Session, p: ReportParams) -> Table:
+    """One coordinator's patients with something owed by tomorrow: what the next shift
+    must know. Needs `coordinator_id` (the service defaults it to the person asking)."""
+    if p.coordinator_id is None:
+        raise ValueError("shift_handoff needs a coordinator")
+    tomorrow = p.today + timedelta(days=1)
+    _, horizon = p.day_bounds(tomorrow)
+
+    def steps(*cond: Any) -> Any:
+        return (
+            select(func.count())
+            .where(
+                PlanStepRow.patient_id == PatientRow.id,
+                PlanStepRow.status.in_(OPEN_TASK_STATUSES),
+                *cond,
+            )
+            .scalar_subquery()
+        )
+
+    overdue = steps(PlanStepRow.due_by < p.today)
+    due_soon = steps(PlanStepRow.due_by >= p.today, PlanStepRow.due_by <= tomorrow)
+    callbacks = (
+        select(func.count())
+        .where(
+            CommunicationRow.patient_id == PatientRow.id,
+            CommunicationRow.next_attempt_due < horizon,
+        )
+        .scalar_subquery()
+    )
+    next_visit = (
+        select(func.min(AppointmentRow.start))
+        .where(
+            AppointmentRow.patient_id == PatientRow.id,
+            AppointmentRow.start >= p.now,
+            AppointmentRow.start < horizon,
+            AppointmentRow.status.in_(UPCOMING_APPOINTMENT_STATUSES),
+        )
+        .scalar_subquery()
+    )
+    inner = (
+        select(
+            PatientRow.ward,
+            PatientRow.bed,
+            PatientRow.mrn,
+            _patient_name().label("name"),
+            overdue.label("overdue"),
+            due_soon.label("due_soon"),
+            callbacks.label("callbacks"),
+            next_visit.label("next_visit"),
+        )
+        .where(PatientRow.coordinator_id == p.coordinator_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            inner.c.mrn,
+            inner.c.name,
+            inner.c.ward,
+            inner.c.bed,
+            inner.c.overdue,
+            inner.c.due_soon,
+            inner.c.callbacks,
+            inner.c.next_visit,
+        )
+        .where(
+            or_(
+                inner.c.overdue > 0,
+                inner.c.due_soon > 0,
+                inner.c.callbacks > 0,
+                inner.c.next_visit.is_not(None),
+            )
+        )
+        .order_by(inner.c.overdue.desc(), inner.c.ward, inner.c.bed)
+    )
+    columns = (
+        "MRN",
+        "patient",
+        "ward",
+        "bed",
+        "overdue steps",
+        "steps due by tomorrow",
+        "callbacks owed",
+        "next visit",
+    )
+    return _run(session, columns, stmt)
 
 
 def steps_due_per_day(session: Session, p: ReportParams, days: int) -> list[int]:
