@@ -29,6 +29,7 @@ from pcc_tui.core.domain.read_models import (
 )
 from pcc_tui.core.errors import ConflictError, PccError
 from pcc_tui.core.services.context import Actor
+from pcc_tui.core.services.handoffs import colleagues
 from pcc_tui.core.services.reads import view_chart, view_coverage, view_queue, view_timeline
 from pcc_tui.core.services.undo import undo_last
 from pcc_tui.core.store.database import Store
@@ -37,6 +38,7 @@ from pcc_tui.tui import (
     actions,
     appointment_actions,
     education_actions,
+    handoff_actions,
     pathway_actions,
     referral_actions,
 )
@@ -49,6 +51,7 @@ from pcc_tui.tui.panels.coverage import CoveragePanel
 from pcc_tui.tui.panels.queue import QueuePanel
 from pcc_tui.tui.panels.timeline import TimelinePanel
 from pcc_tui.tui.screens.conflict import ConflictScreen
+from pcc_tui.tui.screens.handoffs import HandoffsScreen
 from pcc_tui.tui.screens.help import HelpScreen
 from pcc_tui.tui.screens.privacy import PrivacyScreen
 from pcc_tui.tui.screens.reports import ReportsScreen
@@ -81,6 +84,8 @@ class PccApp(App[int]):
         Binding("b", "book", "Book", show=False, id="book-appointment"),
         Binding("t", "referral", "Referral", show=False, id="referral"),
         Binding("i", "education", "Educate", show=False, id="education"),
+        Binding("H", "hand_over", "Hand over", show=False, id="handoff-offer"),
+        Binding("h", "handoffs", "Handoffs", show=False, id="handoffs"),
         Binding("S", "snooze", "Snooze", show=False, id="snooze"),
         Binding("f", "visit", "Visit", show=False, id="visit-status"),
         Binding("d", "complete", "Done", id="complete-step"),
@@ -280,6 +285,26 @@ class PccApp(App[int]):
 
     def action_cancel(self) -> None:
         self._open_form(actions.cancel_form)
+
+    def action_handoffs(self) -> None:
+        self.push_screen(HandoffsScreen())
+
+    def action_hand_over(self) -> None:
+        try:
+            actions.patient_id(self)
+        except actions.NoTarget as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self._open_hand_over()
+
+    @work(thread=True, exclusive=True, group="colleagues")
+    def _open_hand_over(self) -> None:
+        try:
+            people = colleagues(self.store)
+        except PccError as exc:
+            self.post_message(WorkFailed("colleagues", str(exc)))
+            return
+        self.call_from_thread(self._open_form, lambda app: handoff_actions.offer_form(app, people))
 
     def action_education(self) -> None:
         self._open_form(education_actions.education_form)

@@ -21,6 +21,8 @@ ACTIONS = [
     ("Book an appointment", "book", "b"),
     ("Referral: new, or track the selected one", "referral", "t"),
     ("Patient education: give and record an explanation", "education", "i"),
+    ("Hand over this patient, a plan or a step", "hand_over", "H"),
+    ("Handoffs offered to me", "handoffs", "h"),
     ("Snooze the selected queue item(s)", "snooze", "S"),
     ("Visit: checked in, arrived, fulfilled", "visit", "f"),
     ("Complete step", "complete", "d"),

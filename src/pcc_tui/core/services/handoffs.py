@@ -253,3 +253,14 @@ def handoffs_for(store: Store, actor: Actor) -> list[HandoffView]:
             )
             for h, from_name, to_name, *rest in rows
         ]
+
+
+def colleagues(store: Store) -> list[tuple[str, str, str | None]]:
+    """Active coordinators (username, name, pool): whom work can be handed to."""
+    with store.reading() as s:
+        rows = s.execute(
+            select(CoordinatorRow.username, CoordinatorRow.display_name, CoordinatorRow.pool)
+            .where(CoordinatorRow.active.is_(True))
+            .order_by(CoordinatorRow.display_name)
+        ).all()
+    return [(u, n, p) for u, n, p in rows]
