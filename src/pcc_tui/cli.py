@@ -223,6 +223,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
                 theme=args.theme or settings.theme,
                 keymap=settings.keymap,
                 mask=settings.patient_mask,
+                rounds_checklist=settings.rounds_checklist,
             )
             app.run(mouse=mouse)
             return app.return_code or 0

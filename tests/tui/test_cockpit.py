@@ -279,8 +279,25 @@ async def test_ascii_mode_uses_no_box_drawing(ward: Any) -> None:
     app = make_app(ward, ascii_only=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        screens = ["cockpit"]
         text = screen_text(app)
-        assert "╭" not in text and "│" not in text and "✓" not in text
+        # Every screen pushed on top inherits the mode: forms, help, reports, handoffs, rounds.
+        for key in ("n", "question_mark", "o", "h", "W"):
+            await pilot.press(key)
+            await settle(pilot)
+            screens.append(type(app.screen).__name__)
+            text += screen_text(app)
+            await pilot.press("escape")
+            await settle(pilot)
+        assert screens == [
+            "cockpit",
+            "FormScreen",
+            "HelpScreen",
+            "ReportsScreen",
+            "HandoffsScreen",
+            "RoundsScreen",
+        ]
+        assert sorted({c for c in text if ord(c) > 127}) == []
         assert "+" in text or "-" in text
 
 

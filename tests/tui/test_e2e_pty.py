@@ -13,7 +13,7 @@ def test_pcc_demo_confirm_and_quit() -> None:
     env.update(TERM="xterm-256color", COLUMNS="80", LINES="24")
     term = Terminal([sys.executable, "-m", "pcc_tui", "--demo", "--no-mouse"], 80, 24, env)
     try:
-        term.wait_for("1 Queue · mine", timeout=60)
+        term.wait_for("1 Queue | mine", timeout=60)
         term.wait_for("What is owed")
         term.press("j", "j", "k")
         term.press("/", *"confirm", "enter")

@@ -21,6 +21,13 @@ from pydantic_settings import (
 )
 
 APP_NAME = "pcc-tui"
+DEFAULT_ROUNDS_CHECKLIST = (
+    "Pain controlled",
+    "Mobilising as planned",
+    "Discharge date set",
+    "Medicines reconciled",
+    "Family updated (within consent)",
+)
 
 
 def config_path() -> Path:
@@ -57,6 +64,10 @@ class Settings(BaseSettings):
     mouse: bool = True
     ascii: bool = False
     patient_mask: Literal["initials-mrn", "mrn", "name"] = "initials-mrn"
+    # What is checked for each patient on ward rounds (W); a site lists its own in config.
+    rounds_checklist: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_ROUNDS_CHECKLIST), max_length=20
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer
 
+from pcc_tui.core.config import DEFAULT_ROUNDS_CHECKLIST
 from pcc_tui.core.domain.read_models import (
     CoverageChecklist,
     PatientChart,
@@ -42,6 +43,7 @@ from pcc_tui.tui import (
     pathway_actions,
     referral_actions,
 )
+from pcc_tui.tui.ascii_mode import enter_ascii_mode, leave_ascii_mode
 from pcc_tui.tui.commands import ActionCommands, PatientCommands
 from pcc_tui.tui.marks import marks_for
 from pcc_tui.tui.messages import ActionDone, PatientLoaded, QueueLoaded, WorkFailed
@@ -55,11 +57,15 @@ from pcc_tui.tui.screens.handoffs import HandoffsScreen
 from pcc_tui.tui.screens.help import HelpScreen
 from pcc_tui.tui.screens.privacy import PrivacyScreen
 from pcc_tui.tui.screens.reports import ReportsScreen
+from pcc_tui.tui.screens.rounds import RoundsScreen
 from pcc_tui.tui.themes import HIGH_CONTRAST, theme_name
 
 WIDE_COLUMNS, WIDE_ROWS = 120, 36
 DEBOUNCE_SECONDS = 0.15
 DETAILS = ("chart", "timeline", "coverage")
+
+
+ACTIONS_ANYWHERE = {"privacy", "quit", "help", "command_palette"}
 
 
 class PccApp(App[int]):
@@ -86,6 +92,7 @@ class PccApp(App[int]):
         Binding("i", "education", "Educate", show=False, id="education"),
         Binding("H", "hand_over", "Hand over", show=False, id="handoff-offer"),
         Binding("h", "handoffs", "Handoffs", show=False, id="handoffs"),
+        Binding("W", "rounds", "Rounds", show=False, id="ward-rounds"),
         Binding("S", "snooze", "Snooze", show=False, id="snooze"),
         Binding("f", "visit", "Visit", show=False, id="visit-status"),
         Binding("d", "complete", "Done", id="complete-step"),
@@ -111,6 +118,7 @@ class PccApp(App[int]):
         theme: str | None = None,
         keymap: dict[str, str] | None = None,
         mask: str = "initials-mrn",
+        rounds_checklist: list[str] | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -119,6 +127,7 @@ class PccApp(App[int]):
         self.ascii_only = ascii_only
         self.marks = marks_for(ascii_only)
         self.mask = mask
+        self.rounds_checklist = rounds_checklist or list(DEFAULT_ROUNDS_CHECKLIST)
         self.animation_level = "none"  # thin clients: nothing moves on its own
         self.register_theme(HIGH_CONTRAST)
         self.theme = theme_name(theme)
@@ -153,10 +162,14 @@ class PccApp(App[int]):
         if self._keymap:
             self.set_keymap(self._keymap)
         if self.ascii_only:
-            self.screen.add_class("ascii")
+            self.add_class("ascii")  # the app node: every screen, forms included, inherits it
+            enter_ascii_mode()
         self._layout(self.size.width, self.size.height)
         self.queue_panel.focus_target().focus()
         self.action_load_queue(self.scope.value)
+
+    def on_unmount(self) -> None:
+        leave_ascii_mode()
 
     def on_resize(self, event: Resize) -> None:
         self._layout(event.size.width, event.size.height)
@@ -286,6 +299,13 @@ class PccApp(App[int]):
     def action_cancel(self) -> None:
         self._open_form(actions.cancel_form)
 
+    def action_rounds(self) -> None:
+        ward = self.actor.ward or (self.chart.patient.ward if self.chart else None)
+        if not ward:
+            self.notify("no ward: open a patient on the ward first", severity="warning")
+            return
+        self.push_screen(RoundsScreen(ward, self.rounds_checklist))
+
     def action_handoffs(self) -> None:
         self.push_screen(HandoffsScreen())
 
@@ -395,7 +415,11 @@ class PccApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While the screen is blanked, no key but F12 (and quit) may act or reveal anything.
-        return not (isinstance(self.screen, PrivacyScreen) and action not in ("privacy", "quit"))
+        if isinstance(self.screen, PrivacyScreen):
+            return action in ("privacy", "quit")
+        # The cockpit's actions act on its selection: never from a screen that hides it
+        # (reports, handoffs, rounds), where the same letters mean something else.
+        return action in ACTIONS_ANYWHERE or len(self.screen_stack) == 1
 
     def action_privacy(self) -> None:
         if isinstance(self.screen, PrivacyScreen):

@@ -23,6 +23,7 @@ ACTIONS = [
     ("Patient education: give and record an explanation", "education", "i"),
     ("Hand over this patient, a plan or a step", "hand_over", "H"),
     ("Handoffs offered to me", "handoffs", "h"),
+    ("Ward rounds: beds in order, checklist, quick tasks", "rounds", "W"),
     ("Snooze the selected queue item(s)", "snooze", "S"),
     ("Visit: checked in, arrived, fulfilled", "visit", "f"),
     ("Complete step", "complete", "d"),
@@ -62,7 +63,7 @@ class PatientCommands(Provider):
                 1.0 - rank / 100,
                 label,
                 lambda pid=p.id: app.open_patient(pid),
-                help=f"{hit.match.value} match" + (f" · {p.ward}" if p.ward else ""),
+                help=f"{hit.match.value} match" + (f" | {p.ward}" if p.ward else ""),
             )
 
 

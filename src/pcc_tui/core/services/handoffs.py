@@ -6,36 +6,28 @@ accepted or rejected)."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 
 from pydantic import BaseModel
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from pcc_tui.core.domain.codes import (
     OPEN_TASK_STATUSES,
-    UPCOMING_APPOINTMENT_STATUSES,
-    AuthDecision,
-    AuthStatus,
-    ReferralTracking,
-    ServiceRequestStatus,
     TaskStatus,
 )
 from pcc_tui.core.domain.read_models import PatientRef
 from pcc_tui.core.errors import DomainError
 from pcc_tui.core.services.context import Actor, Tx, action
 from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.queries.open_items import open_items
 from pcc_tui.core.store.queries.rows import patient_ref, patient_ref_columns
 from pcc_tui.core.store.tables import (
-    AppointmentRow,
     CarePlanRow,
-    CommunicationRow,
     CoordinatorRow,
     HandoffRow,
     PatientRow,
     PlanStepRow,
-    PriorAuthorizationRow,
-    ReferralRow,
 )
 
 SCOPES = {"patient": PatientRow, "care_plan": CarePlanRow, "plan_step": PlanStepRow}
@@ -53,54 +45,6 @@ class HandoffView(BaseModel):
     packet: list[str]
     offered_at: datetime
     offered_by: str
-
-
-def handoff_packet(session: Session, patient_id: int, today: date, now: datetime) -> list[str]:
-    """The patient's open items in a few lines: what the receiver takes on."""
-    lines: list[str] = []
-    for title, due, status in session.execute(
-        select(PlanStepRow.title, PlanStepRow.due_by, PlanStepRow.status)
-        .where(PlanStepRow.patient_id == patient_id, PlanStepRow.status.in_(OPEN_TASK_STATUSES))
-        .order_by(PlanStepRow.due_by)
-    ):
-        late = " OVERDUE" if due < today else ""
-        lines.append(f"Step: {title} (due {due.isoformat()}, {status}){late}")
-    for start, reason, confirmed in session.execute(
-        select(AppointmentRow.start, AppointmentRow.reason, AppointmentRow.patient_status)
-        .where(
-            AppointmentRow.patient_id == patient_id,
-            AppointmentRow.start >= now,
-            AppointmentRow.status.in_(UPCOMING_APPOINTMENT_STATUSES),
-        )
-        .order_by(AppointmentRow.start)
-        .limit(5)
-    ):
-        mark = "" if confirmed == "accepted" else " - not confirmed"
-        lines.append(f"Appointment: {start:%Y-%m-%d %H:%M} UTC {reason or ''}{mark}".rstrip())
-    for service, due in session.execute(
-        select(PriorAuthorizationRow.service, PriorAuthorizationRow.decision_due).where(
-            PriorAuthorizationRow.patient_id == patient_id,
-            PriorAuthorizationRow.status == AuthStatus.ACTIVE,
-            PriorAuthorizationRow.decision == AuthDecision.PENDED,
-        )
-    ):
-        lines.append(f"Prior auth pending: {service} (decision due {due:%Y-%m-%d})")
-    for to_whom, reply_due in session.execute(
-        select(ReferralRow.to_whom, ReferralRow.reply_due).where(
-            ReferralRow.patient_id == patient_id,
-            ReferralRow.status == ServiceRequestStatus.ACTIVE,
-            ReferralRow.tracking != ReferralTracking.REPLY_RECEIVED,
-        )
-    ):
-        lines.append(f"Referral open: {to_whom} (reply due {reply_due.isoformat()})")
-    for who, by in session.execute(
-        select(CommunicationRow.with_whom, CommunicationRow.next_attempt_due).where(
-            CommunicationRow.patient_id == patient_id,
-            CommunicationRow.next_attempt_due.is_not(None),
-        )
-    ):
-        lines.append(f"Callback owed: {who} (by {by:%Y-%m-%d %H:%M} UTC)")
-    return lines or ["No open items."]
 
 
 def _receiver(tx: Tx, to_coordinator: str | None, to_pool: str | None) -> CoordinatorRow | None:
@@ -159,7 +103,7 @@ def offer_handoff(
                 to_coordinator_id=receiver.id if receiver else None,
                 to_pool=to_pool,
                 reason=reason.strip()[:300],
-                packet=json.dumps(handoff_packet(tx.session, patient_id, tx.now.date(), tx.now)),
+                packet=json.dumps(open_items(tx.session, patient_id, tx.now.date(), tx.now)),
                 status=TaskStatus.REQUESTED,
                 offered_at=tx.now,
                 offered_by=actor.username,

@@ -35,7 +35,7 @@ def insert_plan(tx: Tx, plan: CarePlan, steps: list[PlanStep]) -> CarePlanRow:
     for step in steps:
         if step.patient_id != plan.patient_id:
             raise DomainError("every step must belong to the plan's patient")
-        ids.append(_insert_step(tx, step, row.id).id)
+        ids.append(insert_step(tx, step, row.id).id)
     for position, step in enumerate(steps):
         for dep in step.depends_on:
             if not 0 <= dep < len(ids) or dep == position:
@@ -44,7 +44,7 @@ def insert_plan(tx: Tx, plan: CarePlan, steps: list[PlanStep]) -> CarePlanRow:
     return row
 
 
-def _insert_step(tx: Tx, step: PlanStep, plan_id: int) -> PlanStepRow:
+def insert_step(tx: Tx, step: PlanStep, plan_id: int) -> PlanStepRow:
     if step.owner_id is not None:
         tx.get(CoordinatorRow, step.owner_id)
     values = values_of(step, "depends_on")
@@ -57,7 +57,7 @@ def add_plan_step(store: Store, actor: Actor, step: PlanStep) -> int:
         plan = tx.get(CarePlanRow, step.care_plan_id)
         if plan.patient_id != step.patient_id:
             raise DomainError("the step's patient is not the plan's patient")
-        row = _insert_step(tx, step, plan.id)
+        row = insert_step(tx, step, plan.id)
         for dep in step.depends_on:
             dep_row = tx.get(PlanStepRow, dep)
             if dep_row.care_plan_id != plan.id:

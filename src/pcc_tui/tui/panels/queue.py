@@ -125,7 +125,7 @@ class QueuePanel(Panel):
             parts.append(f"{KIND_LABEL[kind]} {n}{plus}")
         scope = {"mine": "mine", "ward": "my ward", "all": "everyone"}[self.queue.scope.value]
         shown = f" /{self.needle}" if self.needle else ""
-        self.border_title = f"1 Queue · {scope}{shown}"
+        self.border_title = f"1 Queue | {scope}{shown}"
         self.border_subtitle = " ".join(parts)
 
     def current_key(self) -> str | None:

@@ -66,7 +66,7 @@ class TimelinePanel(Panel):
         if target is not None:
             table.move_cursor(row=table.get_row_index(target))
         plans = sorted({e.plan_title for e in timeline.entries})
-        self.border_subtitle = " · ".join(plans)
+        self.border_subtitle = " | ".join(plans)
 
     def _now_row(self, table: KeyTable, timeline: Timeline) -> None:
         table.add_row(

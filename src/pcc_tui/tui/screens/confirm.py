@@ -25,7 +25,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self):  # type: ignore[no-untyped-def]
         with Vertical(id="form"):
             yield Static(self.question, id="form-title")
-            yield Static("y yes · n / Enter / Esc no", id="form-keys")
+            yield Static("y yes | n / Enter / Esc no", id="form-keys")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

@@ -38,7 +38,7 @@ class ConflictScreen(ModalScreen[str | None]):
         with Vertical(id="form"):
             yield Static(f"Changed by someone else: {c.entity} {c.entity_id}", id="form-title")
             yield Static(table)
-            yield Static("r re-apply mine on top · d discard mine · Esc back", id="form-keys")
+            yield Static("r re-apply mine on top | d discard mine | Esc back", id="form-keys")
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)

@@ -87,7 +87,7 @@ class FormScreen(ModalScreen[str | None]):
                         yield self._widget(f)
                         yield Static("", id=f"resolved-{f.name}", classes="resolved")
                     yield Static("", id=f"error-{f.name}", classes="error field-error hidden")
-            yield Static("F2 save · Enter next field · Esc cancel", id="form-keys")
+            yield Static("F2 save | Enter next field | Esc cancel", id="form-keys")
 
     def _widget(self, f: FormField) -> Input | Select[str]:
         if f.kind == "choice":
