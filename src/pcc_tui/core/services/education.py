@@ -33,12 +33,12 @@ def record_education(
                 raise DomainError("that contact is not one of this patient's")
             if contact.consent == ConsentDecision.OBJECTED:
                 raise DomainError(
-                    f"the patient objected to sharing anything with {contact.name}: "
+                    f"the patient objected to sharing anything with contact {contact_id}: "
                     "educate the patient instead"
                 )
             if ShareScope.CONDITION not in (contact.share_scope or []):
                 raise DomainError(
-                    f"{contact.name} has no consent to hear about the condition: "
+                    f"contact {contact_id} has no consent to hear about the condition: "
                     "record the patient's consent first, or educate the patient"
                 )
             given_to = f"{contact.name} ({contact.relationship})"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
@@ -67,15 +69,15 @@ def add_plan_step(store: Store, actor: Actor, step: PlanStep) -> int:
         return row.id
 
 
-def _open_dependencies(tx: Tx, step_id: int) -> list[tuple[int, str]]:
+def _open_dependencies(tx: Tx, step_id: int) -> list[tuple[int, date]]:
     dep = aliased(PlanStepRow)
     rows = tx.session.execute(
-        select(dep.id, dep.title)
+        select(dep.id, dep.due_by)
         .join(StepDependencyRow, StepDependencyRow.depends_on_id == dep.id)
         .where(StepDependencyRow.step_id == step_id, dep.status.in_(OPEN_TASK_STATUSES))
         .order_by(dep.due_by, dep.id)
     )
-    return [(int(i), str(t)) for i, t in rows]
+    return [(int(i), d) for i, d in rows]
 
 
 def set_step_status(
@@ -119,8 +121,12 @@ def set_step_status(
 def _refuse_if_blocked(tx: Tx, row: PlanStepRow) -> None:
     blocking = _open_dependencies(tx, row.id)
     if blocking:
-        names = "; ".join(f"'{title}' (step {sid})" for sid, title in blocking)
-        raise DomainError(f"'{row.title}' cannot be completed yet: first finish {names}")
+        # Ids and dates only: step titles say what is wrong with a patient (invariant 9).
+        first = ", ".join(f"step {sid} (due {due.isoformat()})" for sid, due in blocking)
+        raise DomainError(
+            f"step {row.id} cannot be completed yet: first finish {first}; "
+            "the timeline marks what each step waits on"
+        )
 
 
 def complete_step(store: Store, actor: Actor, step_id: int, expected_version: int) -> int:
