@@ -5,8 +5,9 @@ minimal Textual app with a 200-row DataTable. Prints a table; asserts nothing.
     python benchmarks/tui.py --db sqlite:///big.db --user alex
 
 Measures: exec to queue painted; keystroke-to-paint latency (median/p95) for a cursor move
-and for opening a chart (the chart loads 150 ms after the cursor settles); bytes written per
-cursor move; bytes written in 5 idle seconds; resident memory.
+(5-row sweeps that stay inside both apps' views; 10-row sweeps and page-down scrolls are
+printed beside) and for opening a chart (the chart loads 150 ms after the cursor settles);
+bytes written per cursor move; bytes written in 5 idle seconds; resident memory.
 """
 
 from __future__ import annotations
@@ -68,17 +69,28 @@ def measure(argv: list[str], ready_text: str, moves: int, env: dict[str, str]) -
         term.wait_for(ready_text, timeout=120)
         start = time.monotonic() - t0
         quiet(term, 1.0)
-        cursor_lat, cursor_bytes, chart_lat, chart_bytes = [], [], [], []
-        for i in range(moves):
-            key = b"\x1b[B" if (i // 10) % 2 == 0 else b"\x1b[A"  # down, up: both apps bind them
+
+        def press(key: bytes) -> tuple[float, int, float, int]:
             t = time.monotonic()
             os.write(term.fd, key)
             lat, n = burst(term, t, limit=0.12)  # the cursor paint, before any debounced load
-            cursor_lat.append(lat)
-            cursor_bytes.append(n)
             lat2, n2 = burst(term, t, limit=1.5)  # then whatever the move triggers
-            chart_lat.append(max(lat, lat2))
-            chart_bytes.append(n + n2)
+            return lat, n, max(lat, lat2), n + n2
+
+        down, up = b"\x1b[B", b"\x1b[A"  # both apps bind the arrows
+        # Like for like: 5-row sweeps stay inside both views (pcc's queue shows about 8 rows
+        # at 80x24, the reference's full-screen table 22), so neither app scrolls ...
+        in_view = [press(down if (i // 5) % 2 == 0 else up) for i in range(moves)]
+        # ... 10-row sweeps, the older figure: pcc's queue scrolls, the reference's does not ...
+        sweeps = [press(down if (i // 10) % 2 == 0 else up) for i in range(moves)]
+        # ... and page down, where both scroll a whole view.
+        pages = [press(b"\x1b[6~") for _ in range(6)]
+        cursor_lat = [r[0] for r in in_view]
+        cursor_bytes = [r[1] for r in in_view]
+        chart_lat = [r[2] for r in in_view]
+        chart_bytes = [r[3] for r in in_view]
+        sweep_lat = sorted(r[0] for r in sweeps)
+        page_lat = sorted(r[0] for r in pages)
         rapid_start = time.monotonic()
         for _ in range(20):  # a held key: faster than the debounce
             os.write(term.fd, b"\x1b[B")
@@ -95,6 +107,8 @@ def measure(argv: list[str], ready_text: str, moves: int, env: dict[str, str]) -
             "start_s": start,
             "cursor_med_ms": statistics.median(cursor_lat) * 1000,
             "cursor_p95_ms": sorted(cursor_lat)[int(len(cursor_lat) * 0.95) - 1] * 1000,
+            "sweep_p95_ms": sweep_lat[int(len(sweep_lat) * 0.95) - 1] * 1000,
+            "page_med_ms": statistics.median(page_lat) * 1000,
             "chart_med_ms": statistics.median(chart_lat) * 1000,
             "chart_p95_ms": sorted(chart_lat)[int(len(chart_lat) * 0.95) - 1] * 1000,
             "bytes_cursor": statistics.median(cursor_bytes),
@@ -170,6 +184,8 @@ def main() -> int:
         ("  floor: import the stack (s)", "floor_s", "{:.2f}", "ratio: floor / reference start"),
         ("cursor move, median (ms)", "cursor_med_ms", "{:.1f}", ""),
         ("cursor move, p95 (ms)", "cursor_p95_ms", "{:.1f}", "<= 1.2x reference"),
+        ("  10-row sweeps, p95 (ms)", "sweep_p95_ms", "{:.1f}", "pcc scrolls, reference not"),
+        ("  page down, median (ms)", "page_med_ms", "{:.1f}", "both scroll a view"),
         ("open chart, median (ms)", "chart_med_ms", "{:.1f}", "incl. 150 ms debounce"),
         ("open chart, p95 (ms)", "chart_p95_ms", "{:.1f}", ""),
         ("bytes per cursor move", "bytes_cursor", "{:.0f}", "<= 1 KB"),
