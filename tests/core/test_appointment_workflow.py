@@ -18,7 +18,7 @@ from pcc_tui.core.domain.models import Appointment, PlanStep
 from pcc_tui.core.domain.read_models import QueueKind
 from pcc_tui.core.services import appointments, insurance, plans
 from pcc_tui.core.services.context import Actor
-from pcc_tui.core.services.reads import view_coverage, view_queue
+from pcc_tui.core.services.reads import view_chart, view_coverage, view_queue
 from pcc_tui.core.services.undo import undo_last
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import (
@@ -143,3 +143,27 @@ def test_the_checklist_warns_of_an_expiring_auth(store: Store, coordinator: Acto
     missing = view_coverage(store, coordinator, pid).missing
     expiry = (today + timedelta(days=4)).isoformat()
     assert f"Prior auth expires {expiry}, before 'Physio block' is due" in missing
+
+
+def test_a_reschedule_keeps_its_history_in_the_chart(store: Store, coordinator: Actor) -> None:
+    pid = builders.patient(store, coordinator)
+    first = FIXED_NOW + timedelta(days=1)
+    appt = builders.appointment(store, coordinator, pid, first)
+    later = first + timedelta(days=2, hours=1)
+    version = appointments.reschedule_appointment(
+        store, coordinator, appt, 1, later, later + timedelta(minutes=30)
+    )
+    appointments.reschedule_appointment(
+        store, coordinator, appt, version, first, first + timedelta(minutes=30)
+    )
+    notes = sorted(n.text for n in view_chart(store, coordinator, pid).notes)
+    assert notes == sorted(
+        [
+            f"Appointment {appt} (Follow-up visit) moved from {first:%Y-%m-%d %H:%M} "
+            f"to {later:%Y-%m-%d %H:%M} UTC",
+            f"Appointment {appt} (Follow-up visit) moved from {later:%Y-%m-%d %H:%M} "
+            f"to {first:%Y-%m-%d %H:%M} UTC",
+        ]
+    )
+    assert undo_last(store, coordinator) == "appointment.reschedule"
+    assert len(view_chart(store, coordinator, pid).notes) == 1  # the undone move's note voided

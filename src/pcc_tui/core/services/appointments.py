@@ -14,13 +14,14 @@ from pcc_tui.core.domain.codes import (
     ParticipationStatus,
 )
 from pcc_tui.core.domain.lifecycle import check_appointment_transition
-from pcc_tui.core.domain.models import Appointment, Communication
+from pcc_tui.core.domain.models import Appointment, Communication, Note
 from pcc_tui.core.errors import DomainError
 from pcc_tui.core.services.context import Actor, Tx, action, revalidated, values_of
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import (
     AppointmentRow,
     CommunicationRow,
+    NoteRow,
     PatientRow,
     PlanStepRow,
     PractitionerRow,
@@ -132,6 +133,14 @@ def reschedule_appointment(
         moved = revalidated(Appointment, row, {"start": start, "end": end})
         _refuse_clash(tx, moved, ignore_id=row.id)
         tx.about(row, was_start=row.start.isoformat(), start=start.isoformat())
+        # The history, where a coordinator reads it: a note in the chart (and the audit row).
+        history = Note(
+            patient_id=row.patient_id,
+            text=f"Appointment {row.id} ({row.reason or 'appointment'}) moved from "
+            f"{row.start:%Y-%m-%d %H:%M} to {moved.start:%Y-%m-%d %H:%M} UTC",
+            author=actor.username,
+        )
+        tx.add(NoteRow(**values_of(history)))
         row.start, row.end = moved.start, moved.end
         row.patient_status = ParticipationStatus.NEEDS_ACTION
         row.confirmation_method = None
