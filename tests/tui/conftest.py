@@ -3,6 +3,7 @@ to drive the app by keyboard and wait for its workers."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import shutil
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled, WorkerState
 
 from pcc_tui.core.demo.seed import seed_demo
 from pcc_tui.core.services.context import Actor, first_coordinator
@@ -65,14 +67,24 @@ async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
     app = pilot.app
     for _ in range(rounds):
         await pilot.pause(0.2)
-        await app.workers.wait_for_complete()
+        await _workers_done(app)
     for _ in range(50):
         busy = getattr(app, "_debounce", None) is not None or any(w.is_running for w in app.workers)
         if not busy:
             break
         await pilot.pause(0.2)
-        await app.workers.wait_for_complete()
+        await _workers_done(app)
     await pilot.pause()
+
+
+async def _workers_done(app: Any) -> None:
+    """Wait for the running workers; one superseded by a newer exclusive worker (the cursor
+    moved on) is cancelled, which is the app working as meant, not a failure."""
+    for worker in list(app.workers):
+        if worker.state is WorkerState.PENDING:
+            continue  # not started yet: the caller's loop comes back for it
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
 
 
 async def go_to(pilot: Pilot[Any], predicate: Any) -> Any:

@@ -191,7 +191,9 @@ class PccApp(App[int]):
             for detail in DETAILS:
                 self.query_one(f"#{detail}").set_class(detail == name, "active")
         panel = self.query_one(f"#{name}", Panel)
-        panel.focus_target().focus()
+        # Focus now, not on the next idle tick: a key typed right after (`3` then `s`, sent
+        # in one burst over a slow link) must reach the panel the user just chose.
+        self.screen.set_focus(panel.focus_target())
 
     def action_zoom(self) -> None:
         if self.screen.maximized is not None:

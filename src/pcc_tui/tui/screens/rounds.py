@@ -50,6 +50,16 @@ class RoundsNote(Message):
         self.error = error
 
 
+class Checklist(SelectionList[str]):
+    """Space ticks the highlighted item at once. Textual's list posts itself a message and
+    ticks whatever is highlighted when it gets to it, so `space down space`, arriving in one
+    burst over a slow link, would tick the second item twice."""
+
+    def action_select(self) -> None:
+        if self.highlighted is not None:
+            self.toggle(self.get_option_at_index(self.highlighted))
+
+
 def _open_summary(bed: RoundsBed) -> str:
     parts = [
         (bed.overdue_steps, "late"),
@@ -87,7 +97,7 @@ class RoundsScreen(Screen[None]):
             with Vertical(id="rounds-side"):
                 with VerticalScroll(id="rounds-items-box"):
                     yield Static("", id="rounds-items")
-                yield SelectionList[str](
+                yield Checklist(
                     *((item, item, False) for item in self.checklist), id="rounds-checklist"
                 )
         yield Static(
@@ -165,7 +175,12 @@ class RoundsScreen(Screen[None]):
 
     # ---- actions ------------------------------------------------------------------------
     def action_checklist(self) -> None:
-        self.query_one("#rounds-checklist", SelectionList).focus()
+        # At once, and with an item highlighted, so `c space` typed in one burst ticks the
+        # first item rather than reaching the bed list or a list with nothing highlighted.
+        checklist = self.query_one("#rounds-checklist", SelectionList)
+        self.set_focus(checklist)
+        if checklist.highlighted is None and checklist.option_count:
+            checklist.highlighted = 0
 
     def action_save_checklist(self) -> None:
         pid = self.current_patient()
