@@ -71,18 +71,29 @@ def _run(session: Session, columns: Sequence[str], stmt: Executable) -> Table:
 
 
 def overdue_steps(session: Session, p: ReportParams) -> Table:
-    owner = func.coalesce(CoordinatorRow.display_name, literal("pool: ") + PlanStepRow.owner_pool)
-    stmt = (
-        select(owner, func.count(), func.min(PlanStepRow.due_by))
-        .select_from(PlanStepRow)
-        .outerjoin(CoordinatorRow, CoordinatorRow.id == PlanStepRow.owner_id)
+    # Group on the owner's ids first (an index range), name the few groups after: grouping
+    # on the display label made SQLite sort every overdue step in the hospital (5 s at 100k).
+    grouped = (
+        select(
+            PlanStepRow.owner_id,
+            PlanStepRow.owner_pool,
+            func.count().label("n"),
+            func.min(PlanStepRow.due_by).label("oldest"),
+        )
         .where(
             PlanStepRow.status.in_(OPEN_TASK_STATUSES),
             PlanStepRow.due_by < p.today,
             *_mine(p, PlanStepRow.owner_id),
         )
-        .group_by(owner)
-        .order_by(func.count().desc(), owner)
+        .group_by(PlanStepRow.owner_id, PlanStepRow.owner_pool)
+        .subquery()
+    )
+    owner = func.coalesce(CoordinatorRow.display_name, literal("pool: ") + grouped.c.owner_pool)
+    stmt = (
+        select(owner, grouped.c.n, grouped.c.oldest)
+        .select_from(grouped)
+        .outerjoin(CoordinatorRow, CoordinatorRow.id == grouped.c.owner_id)
+        .order_by(grouped.c.n.desc(), owner)
     )
     return _run(session, ("owner", "overdue steps", "oldest due"), stmt)
 
