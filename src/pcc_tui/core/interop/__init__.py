@@ -1,0 +1,1 @@
+"""FHIR R4 interop: reading files for import (and, later, export)."""
