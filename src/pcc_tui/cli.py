@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pcc_tui import __version__, cli_export, cli_report
+from pcc_tui import __version__, cli_export, cli_import, cli_report
 from pcc_tui.core.config import Settings, config_path, default_database_url, load_settings, os_user
 from pcc_tui.core.errors import PccError, UnknownUser
 from pcc_tui.core.services.context import Actor, first_coordinator, resolve_actor
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(aud_sub.add_parser("verify", help="check the hash chain; exit 1 if broken"))
     cli_export.add_commands(sub, _common)
     cli_report.add_commands(sub, _common)
+    cli_import.add_commands(sub, _common)
     return parser
 
 
@@ -250,6 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not args.name:
                 parser.error("name a report, or --list")
             return run_as_user(args, cli_report.cmd_report)
+        if args.command == "import":
+            return run_as_user(args, cli_import.cmd_import)
         if args.command == "export":
             return run_as_user(args, cli_export.cmd_export)
         return cmd_tui(args)

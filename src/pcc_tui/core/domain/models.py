@@ -43,7 +43,7 @@ from pcc_tui.core.domain.codes import (
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()./-]{5,24}$")]
-Mrn = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{3,32}$")]
+Mrn = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{3,64}$")]
 Username = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z_][a-z0-9_.-]{0,63}$")
 ]

@@ -78,7 +78,7 @@ class PractitionerRow(Tracked, Base):
 class PatientRow(Tracked, Base):
     __tablename__ = "patient"
     id: Mapped[int] = mapped_column(primary_key=True)
-    mrn: Mapped[str] = mapped_column(String(32), unique=True)
+    mrn: Mapped[str] = mapped_column(String(64), unique=True)  # EHR MRNs may be UUIDs
     family_name: Mapped[str] = mapped_column(String(200))
     given_name: Mapped[str] = mapped_column(String(200))
     birth_date: Mapped[date] = mapped_column(Date, index=True)
@@ -402,6 +402,20 @@ class SnoozeRow(Tracked, Base):
     void_reason: Mapped[str | None] = mapped_column(String(300))
     # The queue asks "is this item snoozed today?" once per candidate row.
     __table_args__ = (Index("ix_snooze_entity_until", "entity_type", "entity_id", "until"),)
+
+
+class FhirLinkRow(Base):
+    """Which record a FHIR resource became, per source: re-importing the same resource finds
+    it here (unchanged: nothing to do; changed content: an audited update, no duplicate)."""
+
+    __tablename__ = "fhir_link"
+    source: Mapped[str] = mapped_column(String(60), primary_key=True)
+    resource_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    fhir_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime]
 
 
 class AuditEventRow(Base):

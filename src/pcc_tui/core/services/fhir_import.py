@@ -1,0 +1,204 @@
+"""Import FHIR R4 data: each unit (a bundle, a resource, an ndjson file) in one transaction
+with one audit row. Re-importing is idempotent through `fhir_link` (source + type + id):
+unchanged content is skipped, changed content updates the record, nothing is duplicated.
+
+Mapped so far: Patient, Practitioner, Condition (problem list), Encounter (past visits as
+fulfilled appointments). Every other type is counted as skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from pcc_tui.core.domain.models import Appointment, Patient, Practitioner, Problem
+from pcc_tui.core.errors import DomainError
+from pcc_tui.core.interop import fhir_map as m
+from pcc_tui.core.interop.fhir_files import Problem as FileProblem
+from pcc_tui.core.interop.fhir_files import Unit
+from pcc_tui.core.services.context import Actor, Tx, action, values_of
+from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.queries.names import index_patient_names
+from pcc_tui.core.store.tables import (
+    AppointmentRow,
+    Base,
+    FhirLinkRow,
+    PatientRow,
+    PractitionerRow,
+    ProblemRow,
+)
+
+ORDER = ("Practitioner", "Patient", "Condition", "Encounter")  # referenced before referring
+
+
+@dataclass
+class UnitResult:
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    unchanged: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    warnings: list[FileProblem] = field(default_factory=list)
+
+
+class UnitRefused(DomainError):
+    """A resource of the unit cannot be stored: the whole unit is rolled back."""
+
+    def __init__(self, problems: list[FileProblem]) -> None:
+        super().__init__("; ".join(p.line() for p in problems))
+        self.problems = problems
+
+
+def _hash(resource: Any) -> str:
+    return hashlib.sha256(resource.model_dump_json().encode()).hexdigest()
+
+
+class _Importer:
+    def __init__(self, tx: Tx, source: str, unit: Unit) -> None:
+        self.tx, self.source, self.unit = tx, source, unit
+        self.result = UnitResult()
+        self.ids: dict[str, int] = {}  # "Type/id" and "urn:uuid:id" -> local id
+        self.position = {id(r): i for i, r in enumerate(unit.resources)}
+
+    def problem(self, resource: Any, what: str) -> FileProblem:
+        return FileProblem(
+            self.unit.file, self.position.get(id(resource)), resource.get_resource_type(), what
+        )
+
+    def resolve(self, ref: str | None, rtype: str) -> int | None:
+        if ref is None:
+            return None
+        if ref in self.ids:
+            return self.ids[ref]
+        if ref.startswith(f"{rtype}/"):
+            link = self.tx.session.get(FhirLinkRow, (self.source, rtype, ref.split("/", 1)[1]))
+            if link is not None:
+                return link.entity_id
+        return None
+
+    def remember(self, resource: Any, entity_id: int) -> None:
+        rtype, rid = resource.get_resource_type(), resource.id
+        self.ids[f"{rtype}/{rid}"] = entity_id
+        self.ids[f"urn:uuid:{rid}"] = entity_id
+
+    def store(self, resource: Any, table: type[Base], values: dict[str, Any]) -> int:
+        """Insert, update or leave alone, keyed on (source, type, id)."""
+        rtype = resource.get_resource_type()
+        digest = _hash(resource)
+        key = (self.source, rtype, str(resource.id))
+        link = self.tx.session.get(FhirLinkRow, key)
+        if link is not None:
+            row = self.tx.session.get(table, link.entity_id)
+            if row is not None and link.content_hash == digest:
+                self.result.unchanged[rtype] += 1
+                return link.entity_id
+            if row is not None:
+                self.tx.track(row)
+                for name, value in values.items():
+                    setattr(row, name, value)
+                link.content_hash, link.imported_at = digest, self.tx.now
+                self.result.updated[rtype] += 1
+                return link.entity_id
+        row = self.tx.add(table(**values))
+        entity_id = int(row.id)  # type: ignore[attr-defined]
+        if link is None:
+            self.tx.session.add(
+                FhirLinkRow(
+                    source=self.source,
+                    resource_type=rtype,
+                    fhir_id=str(resource.id),
+                    entity_type=table.__tablename__,
+                    entity_id=entity_id,
+                    content_hash=digest,
+                    imported_at=self.tx.now,
+                )
+            )
+        else:
+            link.entity_id, link.content_hash, link.imported_at = entity_id, digest, self.tx.now
+        self.result.created[rtype] += 1
+        return entity_id
+
+    def run(self) -> UnitResult:
+        problems: list[FileProblem] = []
+        by_type: dict[str, list[Any]] = {}
+        for r in self.unit.resources:
+            by_type.setdefault(r.get_resource_type(), []).append(r)
+        for rtype, found in by_type.items():
+            if rtype not in ORDER:
+                self.result.skipped[rtype] += len(found)
+        for rtype in ORDER:
+            for resource in by_type.get(rtype, []):
+                if not resource.id:
+                    problems.append(self.problem(resource, "no id: it cannot be re-imported"))
+                    continue
+                try:
+                    getattr(self, f"_{rtype.lower()}")(resource)
+                except m.MappingProblem as exc:
+                    problems.append(self.problem(resource, str(exc)))
+                except ValidationError as exc:
+                    first = exc.errors(include_input=False)[0]
+                    where = ".".join(str(p) for p in first["loc"])
+                    problems.append(self.problem(resource, f"{where}: {first['msg']}"))
+        if problems:
+            raise UnitRefused(problems)
+        return self.result
+
+    def _practitioner(self, pr: Any) -> None:
+        values = values_of(Practitioner.model_validate(m.practitioner_values(pr)))
+        self.remember(pr, self.store(pr, PractitionerRow, values))
+
+    def _patient(self, p: Any) -> None:
+        patient = Patient.model_validate(m.patient_values(p))
+        clash = self.tx.session.scalar(select(PatientRow.id).where(PatientRow.mrn == patient.mrn))
+        linked = self.tx.session.get(FhirLinkRow, (self.source, "Patient", str(p.id)))
+        if clash is not None and (linked is None or linked.entity_id != clash):
+            raise m.MappingProblem("its MRN belongs to a patient imported from elsewhere")
+        pid = self.store(p, PatientRow, values_of(patient, "coordinator_id", "ward", "bed"))
+        row = self.tx.session.get(PatientRow, pid)
+        assert row is not None
+        index_patient_names(self.tx.session, pid, row.family_name, row.given_name)
+        self.remember(p, pid)
+        if self.tx.patient_id is None:
+            self.tx.patient_id = pid
+
+    def _patient_of(self, resource: Any, element: Any) -> int:
+        pid = self.resolve(m.reference(element), "Patient")
+        if pid is None:
+            raise m.MappingProblem("its patient reference cannot be resolved")
+        return pid
+
+    def _condition(self, c: Any) -> None:
+        pid = self._patient_of(c, c.subject)
+        problem = Problem.model_validate({**m.condition_values(c), "patient_id": pid})
+        self.store(c, ProblemRow, values_of(problem))
+
+    def _encounter(self, e: Any) -> None:
+        pid = self._patient_of(e, e.subject)
+        ref = m.encounter_practitioner(e)
+        prac = self.resolve(ref, "Practitioner")
+        if ref and prac is None:
+            self.result.warnings.append(self.problem(e, "practitioner reference not resolved"))
+        appt = Appointment.model_validate(
+            {**m.encounter_values(e), "patient_id": pid, "practitioner_id": prac}
+        )
+        self.store(e, AppointmentRow, values_of(appt))
+
+
+def import_unit(store: Store, actor: Actor, source: str, unit: Unit) -> UnitResult:
+    """One unit, all or nothing: UnitRefused names every problem and nothing is kept."""
+    with action(store, actor, "fhir.import") as tx:
+        result = _Importer(tx, source, unit).run()
+        tx.entity_type = "fhir_import"
+        tx.detail.update(
+            source=source,
+            file=unit.file,
+            created=dict(result.created),
+            updated=dict(result.updated),
+            unchanged=dict(result.unchanged),
+            skipped=dict(result.skipped),
+        )
+        return result
