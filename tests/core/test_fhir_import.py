@@ -18,6 +18,8 @@ from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import (
     AppointmentRow,
     AuditEventRow,
+    CarePlanRow,
+    CoverageRow,
     PatientRow,
     PractitionerRow,
     ProblemRow,
@@ -36,6 +38,35 @@ def _in_files(rtype: str) -> int:
         for e in json.loads(path.read_bytes())["entry"]
         if e["resource"]["resourceType"] == rtype
     )
+
+
+def _expected_from_files() -> dict[str, int]:
+    """What each bundle should create, counted from the raw JSON (not by the code under test)."""
+    out: Counter[str] = Counter()
+    for path in BUNDLES:
+        resources = [e["resource"] for e in json.loads(path.read_bytes())["entry"]]
+        kinds = Counter(r["resourceType"] for r in resources)
+        for rtype in ("Patient", "Practitioner", "Condition", "Encounter", "CarePlan"):
+            out[rtype] += kinds[rtype]
+        practitioners = {
+            f"urn:uuid:{r['id']}" for r in resources if r["resourceType"] == "Practitioner"
+        }
+        for r in resources:
+            if r["resourceType"] == "CarePlan":
+                out["CarePlan (step)"] += sum(1 for a in r.get("activity", []) if "detail" in a)
+            if r["resourceType"] == "CareTeam":
+                out["CareTeam (member)"] += sum(
+                    1
+                    for p in r.get("participant", [])
+                    if p.get("member", {}).get("reference") in practitioners
+                )
+        payers = {
+            r["insurer"]["display"]
+            for r in resources
+            if r["resourceType"] == "ExplanationOfBenefit"
+        }
+        out["Coverage (from claims)"] += len(payers)
+    return dict(out)
 
 
 def _rows(store: Store) -> dict[str, int]:
@@ -57,7 +88,7 @@ def _import_all(store: Store, actor: Actor, paths: list[Path] = BUNDLES) -> Coun
 
 def test_bundles_import_with_exact_counts(store: Store, coordinator: Actor) -> None:
     created = _import_all(store, coordinator)
-    expected = {t: _in_files(t) for t in ("Patient", "Practitioner", "Condition", "Encounter")}
+    expected = _expected_from_files()
     assert dict(created) == expected
     assert _rows(store) == {
         "patient": expected["Patient"],
@@ -69,10 +100,14 @@ def test_bundles_import_with_exact_counts(store: Store, coordinator: Actor) -> N
         ned = s.scalars(select(PatientRow).where(PatientRow.family_name == "Hintz")).one()
         visits = s.scalars(select(AppointmentRow).where(AppointmentRow.patient_id == ned.id)).all()
         audits = s.scalars(select(AuditEventRow).where(AuditEventRow.action == "fhir.import")).all()
+        plans = s.scalars(select(CarePlanRow).where(CarePlanRow.patient_id == ned.id)).all()
+        coverages = s.scalars(select(CoverageRow).where(CoverageRow.patient_id == ned.id)).all()
     assert ned.mrn == "e4b9259d-0f54-48d1-a35d-b526729a4dfe"  # the MR identifier
     assert (ned.given_name, str(ned.birth_date), ned.sex) == ("Ned", "1993-12-08", "male")
     assert visits and all(v.status == "fulfilled" and v.practitioner_id for v in visits)
     assert len(audits) == len(BUNDLES)
+    assert plans == []  # Ned's bundle has no CarePlan
+    assert sorted(c.status for c in coverages).count("active") == 1  # the latest payer
 
 
 def test_reimport_changes_nothing(store: Store, coordinator: Actor) -> None:

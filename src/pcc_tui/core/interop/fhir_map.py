@@ -200,3 +200,99 @@ def encounter_practitioner(e: Any) -> str | None:
         if ref:
             return ref
     return None
+
+
+CARE_TEAM_STATUS = {"proposed", "active", "suspended", "inactive", "entered-in-error"}
+PLAN_STATUS = {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error"}
+# CarePlan.activity.detail.status -> Task.status
+ACTIVITY_STATUS = {
+    "not-started": "requested",
+    "scheduled": "accepted",
+    "in-progress": "in-progress",
+    "on-hold": "on-hold",
+    "completed": "completed",
+    "cancelled": "cancelled",
+    "stopped": "cancelled",
+    "entered-in-error": "entered-in-error",
+}
+
+
+def care_team_members(t: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(member reference, membership values) for each participant."""
+    status = str(t.status) if str(t.status) in CARE_TEAM_STATUS else "active"
+    start = _day(t.period.start) if t.period else None
+    end = _day(t.period.end) if t.period else None
+    out = []
+    for participant in t.participant or []:
+        ref = reference(participant.member)
+        if ref is None:
+            continue
+        role = (_text(participant.role[0]) if participant.role else None) or "care team member"
+        out.append((ref, {"role": role[:200], "start": start, "end": end, "status": status}))
+    return out
+
+
+def care_plan_values(cp: Any) -> dict[str, Any]:
+    start = _day(cp.period.start) if cp.period else None
+    if start is None:
+        raise MappingProblem("CarePlan.period.start is missing")
+    end = _day(cp.period.end) if cp.period else None
+    title = (_text(cp.category[-1]) if cp.category else None) or cp.title or "Care plan"
+    status = str(cp.status) if str(cp.status) in PLAN_STATUS else "active"
+    return {
+        "title": str(title)[:200],
+        "status": status,
+        "period_start": start,
+        "period_end": end if end and end >= start else None,
+    }
+
+
+def care_plan_steps(cp: Any, plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """One step per activity with a detail; due at the plan's end (or start, if open)."""
+    due = plan["period_end"] or plan["period_start"]
+    steps = []
+    for activity in cp.activity or []:
+        detail = activity.detail
+        if detail is None:
+            continue
+        title = _text(detail.code) or "Care plan activity"
+        steps.append(
+            {
+                "title": title[:200],
+                "status": ACTIVITY_STATUS.get(str(detail.status), "requested"),
+                "due_by": due,
+            }
+        )
+    return steps
+
+
+def coverage_values(c: Any) -> dict[str, Any]:
+    payer = next((p.display for p in c.payor or [] if p.display), None) or _text(c.type)
+    if not payer:
+        raise MappingProblem("Coverage.payor has no name")
+    status = str(c.status) if str(c.status) in {"active", "cancelled", "draft"} else "active"
+    return {
+        "payer": str(payer)[:200],
+        "member_id": str(c.subscriberId or "not given")[:200],
+        "order": int(c.order) if c.order and 1 <= int(c.order) <= 9 else 1,
+        "period_start": _day(c.period.start) if c.period else None,
+        "period_end": _day(c.period.end) if c.period else None,
+        "status": status,
+    }
+
+
+def claim_payer(claim: Any) -> tuple[str, date | None, date | None] | None:
+    """Payer and billable period of an ExplanationOfBenefit or Claim (where Synthea states
+    coverage when no Coverage resource is exported)."""
+    payer = claim.insurer.display if getattr(claim, "insurer", None) is not None else None
+    if not payer:
+        for ins in getattr(claim, "insurance", None) or []:
+            if ins.coverage is not None and ins.coverage.display:
+                payer = ins.coverage.display
+                break
+    if not payer:
+        return None
+    period = getattr(claim, "billablePeriod", None)
+    start = _day(period.start) if period is not None else None
+    end = _day(period.end) if period is not None else None
+    return str(payer), start, end

@@ -3,12 +3,15 @@ with one audit row. Re-importing is idempotent through `fhir_link` (source + typ
 unchanged content is skipped, changed content updates the record, nothing is duplicated.
 
 Mapped so far: Patient, Practitioner, Condition (problem list), Encounter (past visits as
-fulfilled appointments). Every other type is counted as skipped.
+fulfilled appointments), CareTeam (members who are practitioners), CarePlan and its
+activities (plan and steps), Coverage, and coverage derived from ExplanationOfBenefit where
+no Coverage is given. Every other type is counted as skipped.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +19,16 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from pcc_tui.core.domain.models import Appointment, Patient, Practitioner, Problem
+from pcc_tui.core.domain.models import (
+    Appointment,
+    CarePlan,
+    CareTeamMember,
+    Coverage,
+    Patient,
+    PlanStep,
+    Practitioner,
+    Problem,
+)
 from pcc_tui.core.errors import DomainError
 from pcc_tui.core.interop import fhir_map as m
 from pcc_tui.core.interop.fhir_files import Problem as FileProblem
@@ -27,13 +39,29 @@ from pcc_tui.core.store.queries.names import index_patient_names
 from pcc_tui.core.store.tables import (
     AppointmentRow,
     Base,
+    CarePlanRow,
+    CareTeamMemberRow,
+    CoverageRow,
     FhirLinkRow,
     PatientRow,
+    PlanStepRow,
     PractitionerRow,
     ProblemRow,
 )
 
-ORDER = ("Practitioner", "Patient", "Condition", "Encounter")  # referenced before referring
+IMPORT_POOL = "imported"  # steps of imported plans, when the importer owns no caseload
+
+# Referenced before referring; claims last, to derive coverage where none is given.
+ORDER = (
+    "Practitioner",
+    "Patient",
+    "Condition",
+    "Encounter",
+    "CareTeam",
+    "CarePlan",
+    "Coverage",
+    "ExplanationOfBenefit",
+)
 
 
 @dataclass
@@ -53,16 +81,21 @@ class UnitRefused(DomainError):
         self.problems = problems
 
 
-def _hash(resource: Any) -> str:
-    return hashlib.sha256(resource.model_dump_json().encode()).hexdigest()
+def _hash(values: dict[str, Any]) -> str:
+    """Of what we keep, not of the resource: the same practitioner repeated in many bundles
+    with other extensions, or a resource re-serialised, is no change."""
+    text = json.dumps(values, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class _Importer:
     def __init__(self, tx: Tx, source: str, unit: Unit) -> None:
         self.tx, self.source, self.unit = tx, source, unit
         self.result = UnitResult()
-        self.ids: dict[str, int] = {}  # "Type/id" and "urn:uuid:id" -> local id
+        self.ids: dict[tuple[str, str], int] = {}  # (type, "Type/id" or "urn:uuid:id") -> id
         self.position = {id(r): i for i, r in enumerate(unit.resources)}
+        self.given_coverage: set[int | None] = set()
+        self.payers: dict[tuple[int, str], list[Any]] = {}
 
     def problem(self, resource: Any, what: str) -> FileProblem:
         return FileProblem(
@@ -70,10 +103,12 @@ class _Importer:
         )
 
     def resolve(self, ref: str | None, rtype: str) -> int | None:
+        """The local id a reference points to, if it is of `rtype`: a urn:uuid names no type,
+        so the table is keyed by type too (a CareTeam lists the patient beside doctors)."""
         if ref is None:
             return None
-        if ref in self.ids:
-            return self.ids[ref]
+        if (rtype, ref) in self.ids:
+            return self.ids[(rtype, ref)]
         if ref.startswith(f"{rtype}/"):
             link = self.tx.session.get(FhirLinkRow, (self.source, rtype, ref.split("/", 1)[1]))
             if link is not None:
@@ -82,26 +117,39 @@ class _Importer:
 
     def remember(self, resource: Any, entity_id: int) -> None:
         rtype, rid = resource.get_resource_type(), resource.id
-        self.ids[f"{rtype}/{rid}"] = entity_id
-        self.ids[f"urn:uuid:{rid}"] = entity_id
+        self.ids[(rtype, f"{rtype}/{rid}")] = entity_id
+        self.ids[(rtype, f"urn:uuid:{rid}")] = entity_id
 
-    def store(self, resource: Any, table: type[Base], values: dict[str, Any]) -> int:
-        """Insert, update or leave alone, keyed on (source, type, id)."""
+    def store(
+        self, resource: Any, table: type[Base], values: dict[str, Any], part: str | None = None
+    ) -> int:
+        """Insert, update or leave alone, keyed on (source, type, id[/part])."""
         rtype = resource.get_resource_type()
-        digest = _hash(resource)
-        key = (self.source, rtype, str(resource.id))
-        link = self.tx.session.get(FhirLinkRow, key)
+        fhir_id = str(resource.id) + (f"/{part}" if part else "")
+        label = rtype if part is None else f"{rtype} ({part.rstrip('0123456789')})"
+        return self.keep(rtype, fhir_id, table, values, _hash(values), label)
+
+    def keep(
+        self,
+        rtype: str,
+        fhir_id: str,
+        table: type[Base],
+        values: dict[str, Any],
+        digest: str,
+        label: str,
+    ) -> int:
+        link = self.tx.session.get(FhirLinkRow, (self.source, rtype, fhir_id))
         if link is not None:
             row = self.tx.session.get(table, link.entity_id)
             if row is not None and link.content_hash == digest:
-                self.result.unchanged[rtype] += 1
+                self.result.unchanged[label] += 1
                 return link.entity_id
             if row is not None:
                 self.tx.track(row)
                 for name, value in values.items():
                     setattr(row, name, value)
                 link.content_hash, link.imported_at = digest, self.tx.now
-                self.result.updated[rtype] += 1
+                self.result.updated[label] += 1
                 return link.entity_id
         row = self.tx.add(table(**values))
         entity_id = int(row.id)  # type: ignore[attr-defined]
@@ -110,7 +158,7 @@ class _Importer:
                 FhirLinkRow(
                     source=self.source,
                     resource_type=rtype,
-                    fhir_id=str(resource.id),
+                    fhir_id=fhir_id,
                     entity_type=table.__tablename__,
                     entity_id=entity_id,
                     content_hash=digest,
@@ -119,7 +167,7 @@ class _Importer:
             )
         else:
             link.entity_id, link.content_hash, link.imported_at = entity_id, digest, self.tx.now
-        self.result.created[rtype] += 1
+        self.result.created[label] += 1
         return entity_id
 
     def run(self) -> UnitResult:
@@ -130,6 +178,7 @@ class _Importer:
         for rtype, found in by_type.items():
             if rtype not in ORDER:
                 self.result.skipped[rtype] += len(found)
+
         for rtype in ORDER:
             for resource in by_type.get(rtype, []):
                 if not resource.id:
@@ -145,6 +194,7 @@ class _Importer:
                     problems.append(self.problem(resource, f"{where}: {first['msg']}"))
         if problems:
             raise UnitRefused(problems)
+        self.derive_coverage()
         return self.result
 
     def _practitioner(self, pr: Any) -> None:
@@ -186,6 +236,85 @@ class _Importer:
             {**m.encounter_values(e), "patient_id": pid, "practitioner_id": prac}
         )
         self.store(e, AppointmentRow, values_of(appt))
+
+    def _careteam(self, t: Any) -> None:
+        pid = self._patient_of(t, t.subject)
+        for n, (ref, values) in enumerate(m.care_team_members(t)):
+            prac = self.resolve(ref, "Practitioner")
+            if prac is None:
+                continue  # the patient, an organisation, or someone not in this import
+            member = CareTeamMember.model_validate(
+                {**values, "patient_id": pid, "practitioner_id": prac}
+            )
+            self.store(t, CareTeamMemberRow, values_of(member), part=f"member{n}")
+
+    def _careplan(self, cp: Any) -> None:
+        pid = self._patient_of(cp, cp.subject)
+        values = m.care_plan_values(cp)
+        plan = CarePlan.model_validate({**values, "patient_id": pid, "template": "fhir-import"})
+        plan_id = self.store(cp, CarePlanRow, values_of(plan))
+        owner = self.tx.actor.coordinator_id
+        for n, step in enumerate(m.care_plan_steps(cp, values)):
+            model = PlanStep.model_validate(
+                {
+                    **step,
+                    "care_plan_id": plan_id,
+                    "patient_id": pid,
+                    "owner_id": owner,
+                    "owner_pool": None if owner else IMPORT_POOL,
+                }
+            )
+            self.store(cp, PlanStepRow, values_of(model, "depends_on"), part=f"step{n}")
+
+    def _coverage(self, c: Any) -> None:
+        pid = self._patient_of(c, c.beneficiary)
+        coverage = Coverage.model_validate({**m.coverage_values(c), "patient_id": pid})
+        self.store(c, CoverageRow, values_of(coverage))
+        self.given_coverage.add(pid)  # stated coverage: claims are not needed for this patient
+
+    def _explanationofbenefit(self, eob: Any) -> None:
+        """Synthea states coverage only in claims: one coverage per payer, over the billed
+        periods; the payer of the latest claim is the active one."""
+        pid = self._patient_of(eob, eob.patient)
+        if pid in self.given_coverage:
+            return
+        found = m.claim_payer(eob)
+        if found is None:
+            return
+        payer, start, end = found
+        spans = self.payers.setdefault((pid, payer), [start, end])
+        if start and (spans[0] is None or start < spans[0]):
+            spans[0] = start
+        if end and (spans[1] is None or end > spans[1]):
+            spans[1] = end
+
+    def derive_coverage(self) -> None:
+        latest: dict[int, tuple[Any, str]] = {}
+        for (pid, payer), (_start, end) in self.payers.items():
+            if pid not in latest or (end and latest[pid][0] and end > latest[pid][0]):
+                latest[pid] = (end, payer)
+        for (pid, payer), (start, end) in sorted(self.payers.items(), key=lambda kv: str(kv[0])):
+            current = latest[pid][1] == payer
+            coverage = Coverage.model_validate(
+                {
+                    "patient_id": pid,
+                    "payer": payer[:200],
+                    "member_id": "not given",
+                    "period_start": start,
+                    "period_end": None if current else end,
+                    "status": "active" if current else "cancelled",
+                }
+            )
+            key = hashlib.sha1(f"{pid}|{payer}".encode()).hexdigest()
+            values = values_of(coverage)
+            self.keep(
+                "Coverage",
+                f"claims/{key}",
+                CoverageRow,
+                values,
+                _hash(values),
+                "Coverage (from claims)",
+            )
 
 
 def import_unit(store: Store, actor: Actor, source: str, unit: Unit) -> UnitResult:
