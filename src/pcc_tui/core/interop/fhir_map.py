@@ -61,6 +61,10 @@ def _text(concept: Any) -> str | None:
     return None
 
 
+def concept_text(concept: Any) -> str | None:
+    return _text(concept)
+
+
 def _code(concept: Any) -> str | None:
     for coding in (concept.coding or []) if concept is not None else []:
         if coding.code:
@@ -296,3 +300,140 @@ def claim_payer(claim: Any) -> tuple[str, date | None, date | None] | None:
     start = _day(period.start) if period is not None else None
     end = _day(period.end) if period is not None else None
     return str(payer), start, end
+
+
+APPOINTMENT_STATUS = {s.value for s in AppointmentStatus}
+PARTICIPATION = {s.value for s in ParticipationStatus}
+TASK_STATUS = {
+    "draft",
+    "requested",
+    "received",
+    "accepted",
+    "rejected",
+    "ready",
+    "cancelled",
+    "in-progress",
+    "on-hold",
+    "failed",
+    "completed",
+    "entered-in-error",
+}
+REQUEST_STATUS = {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error"}
+PRIORITY = {"routine", "urgent", "asap", "stat"}
+MEDIUM = {"PHONE": "phone", "SMSWRIT": "sms", "EMAILWRIT": "email", "MAILWRIT": "letter"}
+
+
+def related_person_values(rp: Any) -> dict[str, Any]:
+    name = _person_name(rp.name)
+    if name is None:
+        raise MappingProblem("RelatedPerson.name is missing")
+    relationship = (_text(rp.relationship[0]) if rp.relationship else None) or "related person"
+    return {
+        "name": f"{name[1]} {name[0]}".strip()[:200],
+        "relationship": relationship[:200],
+        "phone": _phone(rp.telecom),
+    }
+
+
+def patient_contacts(p: Any) -> list[dict[str, Any]]:
+    """Patient.contact entries that name a person (consent is never assumed: not asked)."""
+    out = []
+    for contact in p.contact or []:
+        if contact.name is None:
+            continue
+        name = " ".join([*(contact.name.given or []), contact.name.family or ""]).strip()
+        if not name:
+            continue
+        relationship = (
+            _text(contact.relationship[0]) if contact.relationship else None
+        ) or "contact"
+        out.append(
+            {
+                "name": name[:200],
+                "relationship": relationship[:200],
+                "phone": _phone(contact.telecom),
+            }
+        )
+    return out
+
+
+def appointment_values(a: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """(values, [(participant reference, participant status)]): the importer tells the
+    patient from the practitioner by resolving each reference."""
+    start, end = _utc(a.start), _utc(a.end)
+    if start is None:
+        raise MappingProblem("Appointment.start is missing")
+    if end is None or end <= start:
+        end = start + timedelta(minutes=int(a.minutesDuration or 30))
+    participants = [
+        (ref, str(p.status)) for p in a.participant or [] if (ref := reference(p.actor))
+    ]
+    status = str(a.status) if str(a.status) in APPOINTMENT_STATUS else "booked"
+    why = (
+        (_text(a.cancelationReason) or "cancelled in the EHR")
+        if status in ("cancelled", "noshow")
+        else None
+    )
+    values = {
+        "start": start,
+        "end": end,
+        "status": status,
+        "reason": (_text(a.reasonCode[0]) if a.reasonCode else None) or a.description,
+        "cancel_reason": why,
+    }
+    return values, participants
+
+
+def task_values(t: Any) -> dict[str, Any]:
+    title = t.description or _text(t.code)
+    if not title:
+        raise MappingProblem("Task has neither description nor code")
+    due = None
+    if t.restriction is not None and t.restriction.period is not None:
+        due = _day(t.restriction.period.end) or _day(t.restriction.period.start)
+    due = due or _day(t.authoredOn) or _day(t.lastModified)
+    if due is None:
+        raise MappingProblem("Task has no due date (restriction.period) or authoredOn")
+    return {
+        "title": str(title)[:200],
+        "status": str(t.status) if str(t.status) in TASK_STATUS else "requested",
+        "business_status": _text(t.businessStatus),
+        "priority": str(t.priority) if str(t.priority) in PRIORITY else "routine",
+        "due_by": due,
+    }
+
+
+def service_request_values(sr: Any) -> dict[str, Any]:
+    sent = _day(sr.authoredOn) or (_day(sr.occurrenceDateTime) if sr.occurrenceDateTime else None)
+    if sent is None:
+        raise MappingProblem("ServiceRequest.authoredOn is missing")
+    to_whom = next((p.display for p in sr.performer or [] if p.display), None)
+    reason = (_text(sr.reasonCode[0]) if sr.reasonCode else None) or _text(sr.code)
+    status = str(sr.status) if str(sr.status) in REQUEST_STATUS else "active"
+    return {
+        "to_whom": str(to_whom or _text(sr.code) or "not named")[:200],
+        "reason": str(reason or "referral")[:200],
+        "priority": str(sr.priority) if str(sr.priority) in PRIORITY else "routine",
+        "status": status,
+        "sent_on": sent,
+        "reply_due": sent + timedelta(days=7),
+        "internal": False,
+    }
+
+
+def communication_values(c: Any) -> dict[str, Any]:
+    sent = _utc(c.sent) or _utc(c.received)
+    if sent is None:
+        raise MappingProblem("Communication.sent is missing")
+    medium = next((_code(mm) for mm in c.medium or [] if _code(mm)), None)
+    note = " ".join(str(p.contentString) for p in c.payload or [] if p.contentString) or None
+    who = next((r.display for r in c.recipient or [] if r.display), None) or "patient"
+    return {
+        "with_whom": str(who)[:200],
+        "channel": MEDIUM.get(str(medium), "phone"),
+        "direction": "outbound",
+        "status": "completed",
+        "outcome": "reached" if str(c.status) == "completed" else "message-sent",
+        "note": note[:4000] if note else None,
+        "sent_at": sent,
+    }

@@ -23,11 +23,14 @@ from pcc_tui.core.domain.models import (
     Appointment,
     CarePlan,
     CareTeamMember,
+    Communication,
+    Contact,
     Coverage,
     Patient,
     PlanStep,
     Practitioner,
     Problem,
+    Referral,
 )
 from pcc_tui.core.errors import DomainError
 from pcc_tui.core.interop import fhir_map as m
@@ -41,25 +44,35 @@ from pcc_tui.core.store.tables import (
     Base,
     CarePlanRow,
     CareTeamMemberRow,
+    CommunicationRow,
+    ContactRow,
     CoverageRow,
     FhirLinkRow,
     PatientRow,
     PlanStepRow,
     PractitionerRow,
     ProblemRow,
+    ReferralRow,
 )
 
+IMPORT_TASKS = "fhir-tasks"  # the plan that holds a patient's imported standalone Tasks
 IMPORT_POOL = "imported"  # steps of imported plans, when the importer owns no caseload
 
 # Referenced before referring; claims last, to derive coverage where none is given.
 ORDER = (
     "Practitioner",
+    "PractitionerRole",
     "Patient",
+    "RelatedPerson",
     "Condition",
     "Encounter",
+    "Appointment",
     "CareTeam",
     "CarePlan",
+    "Task",
+    "ServiceRequest",
     "Coverage",
+    "Communication",
     "ExplanationOfBenefit",
 )
 
@@ -212,8 +225,86 @@ class _Importer:
         assert row is not None
         index_patient_names(self.tx.session, pid, row.family_name, row.given_name)
         self.remember(p, pid)
+        for n, values in enumerate(m.patient_contacts(p)):
+            contact = Contact.model_validate({**values, "patient_id": pid})
+            self.store(p, ContactRow, values_of(contact), part=f"contact{n}")
         if self.tx.patient_id is None:
             self.tx.patient_id = pid
+
+    def _practitionerrole(self, role: Any) -> None:
+        """Fills in the practitioner's specialty and organisation; no record of its own."""
+        prac = self.resolve(m.reference(role.practitioner), "Practitioner")
+        row = self.tx.session.get(PractitionerRow, prac) if prac is not None else None
+        if row is None:
+            self.result.warnings.append(self.problem(role, "practitioner reference not resolved"))
+            return
+        specialty = m.concept_text(role.specialty[0]) if role.specialty else None
+        organization = role.organization.display if role.organization is not None else None
+        new = (
+            (specialty or row.specialty or "")[:120] or None,
+            (organization or row.organization or "")[:200] or None,
+        )
+        if new == (row.specialty, row.organization):
+            self.result.unchanged["PractitionerRole"] += 1
+            return
+        self.tx.track(row)
+        row.specialty, row.organization = new
+        self.result.updated["PractitionerRole"] += 1
+
+    def _relatedperson(self, rp: Any) -> None:
+        pid = self._patient_of(rp, rp.patient)
+        contact = Contact.model_validate({**m.related_person_values(rp), "patient_id": pid})
+        self.store(rp, ContactRow, values_of(contact))
+
+    def _appointment(self, a: Any) -> None:
+        values, participants = m.appointment_values(a)
+        pid = prac = None
+        for ref, status in participants:
+            if pid is None and (found := self.resolve(ref, "Patient")) is not None:
+                pid = found
+                if status in m.PARTICIPATION:
+                    values["patient_status"] = status
+            elif prac is None:
+                prac = self.resolve(ref, "Practitioner")
+        if pid is None:
+            raise m.MappingProblem("no participant resolves to a patient")
+        appt = Appointment.model_validate({**values, "patient_id": pid, "practitioner_id": prac})
+        self.store(a, AppointmentRow, values_of(appt))
+
+    def _task(self, t: Any) -> None:
+        pid = self._patient_of(t, t.for_fhir)
+        plan = self.tx.session.scalar(
+            select(CarePlanRow.id).where(
+                CarePlanRow.patient_id == pid, CarePlanRow.template == IMPORT_TASKS
+            )
+        )
+        if plan is None:
+            day = self.tx.now.date()
+            holder = CarePlan(
+                patient_id=pid, title="Tasks from the EHR", template=IMPORT_TASKS, period_start=day
+            )
+            plan = self.tx.add(CarePlanRow(**values_of(holder))).id
+        owner = self.tx.actor.coordinator_id
+        step = PlanStep.model_validate(
+            {
+                **m.task_values(t),
+                "care_plan_id": plan,
+                "patient_id": pid,
+                "owner_id": owner,
+                "owner_pool": None if owner else IMPORT_POOL,
+            }
+        )
+        self.store(t, PlanStepRow, values_of(step, "depends_on"))
+
+    def _servicerequest(self, sr: Any) -> None:
+        pid = self._patient_of(sr, sr.subject)
+        referral = Referral.model_validate({**m.service_request_values(sr), "patient_id": pid})
+        self.store(sr, ReferralRow, values_of(referral))
+
+    def _communication(self, c: Any) -> None:
+        pid = self._patient_of(c, c.subject)
+        comm = Communication.model_validate({**m.communication_values(c), "patient_id": pid})
+        self.store(c, CommunicationRow, values_of(comm))
 
     def _patient_of(self, resource: Any, element: Any) -> int:
         pid = self.resolve(m.reference(element), "Patient")
