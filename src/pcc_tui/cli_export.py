@@ -6,7 +6,9 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
+from pcc_tui.core.errors import PccError
 from pcc_tui.core.services.context import Actor
 from pcc_tui.core.store.database import Store
 
@@ -18,6 +20,12 @@ def add_commands(sub: argparse._SubParsersAction, common: Callable[..., None]) -
     common(ics)
     ics.add_argument("--patient", metavar="MRN", required=True, help="the patient's MRN")
     ics.add_argument("--out", metavar="FILE", help="write here (owner-only) instead of stdout")
+    fhir = export_sub.add_parser("fhir", help="FHIR R4: a patient's Bundle, or --all as ndjson")
+    common(fhir)
+    who = fhir.add_mutually_exclusive_group(required=True)
+    who.add_argument("--patient", metavar="MRN", help="one patient, as a collection Bundle")
+    who.add_argument("--all", action="store_true", help="everyone, one ndjson per type (--out DIR)")
+    fhir.add_argument("--out", metavar="PATH", help="file (--patient) or folder (--all)")
 
 
 def write_private(path: str, data: bytes) -> None:
@@ -29,12 +37,43 @@ def write_private(path: str, data: bytes) -> None:
 
 
 def cmd_export(args: argparse.Namespace, store: Store, actor: Actor) -> int:
+    if args.export_command == "fhir":
+        return _export_fhir(args, store, actor)
     from pcc_tui.core.services.calendar_export import appointments_ics
 
     data, count = appointments_ics(store, actor, args.patient)
     if args.out:
         write_private(args.out, data)
         print(f"wrote {count} upcoming appointment(s) to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return 0
+
+
+def _export_fhir(args: argparse.Namespace, store: Store, actor: Actor) -> int:
+    from pcc_tui.core.services import fhir_export
+
+    if args.all:
+        if not args.out:
+            raise PccError("--all writes one file per resource type: give --out DIR")
+        folder = Path(args.out)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        lines: dict[str, list[str]] = {}
+        counts = fhir_export.bulk(
+            store, actor, lambda t, line: lines.setdefault(t, []).append(line)
+        )
+        for rtype, rows in lines.items():
+            write_private(str(folder / f"{rtype}.ndjson"), ("\n".join(rows) + "\n").encode())
+        print(
+            f"wrote {sum(counts.values())} resources in {len(counts)} files to {folder}",
+            file=sys.stderr,
+        )
+        return 0
+    data, counts = fhir_export.patient_bundle(store, actor, args.patient)
+    if args.out:
+        write_private(args.out, data)
+        print(f"wrote {sum(counts.values())} resources to {args.out}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

@@ -18,6 +18,25 @@ from typing import Any
 from pydantic import ValidationError
 
 SUFFIXES = (".json", ".ndjson")
+# Bulk Data writes one file per type (Patient.ndjson, Patient.000.ndjson...), each imported
+# on its own: referenced types first, so references resolve against what is already in.
+BULK_ORDER = (
+    "Organization",
+    "Practitioner",
+    "PractitionerRole",
+    "Patient",
+    "RelatedPerson",
+    "Encounter",
+    "CarePlan",
+)
+
+
+def _reading_order(path: Path) -> tuple[int, str]:
+    if path.suffix != ".ndjson":
+        return (len(BULK_ORDER) + 1, path.name)
+    rtype = path.name.split(".", 1)[0]
+    rank = BULK_ORDER.index(rtype) if rtype in BULK_ORDER else len(BULK_ORDER)
+    return (rank, path.name)
 
 
 @dataclass(frozen=True)
@@ -51,7 +70,8 @@ def expand(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES))
+            found = [p for p in path.rglob("*") if p.suffix in SUFFIXES]
+            files.extend(sorted(found, key=_reading_order))
         elif path.is_file():
             files.append(path)
         else:

@@ -388,9 +388,10 @@ def task_values(t: Any) -> dict[str, Any]:
     title = t.description or _text(t.code)
     if not title:
         raise MappingProblem("Task has neither description nor code")
-    due = None
+    due = start = None
     if t.restriction is not None and t.restriction.period is not None:
-        due = _day(t.restriction.period.end) or _day(t.restriction.period.start)
+        start = _day(t.restriction.period.start)
+        due = _day(t.restriction.period.end) or start
     due = due or _day(t.authoredOn) or _day(t.lastModified)
     if due is None:
         raise MappingProblem("Task has no due date (restriction.period) or authoredOn")
@@ -399,8 +400,16 @@ def task_values(t: Any) -> dict[str, Any]:
         "status": str(t.status) if str(t.status) in TASK_STATUS else "requested",
         "business_status": _text(t.businessStatus),
         "priority": str(t.priority) if str(t.priority) in PRIORITY else "routine",
+        "due_from": start if start and due and start < due else None,
         "due_by": due,
     }
+
+
+def _reply_due(sr: Any, sent: date) -> date:
+    """occurrencePeriod.end when the sender set one (pcc's own exports do), else a week."""
+    period = getattr(sr, "occurrencePeriod", None)
+    end = _day(period.end) if period is not None else None
+    return end if end is not None and end >= sent else sent + timedelta(days=7)
 
 
 def service_request_values(sr: Any) -> dict[str, Any]:
@@ -416,7 +425,7 @@ def service_request_values(sr: Any) -> dict[str, Any]:
         "priority": str(sr.priority) if str(sr.priority) in PRIORITY else "routine",
         "status": status,
         "sent_on": sent,
-        "reply_due": sent + timedelta(days=7),
+        "reply_due": _reply_due(sr, sent),
         "internal": False,
     }
 

@@ -68,7 +68,7 @@ ORDER = (
     "Encounter",
     "Appointment",
     "CareTeam",
-    "CarePlan",
+    "CarePlan",  # before Task: a Task based on a CarePlan becomes one of its steps
     "Task",
     "ServiceRequest",
     "Coverage",
@@ -273,7 +273,14 @@ class _Importer:
 
     def _task(self, t: Any) -> None:
         pid = self._patient_of(t, t.for_fhir)
-        plan = self.tx.session.scalar(
+        plan = next(
+            (
+                found
+                for ref in t.basedOn or []
+                if (found := self.resolve(m.reference(ref), "CarePlan")) is not None
+            ),
+            None,
+        ) or self.tx.session.scalar(
             select(CarePlanRow.id).where(
                 CarePlanRow.patient_id == pid, CarePlanRow.template == IMPORT_TASKS
             )
@@ -344,6 +351,7 @@ class _Importer:
         values = m.care_plan_values(cp)
         plan = CarePlan.model_validate({**values, "patient_id": pid, "template": "fhir-import"})
         plan_id = self.store(cp, CarePlanRow, values_of(plan))
+        self.remember(cp, plan_id)
         owner = self.tx.actor.coordinator_id
         for n, step in enumerate(m.care_plan_steps(cp, values)):
             model = PlanStep.model_validate(

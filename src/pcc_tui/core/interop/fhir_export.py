@@ -1,0 +1,297 @@
+"""pcc records as FHIR R4 resources, each validated with fhir.resources (R4B) before it
+leaves: Patient, RelatedPerson, Practitioner, CareTeam, Appointment, CarePlan, Task,
+ServiceRequest, Coverage, Communication, Condition.
+
+Ids are "<table>-<id>", stable for a database; plan steps go out as Tasks based on their
+CarePlan, so that importing an export reproduces the same records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pcc_tui.core.store.tables import (
+    AppointmentRow,
+    CarePlanRow,
+    CareTeamMemberRow,
+    CommunicationRow,
+    ContactRow,
+    CoverageRow,
+    PatientRow,
+    PlanStepRow,
+    PractitionerRow,
+    ProblemRow,
+    ReferralRow,
+)
+
+TYPES = (
+    "Patient",
+    "RelatedPerson",
+    "Practitioner",
+    "CareTeam",
+    "Appointment",
+    "CarePlan",
+    "Task",
+    "ServiceRequest",
+    "Coverage",
+    "Communication",
+    "Condition",
+)
+MR = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]}
+MEDIUM = {"phone": "PHONE", "sms": "SMSWRIT", "email": "EMAILWRIT", "letter": "MAILWRIT"}
+
+
+def _ref(kind: str, entity_id: int | None) -> dict[str, str] | None:
+    return {"reference": f"{kind}/{kind.lower()}-{entity_id}"} if entity_id else None
+
+
+def _when(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _name(text: str) -> dict[str, Any]:
+    *given, family = text.split() or [text]
+    return (
+        {"text": text, "family": family, "given": given}
+        if given
+        else {"text": text, "family": family}
+    )
+
+
+def _clean(resource: dict[str, Any]) -> dict[str, Any]:
+    """Drop empty elements: FHIR forbids empty strings, lists and objects."""
+    out = {}
+    for key, value in resource.items():
+        if isinstance(value, dict):
+            value = _clean(value)
+        elif isinstance(value, list):
+            value = [_clean(v) if isinstance(v, dict) else v for v in value if v not in (None, "")]
+        if value not in (None, "", [], {}):
+            out[key] = value
+    return out
+
+
+def validated(resource: dict[str, Any]) -> dict[str, Any]:
+    """The resource as JSON-ready data, after fhir.resources accepted it (else it raises)."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    model = get_fhir_model_class(resource["resourceType"]).model_validate(_clean(resource))
+    return dict(model.model_dump(mode="json", exclude_none=True))
+
+
+def patient(p: PatientRow) -> dict[str, Any]:
+    return {
+        "resourceType": "Patient",
+        "id": f"patient-{p.id}",
+        "identifier": [{"type": MR, "value": p.mrn}],
+        "name": [{"use": "official", "family": p.family_name, "given": p.given_name.split()}],
+        "gender": p.sex,
+        "birthDate": _when(p.birth_date),
+        "telecom": [{"system": "phone", "value": p.phone}] if p.phone else [],
+        "address": [{"text": p.address, "line": [p.address]}] if p.address else [],
+        "communication": (
+            [{"language": {"text": p.preferred_language}}] if p.preferred_language else []
+        ),
+        "deceasedBoolean": True if "deceased" in (p.flags or []) else None,
+    }
+
+
+def related_person(c: ContactRow) -> dict[str, Any]:
+    return {
+        "resourceType": "RelatedPerson",
+        "id": f"relatedperson-{c.id}",
+        "patient": _ref("Patient", c.patient_id),
+        "relationship": [{"text": c.relationship}],
+        "name": [_name(c.name)],
+        "telecom": [{"system": "phone", "value": c.phone}] if c.phone else [],
+    }
+
+
+def practitioner(pr: PractitionerRow) -> dict[str, Any]:
+    return {
+        "resourceType": "Practitioner",
+        "id": f"practitioner-{pr.id}",
+        "name": [_name(pr.name)],
+        "telecom": [{"system": "phone", "value": pr.phone}] if pr.phone else [],
+    }
+
+
+def care_team(m: CareTeamMemberRow) -> dict[str, Any]:
+    return {
+        "resourceType": "CareTeam",
+        "id": f"careteam-{m.id}",
+        "status": m.status,
+        "subject": _ref("Patient", m.patient_id),
+        "period": {"start": _when(m.start), "end": _when(m.end)},
+        "participant": [
+            {"role": [{"text": m.role}], "member": _ref("Practitioner", m.practitioner_id)}
+        ],
+    }
+
+
+def appointment(a: AppointmentRow) -> dict[str, Any]:
+    participants = [{"actor": _ref("Patient", a.patient_id), "status": a.patient_status}]
+    if a.practitioner_id:
+        participants.append(
+            {"actor": _ref("Practitioner", a.practitioner_id), "status": "accepted"}
+        )
+    return {
+        "resourceType": "Appointment",
+        "id": f"appointment-{a.id}",
+        "status": a.status,
+        "start": _when(a.start),
+        "end": _when(a.end),
+        "description": a.reason,
+        "cancelationReason": {"text": a.cancel_reason} if a.cancel_reason else None,
+        "participant": participants,
+    }
+
+
+def care_plan(cp: CarePlanRow) -> dict[str, Any]:
+    return {
+        "resourceType": "CarePlan",
+        "id": f"careplan-{cp.id}",
+        "status": cp.status,
+        "intent": "plan",
+        "title": cp.title,
+        "category": [{"text": cp.title}],
+        "subject": _ref("Patient", cp.patient_id),
+        "period": {"start": _when(cp.period_start), "end": _when(cp.period_end)},
+    }
+
+
+def task(s: PlanStepRow) -> dict[str, Any]:
+    return {
+        "resourceType": "Task",
+        "id": f"task-{s.id}",
+        "status": s.status,
+        "businessStatus": {"text": s.business_status} if s.business_status else None,
+        "intent": "plan",
+        "priority": s.priority,
+        "description": s.title,
+        "for": _ref("Patient", s.patient_id),
+        "basedOn": [_ref("CarePlan", s.care_plan_id)],
+        "restriction": {"period": {"start": _when(s.due_from), "end": _when(s.due_by)}},
+    }
+
+
+def service_request(r: ReferralRow) -> dict[str, Any]:
+    return {
+        "resourceType": "ServiceRequest",
+        "id": f"servicerequest-{r.id}",
+        "status": r.status,
+        "intent": "order",
+        "priority": r.priority,
+        "subject": _ref("Patient", r.patient_id),
+        "authoredOn": _when(r.sent_on),
+        "occurrencePeriod": {"start": _when(r.sent_on), "end": _when(r.reply_due)},
+        "performer": [{"display": r.to_whom}],
+        "reasonCode": [{"text": r.reason}],
+    }
+
+
+def coverage(c: CoverageRow) -> dict[str, Any]:
+    return {
+        "resourceType": "Coverage",
+        "id": f"coverage-{c.id}",
+        "status": c.status,
+        "beneficiary": _ref("Patient", c.patient_id),
+        "payor": [{"display": c.payer}],
+        "subscriberId": c.member_id,
+        "order": c.order,
+        "period": {"start": _when(c.period_start), "end": _when(c.period_end)},
+    }
+
+
+def communication(c: CommunicationRow) -> dict[str, Any]:
+    medium = MEDIUM.get(c.channel)
+    return {
+        "resourceType": "Communication",
+        "id": f"communication-{c.id}",
+        "status": "completed",
+        "subject": _ref("Patient", c.patient_id),
+        "sent": _when(c.sent_at),
+        "medium": [{"coding": [{"code": medium}], "text": c.channel}]
+        if medium
+        else [{"text": c.channel}],
+        "recipient": [{"display": c.with_whom}],
+        "payload": [{"contentString": c.note}] if c.note else [],
+    }
+
+
+def condition(p: ProblemRow) -> dict[str, Any]:
+    return {
+        "resourceType": "Condition",
+        "id": f"condition-{p.id}",
+        "clinicalStatus": {"coding": [{"code": p.clinical_status}]},
+        "code": {
+            "text": p.display,
+            "coding": [{"code": p.code, "display": p.display}] if p.code else [],
+        },
+        "subject": _ref("Patient", p.patient_id),
+        "onsetDateTime": _when(p.onset),
+    }
+
+
+def _rows(session: Session, table: Any, patient_ids: list[int] | None, column: Any) -> Any:
+    stmt = select(table).order_by(table.id)
+    if patient_ids is not None:
+        stmt = stmt.where(column.in_(patient_ids))
+    return session.scalars(stmt)
+
+
+def resources(session: Session, patient_ids: list[int] | None) -> Iterator[dict[str, Any]]:
+    """Every exported resource of these patients (None: everyone), validated, in TYPES order.
+    Voided records (entered in error) stay behind."""
+    gone = "entered-in-error"
+    for p in _rows(session, PatientRow, patient_ids, PatientRow.id):
+        if p.status != gone:
+            yield validated(patient(p))
+    for c in _rows(session, ContactRow, patient_ids, ContactRow.patient_id):
+        if c.status != gone:
+            yield validated(related_person(c))
+    if patient_ids is None:
+        doctors = select(PractitionerRow).order_by(PractitionerRow.id)
+    else:
+        used = select(AppointmentRow.practitioner_id).where(
+            AppointmentRow.patient_id.in_(patient_ids)
+        )
+        team = select(CareTeamMemberRow.practitioner_id).where(
+            CareTeamMemberRow.patient_id.in_(patient_ids)
+        )
+        doctors = (
+            select(PractitionerRow)
+            .where(PractitionerRow.id.in_(used.union(team).scalar_subquery()))
+            .order_by(PractitionerRow.id)
+        )
+    for pr in session.scalars(doctors):
+        yield validated(practitioner(pr))
+    for m in _rows(session, CareTeamMemberRow, patient_ids, CareTeamMemberRow.patient_id):
+        if m.status != gone:
+            yield validated(care_team(m))
+    for a in _rows(session, AppointmentRow, patient_ids, AppointmentRow.patient_id):
+        if a.status != gone:
+            yield validated(appointment(a))
+    for cp in _rows(session, CarePlanRow, patient_ids, CarePlanRow.patient_id):
+        if cp.status != gone:
+            yield validated(care_plan(cp))
+    for s in _rows(session, PlanStepRow, patient_ids, PlanStepRow.patient_id):
+        if s.status != gone:
+            yield validated(task(s))
+    for r in _rows(session, ReferralRow, patient_ids, ReferralRow.patient_id):
+        if r.status != gone:
+            yield validated(service_request(r))
+    for c in _rows(session, CoverageRow, patient_ids, CoverageRow.patient_id):
+        if c.status != gone:
+            yield validated(coverage(c))
+    for c in _rows(session, CommunicationRow, patient_ids, CommunicationRow.patient_id):
+        if c.status != gone:
+            yield validated(communication(c))
+    for p in _rows(session, ProblemRow, patient_ids, ProblemRow.patient_id):
+        if not p.entered_in_error:
+            yield validated(condition(p))

@@ -1,0 +1,46 @@
+"""Export FHIR R4: one patient as a collection Bundle, or everyone in the Bulk Data layout
+(one ndjson per resource type). An export takes patient data out of the database, so each
+is an audited action; every resource is validated before it is written."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from pcc_tui.core.errors import DomainError
+from pcc_tui.core.interop.fhir_export import resources
+from pcc_tui.core.services.context import Actor, action
+from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.tables import PatientRow
+
+
+def patient_bundle(store: Store, actor: Actor, mrn: str) -> tuple[bytes, Counter[str]]:
+    with action(store, actor, "patient.export.fhir") as tx:
+        pid = tx.session.scalar(select(PatientRow.id).where(PatientRow.mrn == mrn.strip()))
+        if pid is None:
+            raise DomainError("no patient has that MRN")
+        tx.patient_id, tx.entity_type, tx.entity_id = pid, "patient", pid
+        found = list(resources(tx.session, [pid]))
+        counts = Counter(r["resourceType"] for r in found)
+        tx.detail["resources"] = dict(counts)
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "timestamp": tx.now.isoformat(),
+            "entry": [{"fullUrl": f"{r['resourceType']}/{r['id']}", "resource": r} for r in found],
+        }
+        return json.dumps(bundle, indent=1).encode(), counts
+
+
+def bulk(store: Store, actor: Actor, write: Callable[[str, str], None]) -> Counter[str]:
+    """Everyone's records; `write(resource type, ndjson line)` is called for each."""
+    with action(store, actor, "export.fhir.bulk") as tx:
+        counts: Counter[str] = Counter()
+        for resource in resources(tx.session, None):
+            write(resource["resourceType"], json.dumps(resource, separators=(",", ":")))
+            counts[resource["resourceType"]] += 1
+        tx.detail["resources"] = dict(counts)
+        return counts
