@@ -63,9 +63,6 @@ def _records(store: Store) -> dict[str, Any]:
     with store.reading() as s:
         mrn = dict(s.execute(select(PatientRow.id, PatientRow.mrn)).all())
         doctor = dict(s.execute(select(PractitionerRow.id, PractitionerRow.name)).all())
-        seen_by = {
-            a.id: doctor.get(a.practitioner_id or 0) for a in s.scalars(select(AppointmentRow))
-        }
         plan = dict(s.execute(select(CarePlanRow.id, CarePlanRow.title)).all())
         return {
             "patients": sorted(
