@@ -28,7 +28,7 @@ def add_commands(sub: argparse._SubParsersAction, common: Callable[..., None]) -
 
 def cmd_import(args: argparse.Namespace, store: Store, actor: Actor) -> int:
     from pcc_tui.core.interop.fhir_files import read_all
-    from pcc_tui.core.services.fhir_import import UnitRefused, import_unit
+    from pcc_tui.core.services.fhir_import import WANTED, UnitRefused, import_unit
 
     started = time.perf_counter()
     created: Counter[str] = Counter()
@@ -37,7 +37,7 @@ def cmd_import(args: argparse.Namespace, store: Store, actor: Actor) -> int:
     skipped: Counter[str] = Counter()
     files = failed = 0
     show_progress = sys.stderr.isatty()
-    for path, units, problems in read_all(args.paths):
+    for path, units, problems in read_all(args.paths, WANTED):
         if path is not None:
             files += 1
         file_failed = bool(problems) and not units

@@ -3,15 +3,16 @@ single-resource JSON, Bulk Data `.ndjson`, and folders of these.
 
 Parsing uses `fhir.resources.R4B`: structurally R4 for every resource type Synthea writes,
 while the package's default (R5) models reject R4 data. A Bundle is one unit: if any entry
-is invalid, the whole bundle is refused and each problem named (file, entry index, resource
+we keep is invalid, the whole bundle is refused and each problem named (file, entry index, resource
 type, what is wrong). Problem text never quotes the offending value: it may be patient data.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,39 @@ class Unit:
 
     file: str
     kind: str  # bundle type, "resource" or "ndjson"
-    resources: list[Any] = field(default_factory=list)
+    resources: list[Any] = field(default_factory=list)  # validated models, with entry index
+    positions: list[int] = field(default_factory=list)
+    raw: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # read, not validated
+    skipped: Counter[str] = field(default_factory=Counter)  # types nobody asked for
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """Which types to validate into models (None: all), and which to pass on as plain JSON
+    (a few fields of them are enough). Everything else is only counted: parsing what is not
+    kept would cost more than importing what is."""
+
+    models: frozenset[str] | None = None
+    raw: frozenset[str] = frozenset()
+
+    def sort(self, rtype: str) -> str:
+        if rtype in self.raw:
+            return "raw"
+        return "model" if self.models is None or rtype in self.models else "skip"
+
+
+EVERYTHING = Wanted()
+BUNDLE_TYPES = {
+    "document",
+    "message",
+    "transaction",
+    "transaction-response",
+    "batch",
+    "batch-response",
+    "history",
+    "searchset",
+    "collection",
+}
 
 
 def expand(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
@@ -97,7 +130,33 @@ def _where(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc) or "resource"
 
 
-def read_json(path: Path) -> tuple[list[Unit], list[Problem]]:
+def _add(
+    unit: Unit, index: int, raw: dict[str, Any], wanted: Wanted, problems: list[Problem]
+) -> None:
+    """Sort one resource into the unit: validated, passed on raw, or counted."""
+    rtype = raw["resourceType"]
+    kind = wanted.sort(rtype)
+    if kind == "skip":
+        unit.skipped[rtype] += 1
+        return
+    if kind == "raw":
+        unit.raw.append((index, raw))
+        return
+    try:
+        model = _model(rtype)
+    except KeyError:
+        problems.append(Problem(unit.file, index, rtype, "unknown resource type"))
+        return
+    try:
+        unit.resources.append(model.model_validate(raw))
+        unit.positions.append(index)
+    except ValidationError as exc:
+        problems.extend(
+            Problem(unit.file, index, rtype, f"{_where(loc)}: {msg}") for loc, msg in _errors(exc)
+        )
+
+
+def read_json(path: Path, wanted: Wanted = EVERYTHING) -> tuple[list[Unit], list[Problem]]:
     name = path.name
     try:
         raw = json.loads(path.read_bytes())
@@ -115,46 +174,39 @@ def read_json(path: Path) -> tuple[list[Unit], list[Problem]]:
     if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
         return [], [Problem(name, None, None, "not a FHIR resource (no resourceType)")]
     if raw["resourceType"] != "Bundle":
-        return _single(name, raw)
-    return _bundle(name, raw)
+        return _single(name, raw, wanted)
+    return _bundle(name, raw, wanted)
 
 
-def _single(name: str, raw: dict[str, Any]) -> tuple[list[Unit], list[Problem]]:
-    rtype = raw["resourceType"]
-    try:
-        model = _model(rtype)
-    except KeyError:
-        return [], [Problem(name, None, rtype, "unknown resource type")]
-    try:
-        return [Unit(name, "resource", [model.model_validate(raw)])], []
-    except ValidationError as exc:
-        return [], [
-            Problem(name, None, rtype, f"{_where(loc)}: {msg}") for loc, msg in _errors(exc)
-        ]
+def _single(name: str, raw: dict[str, Any], wanted: Wanted) -> tuple[list[Unit], list[Problem]]:
+    unit = Unit(name, "resource")
+    problems: list[Problem] = []
+    _add(unit, 0, raw, wanted, problems)
+    problems = [replace(p, entry=None) for p in problems]  # a lone resource has no entries
+    return ([] if problems else [unit]), problems
 
 
-def _bundle(name: str, raw: dict[str, Any]) -> tuple[list[Unit], list[Problem]]:
-    from fhir.resources.R4B.bundle import Bundle
-
+def _bundle(name: str, raw: dict[str, Any], wanted: Wanted) -> tuple[list[Unit], list[Problem]]:
+    """All or nothing: any problem in an entry we keep refuses the whole bundle."""
+    kind = raw.get("type")
     entries = raw.get("entry") or []
-    try:
-        bundle = Bundle.model_validate(raw)
-    except ValidationError as exc:
-        problems = []
-        for loc, msg in _errors(exc):
-            if len(loc) >= 2 and loc[0] == "entry" and isinstance(loc[1], int):
-                index = loc[1]
-                entry = entries[index] if index < len(entries) else {}
-                rtype = (entry.get("resource") or {}).get("resourceType")
-                problems.append(Problem(name, index, rtype, f"{_where(loc[2:])}: {msg}"))
-            else:
-                problems.append(Problem(name, None, "Bundle", f"{_where(loc)}: {msg}"))
-        return [], problems
-    resources = [e.resource for e in bundle.entry or [] if e.resource is not None]
-    return [Unit(name, str(bundle.type), resources)], []
+    if kind not in BUNDLE_TYPES:
+        return [], [Problem(name, None, "Bundle", "type: not a Bundle.type code")]
+    if not isinstance(entries, list):
+        return [], [Problem(name, None, "Bundle", "entry: not a list")]
+    unit = Unit(name, str(kind))
+    problems: list[Problem] = []
+    for index, entry in enumerate(entries):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+            if not (isinstance(entry, dict) and "request" in entry and resource is None):
+                problems.append(Problem(name, index, None, "resource: missing or no resourceType"))
+            continue
+        _add(unit, index, resource, wanted, problems)
+    return ([] if problems else [unit]), problems
 
 
-def read_ndjson(path: Path) -> tuple[list[Unit], list[Problem]]:
+def read_ndjson(path: Path, wanted: Wanted = EVERYTHING) -> tuple[list[Unit], list[Problem]]:
     """Bulk Data: one resource per line. A bad line is reported and skipped; the good lines
     of the file are one unit."""
     name = path.name
@@ -172,30 +224,25 @@ def read_ndjson(path: Path) -> tuple[list[Unit], list[Problem]]:
         except json.JSONDecodeError as exc:
             problems.append(Problem(name, number, None, f"not valid JSON: {exc.msg}"))
             continue
-        rtype = raw.get("resourceType") if isinstance(raw, dict) else None
-        if not isinstance(rtype, str):
+        if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
             problems.append(Problem(name, number, None, "not a FHIR resource (no resourceType)"))
             continue
-        try:
-            unit.resources.append(_model(rtype).model_validate(raw))
-        except KeyError:
-            problems.append(Problem(name, number, rtype, "unknown resource type"))
-        except ValidationError as exc:
-            problems.extend(
-                Problem(name, number, rtype, f"{_where(loc)}: {msg}") for loc, msg in _errors(exc)
-            )
-    return ([unit] if unit.resources else []), problems
+        _add(unit, number, raw, wanted, problems)
+    keep = unit.resources or unit.raw or unit.skipped
+    return ([unit] if keep else []), problems
 
 
-def read(path: Path) -> tuple[list[Unit], list[Problem]]:
-    return read_ndjson(path) if path.suffix == ".ndjson" else read_json(path)
+def read(path: Path, wanted: Wanted = EVERYTHING) -> tuple[list[Unit], list[Problem]]:
+    return read_ndjson(path, wanted) if path.suffix == ".ndjson" else read_json(path, wanted)
 
 
-def read_all(paths: Iterable[Path]) -> Iterator[tuple[Path | None, list[Unit], list[Problem]]]:
+def read_all(
+    paths: Iterable[Path], wanted: Wanted = EVERYTHING
+) -> Iterator[tuple[Path | None, list[Unit], list[Problem]]]:
     """Each file's units and problems, file by file (so a caller can show progress)."""
     files, missing = expand(paths)
     if missing:
         yield None, [], missing
     for path in files:
-        units, problems = read(path)
+        units, problems = read(path, wanted)
         yield path, units, problems

@@ -285,21 +285,26 @@ def coverage_values(c: Any) -> dict[str, Any]:
     }
 
 
-def claim_payer(claim: Any) -> tuple[str, date | None, date | None] | None:
+def claim_payer_json(claim: dict[str, Any]) -> tuple[str, date | None, date | None] | None:
     """Payer and billable period of an ExplanationOfBenefit or Claim (where Synthea states
-    coverage when no Coverage resource is exported)."""
-    payer = claim.insurer.display if getattr(claim, "insurer", None) is not None else None
+    coverage when no Coverage resource is exported), read from its JSON."""
+    payer = (claim.get("insurer") or {}).get("display")
     if not payer:
-        for ins in getattr(claim, "insurance", None) or []:
-            if ins.coverage is not None and ins.coverage.display:
-                payer = ins.coverage.display
+        for ins in claim.get("insurance") or []:
+            payer = (ins.get("coverage") or {}).get("display")
+            if payer:
                 break
     if not payer:
         return None
-    period = getattr(claim, "billablePeriod", None)
-    start = _day(period.start) if period is not None else None
-    end = _day(period.end) if period is not None else None
-    return str(payer), start, end
+    period = claim.get("billablePeriod") or {}
+    return str(payer), _iso_day(period.get("start")), _iso_day(period.get("end"))
+
+
+def _iso_day(text: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(text)[:10]) if text else None
+    except ValueError:
+        return None
 
 
 APPOINTMENT_STATUS = {s.value for s in AppointmentStatus}

@@ -35,7 +35,7 @@ from pcc_tui.core.domain.models import (
 from pcc_tui.core.errors import DomainError
 from pcc_tui.core.interop import fhir_map as m
 from pcc_tui.core.interop.fhir_files import Problem as FileProblem
-from pcc_tui.core.interop.fhir_files import Unit
+from pcc_tui.core.interop.fhir_files import Unit, Wanted
 from pcc_tui.core.services.context import Actor, Tx, action, values_of
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.queries.names import index_patient_names
@@ -75,6 +75,8 @@ ORDER = (
     "Communication",
     "ExplanationOfBenefit",
 )
+RAW = frozenset({"ExplanationOfBenefit"})  # read from JSON, never validated into a model
+WANTED = Wanted(models=frozenset(ORDER) - RAW, raw=RAW)  # the rest is only counted
 
 
 @dataclass
@@ -106,11 +108,15 @@ class _Importer:
         self.tx, self.source, self.unit = tx, source, unit
         self.result = UnitResult()
         self.ids: dict[tuple[str, str], int] = {}  # (type, "Type/id" or "urn:uuid:id") -> id
-        self.position = {id(r): i for i, r in enumerate(unit.resources)}
+        self.position = {id(r): i for r, i in zip(unit.resources, unit.positions, strict=True)}
         self.given_coverage: set[int | None] = set()
         self.payers: dict[tuple[int, str], list[Any]] = {}
 
     def problem(self, resource: Any, what: str) -> FileProblem:
+        if isinstance(resource, dict):
+            return FileProblem(
+                self.unit.file, self.position.get(id(resource)), resource.get("resourceType"), what
+            )
         return FileProblem(
             self.unit.file, self.position.get(id(resource)), resource.get_resource_type(), what
         )
@@ -187,14 +193,23 @@ class _Importer:
         problems: list[FileProblem] = []
         by_type: dict[str, list[Any]] = {}
         for r in self.unit.resources:
-            by_type.setdefault(r.get_resource_type(), []).append(r)
+            rtype = r.get_resource_type()
+            if rtype in RAW:  # validated anyway (a caller asked for everything): use its JSON
+                data = r.model_dump(mode="json", exclude_none=True)
+                self.position[id(data)] = self.position.get(id(r), 0)
+                r = data
+            by_type.setdefault(rtype, []).append(r)
+        for index, data in self.unit.raw:
+            self.position[id(data)] = index
+            by_type.setdefault(data["resourceType"], []).append(data)
+        self.result.skipped.update(self.unit.skipped)
         for rtype, found in by_type.items():
             if rtype not in ORDER:
                 self.result.skipped[rtype] += len(found)
-
         for rtype in ORDER:
             for resource in by_type.get(rtype, []):
-                if not resource.id:
+                rid = resource.get("id") if isinstance(resource, dict) else resource.id
+                if not rid:
                     problems.append(self.problem(resource, "no id: it cannot be re-imported"))
                     continue
                 try:
@@ -371,13 +386,16 @@ class _Importer:
         self.store(c, CoverageRow, values_of(coverage))
         self.given_coverage.add(pid)  # stated coverage: claims are not needed for this patient
 
-    def _explanationofbenefit(self, eob: Any) -> None:
+    def _explanationofbenefit(self, eob: dict[str, Any]) -> None:
         """Synthea states coverage only in claims: one coverage per payer, over the billed
-        periods; the payer of the latest claim is the active one."""
-        pid = self._patient_of(eob, eob.patient)
+        periods; the payer of the latest claim is the active one. Read from the JSON: three
+        fields of a large resource."""
+        pid = self.resolve((eob.get("patient") or {}).get("reference"), "Patient")
+        if pid is None:
+            raise m.MappingProblem("its patient reference cannot be resolved")
         if pid in self.given_coverage:
             return
-        found = m.claim_payer(eob)
+        found = m.claim_payer_json(eob)
         if found is None:
             return
         payer, start, end = found
