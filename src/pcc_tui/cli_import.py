@@ -27,7 +27,7 @@ def add_commands(sub: argparse._SubParsersAction, common: Callable[..., None]) -
 
 
 def cmd_import(args: argparse.Namespace, store: Store, actor: Actor) -> int:
-    from pcc_tui.core.interop.fhir_files import read_all
+    from pcc_tui.core.interop.fhir_files import expand, read_all
     from pcc_tui.core.services.fhir_import import WANTED, UnitRefused, import_unit
 
     started = time.perf_counter()
@@ -37,6 +37,7 @@ def cmd_import(args: argparse.Namespace, store: Store, actor: Actor) -> int:
     skipped: Counter[str] = Counter()
     files = failed = 0
     show_progress = sys.stderr.isatty()
+    total = len(expand(args.paths)[0])
     for path, units, problems in read_all(args.paths, WANTED):
         if path is not None:
             files += 1
@@ -59,7 +60,14 @@ def cmd_import(args: argparse.Namespace, store: Store, actor: Actor) -> int:
                 print(f"pcc: warning: {warning.line()}", file=sys.stderr)
         failed += file_failed
         if show_progress:
-            print(f"\r  {files} file(s) read, {failed} failed", end="", file=sys.stderr, flush=True)
+            done = int(30 * files / max(total, 1))
+            bar = "#" * done + "." * (30 - done)
+            print(
+                f"\r  [{bar}] {files}/{total} files, {failed} failed",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
     if show_progress:
         print(file=sys.stderr)
 

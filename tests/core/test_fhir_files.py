@@ -62,9 +62,7 @@ def test_an_invalid_entry_refuses_the_whole_bundle(tmp_path: Path) -> None:
         index,
         "Condition",
     )
-    assert problem.line().startswith(
-        f"broken.json: entry {index} (Condition): onsetDateTime"
-    )
+    assert problem.line().startswith(f"broken.json: entry {index} (Condition): onsetDateTime")
     assert "Kowalski" not in problem.line()  # the bad value may be patient data
 
 

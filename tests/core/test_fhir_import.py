@@ -46,7 +46,14 @@ def _expected_from_files() -> dict[str, int]:
     for path in BUNDLES:
         resources = [e["resource"] for e in json.loads(path.read_bytes())["entry"]]
         kinds = Counter(r["resourceType"] for r in resources)
-        for rtype in ("Patient", "Practitioner", "Condition", "Encounter", "CarePlan"):
+        for rtype in (
+            "Patient",
+            "Organization",
+            "Practitioner",
+            "Condition",
+            "Encounter",
+            "CarePlan",
+        ):
             out[rtype] += kinds[rtype]
         practitioners = {
             f"urn:uuid:{r['id']}" for r in resources if r["resourceType"] == "Practitioner"
@@ -60,6 +67,17 @@ def _expected_from_files() -> dict[str, int]:
                     for p in r.get("participant", [])
                     if p.get("member", {}).get("reference") in practitioners
                 )
+        if not kinds["CareTeam"]:
+            seen = set()
+            for r in resources:
+                if r["resourceType"] == "Encounter":
+                    refs = [
+                        p.get("individual", {}).get("reference") for p in r.get("participant", [])
+                    ]
+                    doctor = next((x for x in refs if x in practitioners), None)
+                    if doctor:
+                        seen.add(doctor)
+            out["CareTeam (from encounters)"] += len(seen)
         payers = {
             r["insurer"]["display"]
             for r in resources
@@ -92,7 +110,7 @@ def test_bundles_import_with_exact_counts(store: Store, coordinator: Actor) -> N
     assert dict(created) == expected
     assert _rows(store) == {
         "patient": expected["Patient"],
-        "practitioner": expected["Practitioner"],
+        "practitioner": expected["Practitioner"] + expected["Organization"],
         "problem": expected["Condition"],
         "appointment": expected["Encounter"],
     }

@@ -451,3 +451,16 @@ def communication_values(c: Any) -> dict[str, Any]:
         "note": note[:4000] if note else None,
         "sent_at": sent,
     }
+
+
+def organization_values(o: Any) -> dict[str, Any]:
+    """A provider organisation (hospital, clinic) kept as a provider record."""
+    if not o.name:
+        raise MappingProblem("Organization.name is missing")
+    kind = (_text(o.type[0]) if o.type else None) or "organisation"
+    return {
+        "name": str(o.name)[:200],
+        "organization": str(o.name)[:200],
+        "specialty": kind[:120],
+        "phone": _phone(o.telecom),
+    }

@@ -2,10 +2,12 @@
 with one audit row. Re-importing is idempotent through `fhir_link` (source + type + id):
 unchanged content is skipped, changed content updates the record, nothing is duplicated.
 
-Mapped so far: Patient, Practitioner, Condition (problem list), Encounter (past visits as
-fulfilled appointments), CareTeam (members who are practitioners), CarePlan and its
-activities (plan and steps), Coverage, and coverage derived from ExplanationOfBenefit where
-no Coverage is given. Every other type is counted as skipped.
+Mapped: Patient (and Patient.contact), RelatedPerson, Organization and Practitioner
+(providers; PractitionerRole fills in specialty and organisation), Condition (problem list),
+Encounter (past visits as fulfilled appointments), Appointment, CareTeam (or, where absent,
+the practitioners of the encounters), CarePlan with its activities, Task, ServiceRequest
+(referrals), Coverage (or, where absent, derived from ExplanationOfBenefit payers and
+billing periods), Communication. Every other type is counted as skipped.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ IMPORT_POOL = "imported"  # steps of imported plans, when the importer owns no c
 
 # Referenced before referring; claims last, to derive coverage where none is given.
 ORDER = (
+    "Organization",
     "Practitioner",
     "PractitionerRole",
     "Patient",
@@ -110,6 +113,8 @@ class _Importer:
         self.ids: dict[tuple[str, str], int] = {}  # (type, "Type/id" or "urn:uuid:id") -> id
         self.position = {id(r): i for r, i in zip(unit.resources, unit.positions, strict=True)}
         self.given_coverage: set[int | None] = set()
+        self.given_team: set[int] = set()
+        self.seen_by: dict[tuple[int, int], tuple[Any, Any]] = {}
         self.payers: dict[tuple[int, str], list[Any]] = {}
 
     def problem(self, resource: Any, what: str) -> FileProblem:
@@ -223,7 +228,12 @@ class _Importer:
         if problems:
             raise UnitRefused(problems)
         self.derive_coverage()
+        self.derive_care_team()
         return self.result
+
+    def _organization(self, o: Any) -> None:
+        values = values_of(Practitioner.model_validate(m.organization_values(o)))
+        self.remember(o, self.store(o, PractitionerRow, values))
 
     def _practitioner(self, pr: Any) -> None:
         values = values_of(Practitioner.model_validate(m.practitioner_values(pr)))
@@ -345,13 +355,16 @@ class _Importer:
         prac = self.resolve(ref, "Practitioner")
         if ref and prac is None:
             self.result.warnings.append(self.problem(e, "practitioner reference not resolved"))
-        appt = Appointment.model_validate(
-            {**m.encounter_values(e), "patient_id": pid, "practitioner_id": prac}
-        )
+        values = m.encounter_values(e)
+        appt = Appointment.model_validate({**values, "patient_id": pid, "practitioner_id": prac})
         self.store(e, AppointmentRow, values_of(appt))
+        if prac is not None:  # who saw the patient, for a care team when none is given
+            first, last = self.seen_by.get((pid, prac), (values["start"], values["start"]))
+            self.seen_by[(pid, prac)] = (min(first, values["start"]), max(last, values["start"]))
 
     def _careteam(self, t: Any) -> None:
         pid = self._patient_of(t, t.subject)
+        self.given_team.add(pid)
         for n, (ref, values) in enumerate(m.care_team_members(t)):
             prac = self.resolve(ref, "Practitioner")
             if prac is None:
@@ -404,6 +417,32 @@ class _Importer:
             spans[0] = start
         if end and (spans[1] is None or end > spans[1]):
             spans[1] = end
+
+    def derive_care_team(self) -> None:
+        """No CareTeam for a patient: the practitioners of their encounters are the team,
+        from the first visit to the last."""
+        for (pid, prac), (first, last) in sorted(self.seen_by.items()):
+            if pid in self.given_team:
+                continue
+            member = CareTeamMember.model_validate(
+                {
+                    "patient_id": pid,
+                    "practitioner_id": prac,
+                    "role": "seen the patient (from encounters)",
+                    "start": first.date(),
+                    "end": last.date(),
+                }
+            )
+            values = values_of(member)
+            key = hashlib.sha1(f"{pid}|{prac}".encode()).hexdigest()
+            self.keep(
+                "CareTeam",
+                f"encounters/{key}",
+                CareTeamMemberRow,
+                values,
+                _hash(values),
+                "CareTeam (from encounters)",
+            )
 
     def derive_coverage(self) -> None:
         latest: dict[int, tuple[Any, str]] = {}
