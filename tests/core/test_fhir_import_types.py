@@ -167,3 +167,25 @@ def test_every_mapped_type(store: Store, coordinator: Actor, tmp_path: Path) -> 
 
     again = import_unit(store, coordinator, "ehr", unit)
     assert not again.created and not again.updated
+
+
+def test_an_unresolvable_reference_is_reported_not_fatal(
+    store: Store, coordinator: Actor, tmp_path: Path
+) -> None:
+    bundle = _bundle()
+    orphan = {
+        "resourceType": "Condition",
+        "id": "orphan",
+        "code": {"text": "Asthma"},
+        "subject": {"reference": "Patient/not-in-this-import"},
+    }
+    bundle["entry"].append({"fullUrl": "urn:uuid:orphan", "resource": orphan})
+    path = tmp_path / "ehr.json"
+    path.write_text(json.dumps(bundle))
+    [unit], _ = read(path)
+    result = import_unit(store, coordinator, "ehr", unit)
+    assert result.created["Patient"] == 1  # the rest of the bundle went in
+    assert result.skipped["Condition (unresolved)"] == 1
+    [warning] = result.warnings
+    assert (warning.entry, warning.resource_type) == (len(bundle["entry"]) - 1, "Condition")
+    assert "patient reference cannot be resolved" in warning.what

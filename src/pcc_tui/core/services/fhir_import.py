@@ -91,6 +91,10 @@ class UnitResult:
     warnings: list[FileProblem] = field(default_factory=list)
 
 
+class Unresolved(Exception):
+    """A reference the importer cannot follow: the resource is left out and reported."""
+
+
 class UnitRefused(DomainError):
     """A resource of the unit cannot be stored: the whole unit is rolled back."""
 
@@ -219,6 +223,9 @@ class _Importer:
                     continue
                 try:
                     getattr(self, f"_{rtype.lower()}")(resource)
+                except Unresolved as exc:  # reported, not fatal: the rest of the unit goes in
+                    self.result.warnings.append(self.problem(resource, str(exc)))
+                    self.result.skipped[f"{rtype} (unresolved)"] += 1
                 except m.MappingProblem as exc:
                     problems.append(self.problem(resource, str(exc)))
                 except ValidationError as exc:
@@ -292,7 +299,7 @@ class _Importer:
             elif prac is None:
                 prac = self.resolve(ref, "Practitioner")
         if pid is None:
-            raise m.MappingProblem("no participant resolves to a patient")
+            raise Unresolved("no participant resolves to a patient: left out")
         appt = Appointment.model_validate({**values, "patient_id": pid, "practitioner_id": prac})
         self.store(a, AppointmentRow, values_of(appt))
 
@@ -341,7 +348,7 @@ class _Importer:
     def _patient_of(self, resource: Any, element: Any) -> int:
         pid = self.resolve(m.reference(element), "Patient")
         if pid is None:
-            raise m.MappingProblem("its patient reference cannot be resolved")
+            raise Unresolved("its patient reference cannot be resolved: left out")
         return pid
 
     def _condition(self, c: Any) -> None:
@@ -405,7 +412,7 @@ class _Importer:
         fields of a large resource."""
         pid = self.resolve((eob.get("patient") or {}).get("reference"), "Patient")
         if pid is None:
-            raise m.MappingProblem("its patient reference cannot be resolved")
+            raise Unresolved("its patient reference cannot be resolved: left out")
         if pid in self.given_coverage:
             return
         found = m.claim_payer_json(eob)
