@@ -42,9 +42,14 @@ def cmd_export(args: argparse.Namespace, store: Store, actor: Actor) -> int:
     from pcc_tui.core.services.calendar_export import appointments_ics
 
     data, count = appointments_ics(store, actor, args.patient)
-    if args.out:
-        write_private(args.out, data)
-        print(f"wrote {count} upcoming appointment(s) to {args.out}", file=sys.stderr)
+    return _emit(data, args.out, f"{count} upcoming appointment(s)")
+
+
+def _emit(data: bytes, out: str | None, what: str) -> int:
+    """To the file (owner-only), or to stdout for a pipe."""
+    if out:
+        write_private(out, data)
+        print(f"wrote {what} to {out}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -71,10 +76,4 @@ def _export_fhir(args: argparse.Namespace, store: Store, actor: Actor) -> int:
         )
         return 0
     data, counts = fhir_export.patient_bundle(store, actor, args.patient)
-    if args.out:
-        write_private(args.out, data)
-        print(f"wrote {sum(counts.values())} resources to {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    return 0
+    return _emit(data, args.out, f"{sum(counts.values())} resources")

@@ -8,7 +8,7 @@ CarePlan, so that importing an export reproduces the same records.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -245,53 +245,55 @@ def _rows(session: Session, table: Any, patient_ids: list[int] | None, column: A
     return session.scalars(stmt)
 
 
+def _gone(row: Any) -> bool:
+    return getattr(row, "status", None) == "entered-in-error" or bool(
+        getattr(row, "entered_in_error", False)
+    )
+
+
+# What goes out, in TYPES order: (table, its patient column, builder). Practitioners are
+# chosen apart: for one patient, only those who saw them or are on their team.
+Step = tuple[Any, Any, Callable[[Any], dict[str, Any]]]
+PER_PATIENT: tuple[tuple[Step, ...], tuple[Step, ...]] = (
+    ((PatientRow, PatientRow.id, patient), (ContactRow, ContactRow.patient_id, related_person)),
+    (
+        (CareTeamMemberRow, CareTeamMemberRow.patient_id, care_team),
+        (AppointmentRow, AppointmentRow.patient_id, appointment),
+        (CarePlanRow, CarePlanRow.patient_id, care_plan),
+        (PlanStepRow, PlanStepRow.patient_id, task),
+        (ReferralRow, ReferralRow.patient_id, service_request),
+        (CoverageRow, CoverageRow.patient_id, coverage),
+        (CommunicationRow, CommunicationRow.patient_id, communication),
+        (ProblemRow, ProblemRow.patient_id, condition),
+    ),
+)
+
+
+def _doctors(session: Session, patient_ids: list[int] | None) -> Any:
+    stmt = select(PractitionerRow).order_by(PractitionerRow.id)
+    if patient_ids is None:
+        return session.scalars(stmt)
+    seen = select(AppointmentRow.practitioner_id).where(AppointmentRow.patient_id.in_(patient_ids))
+    team = select(CareTeamMemberRow.practitioner_id).where(
+        CareTeamMemberRow.patient_id.in_(patient_ids)
+    )
+    return session.scalars(stmt.where(PractitionerRow.id.in_(seen.union(team).scalar_subquery())))
+
+
 def resources(session: Session, patient_ids: list[int] | None) -> Iterator[dict[str, Any]]:
     """Every exported resource of these patients (None: everyone), validated, in TYPES order.
     Voided records (entered in error) stay behind."""
-    gone = "entered-in-error"
-    for p in _rows(session, PatientRow, patient_ids, PatientRow.id):
-        if p.status != gone:
-            yield validated(patient(p))
-    for c in _rows(session, ContactRow, patient_ids, ContactRow.patient_id):
-        if c.status != gone:
-            yield validated(related_person(c))
-    if patient_ids is None:
-        doctors = select(PractitionerRow).order_by(PractitionerRow.id)
-    else:
-        used = select(AppointmentRow.practitioner_id).where(
-            AppointmentRow.patient_id.in_(patient_ids)
-        )
-        team = select(CareTeamMemberRow.practitioner_id).where(
-            CareTeamMemberRow.patient_id.in_(patient_ids)
-        )
-        doctors = (
-            select(PractitionerRow)
-            .where(PractitionerRow.id.in_(used.union(team).scalar_subquery()))
-            .order_by(PractitionerRow.id)
-        )
-    for pr in session.scalars(doctors):
+    people, care = PER_PATIENT
+    yield from _each(session, people, patient_ids)
+    for pr in _doctors(session, patient_ids):
         yield validated(practitioner(pr))
-    for m in _rows(session, CareTeamMemberRow, patient_ids, CareTeamMemberRow.patient_id):
-        if m.status != gone:
-            yield validated(care_team(m))
-    for a in _rows(session, AppointmentRow, patient_ids, AppointmentRow.patient_id):
-        if a.status != gone:
-            yield validated(appointment(a))
-    for cp in _rows(session, CarePlanRow, patient_ids, CarePlanRow.patient_id):
-        if cp.status != gone:
-            yield validated(care_plan(cp))
-    for s in _rows(session, PlanStepRow, patient_ids, PlanStepRow.patient_id):
-        if s.status != gone:
-            yield validated(task(s))
-    for r in _rows(session, ReferralRow, patient_ids, ReferralRow.patient_id):
-        if r.status != gone:
-            yield validated(service_request(r))
-    for c in _rows(session, CoverageRow, patient_ids, CoverageRow.patient_id):
-        if c.status != gone:
-            yield validated(coverage(c))
-    for c in _rows(session, CommunicationRow, patient_ids, CommunicationRow.patient_id):
-        if c.status != gone:
-            yield validated(communication(c))
-    for p in _rows(session, ProblemRow, patient_ids, ProblemRow.patient_id):
-        if not p.entered_in_error:
-            yield validated(condition(p))
+    yield from _each(session, care, patient_ids)
+
+
+def _each(
+    session: Session, steps: tuple[Step, ...], patient_ids: list[int] | None
+) -> Iterator[dict[str, Any]]:
+    for table, column, build in steps:
+        for row in _rows(session, table, patient_ids, column):
+            if not _gone(row):
+                yield validated(build(row))
