@@ -411,7 +411,7 @@ class FhirLinkRow(Base):
     __tablename__ = "fhir_link"
     source: Mapped[str] = mapped_column(String(60), primary_key=True)
     resource_type: Mapped[str] = mapped_column(String(40), primary_key=True)
-    fhir_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fhir_id: Mapped[str] = mapped_column(String(100), primary_key=True)  # id + "/part"
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))

@@ -27,7 +27,7 @@ def upgrade() -> None:
         "fhir_link",
         sa.Column("source", sa.String(length=60), nullable=False),
         sa.Column("resource_type", sa.String(length=40), nullable=False),
-        sa.Column("fhir_id", sa.String(length=64), nullable=False),
+        sa.Column("fhir_id", sa.String(length=100), nullable=False),
         sa.Column("entity_type", sa.String(length=40), nullable=False),
         sa.Column("entity_id", sa.Integer(), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
