@@ -53,11 +53,8 @@ from pcc_tui.tui.panels.coverage import CoveragePanel
 from pcc_tui.tui.panels.queue import QueuePanel
 from pcc_tui.tui.panels.timeline import TimelinePanel
 from pcc_tui.tui.screens.conflict import ConflictScreen
-from pcc_tui.tui.screens.handoffs import HandoffsScreen
 from pcc_tui.tui.screens.help import HelpScreen
 from pcc_tui.tui.screens.privacy import PrivacyScreen
-from pcc_tui.tui.screens.reports import ReportsScreen
-from pcc_tui.tui.screens.rounds import RoundsScreen
 from pcc_tui.tui.themes import HIGH_CONTRAST, theme_name
 
 WIDE_COLUMNS, WIDE_ROWS = 120, 36
@@ -306,9 +303,13 @@ class PccApp(App[int]):
         if not ward:
             self.notify("no ward: open a patient on the ward first", severity="warning")
             return
+        from pcc_tui.tui.screens.rounds import RoundsScreen  # on first use: a leaner start
+
         self.push_screen(RoundsScreen(ward, self.rounds_checklist))
 
     def action_handoffs(self) -> None:
+        from pcc_tui.tui.screens.handoffs import HandoffsScreen  # on first use: a leaner start
+
         self.push_screen(HandoffsScreen())
 
     def action_hand_over(self) -> None:
@@ -359,6 +360,8 @@ class PccApp(App[int]):
         self._open_form(actions.prior_auth_form)
 
     def action_reports(self) -> None:
+        from pcc_tui.tui.screens.reports import ReportsScreen  # on first use: a leaner start
+
         mrn = self.chart.patient.mrn if self.chart is not None else None
         self.push_screen(ReportsScreen(mrn))
 
