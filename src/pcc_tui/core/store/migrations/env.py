@@ -26,21 +26,24 @@ def run() -> None:
             # enforced, dropping a table that others point at fails on a database with data.
             # Off for the migration, then every reference is checked before it counts as done.
             _sqlite_foreign_keys(connection, on=False)
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=sqlite,
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-            if sqlite:
-                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                if broken:
-                    raise RuntimeError(f"migration left {len(broken)} broken references")
-        connection.commit()
-        if sqlite:
-            _sqlite_foreign_keys(connection, on=True)
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=sqlite,
+                compare_type=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration left {len(broken)} broken references")
+            connection.commit()
+        finally:
+            if sqlite:  # the pooled connection goes back enforcing them, whatever happened
+                connection.rollback()
+                _sqlite_foreign_keys(connection, on=True)
 
 
 run()
