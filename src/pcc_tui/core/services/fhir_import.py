@@ -39,6 +39,7 @@ from pcc_tui.core.interop import fhir_map as m
 from pcc_tui.core.interop.fhir_files import Problem as FileProblem
 from pcc_tui.core.interop.fhir_files import Unit, Wanted
 from pcc_tui.core.services.context import Actor, Tx, action, values_of
+from pcc_tui.core.services.plans import holder_plan
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.queries.names import index_patient_names
 from pcc_tui.core.store.tables import (
@@ -312,17 +313,7 @@ class _Importer:
                 if (found := self.resolve(m.reference(ref), "CarePlan")) is not None
             ),
             None,
-        ) or self.tx.session.scalar(
-            select(CarePlanRow.id).where(
-                CarePlanRow.patient_id == pid, CarePlanRow.template == IMPORT_TASKS
-            )
-        )
-        if plan is None:
-            day = self.tx.now.date()
-            holder = CarePlan(
-                patient_id=pid, title="Tasks from the EHR", template=IMPORT_TASKS, period_start=day
-            )
-            plan = self.tx.add(CarePlanRow(**values_of(holder))).id
+        ) or holder_plan(self.tx, pid, IMPORT_TASKS, "Tasks from the EHR")
         owner = self.tx.actor.coordinator_id
         step = PlanStep.model_validate(
             {

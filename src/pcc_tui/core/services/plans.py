@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from pcc_tui.core.domain.codes import OPEN_TASK_STATUSES, TaskStatus
+from pcc_tui.core.domain.codes import OPEN_TASK_STATUSES, CarePlanStatus, TaskStatus
 from pcc_tui.core.domain.lifecycle import check_task_transition, task_path_to_completed
 from pcc_tui.core.domain.models import CarePlan, PlanStep
 from pcc_tui.core.errors import DomainError
@@ -44,6 +44,24 @@ def insert_plan(tx: Tx, plan: CarePlan, steps: list[PlanStep]) -> CarePlanRow:
                 raise DomainError(f"step {position + 1} depends on an unknown step {dep + 1}")
             tx.session.add(StepDependencyRow(step_id=ids[position], depends_on_id=ids[dep]))
     return row
+
+
+def holder_plan(tx: Tx, patient_id: int, template: str, title: str) -> int:
+    """The patient's active plan of `template` that collects loose steps (rounds tasks,
+    imported Tasks), created on first use."""
+    found = tx.session.scalar(
+        select(CarePlanRow.id).where(
+            CarePlanRow.patient_id == patient_id,
+            CarePlanRow.template == template,
+            CarePlanRow.status == CarePlanStatus.ACTIVE,
+        )
+    )
+    if found is not None:
+        return int(found)
+    plan = CarePlan(
+        patient_id=patient_id, title=title, template=template, period_start=tx.now.date()
+    )
+    return int(insert_plan(tx, plan, []).id)
 
 
 def insert_step(tx: Tx, step: PlanStep, plan_id: int) -> PlanStepRow:

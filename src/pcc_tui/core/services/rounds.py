@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
-
-from pcc_tui.core.domain.codes import CarePlanStatus
-from pcc_tui.core.domain.models import CarePlan, Note, PlanStep
+from pcc_tui.core.domain.models import Note, PlanStep
 from pcc_tui.core.errors import DomainError
 from pcc_tui.core.services.context import Actor, action, values_of
-from pcc_tui.core.services.plans import insert_plan, insert_step
+from pcc_tui.core.services.plans import holder_plan, insert_step
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.queries.open_items import open_items
 from pcc_tui.core.store.queries.rounds import RoundsBed, load_rounds
-from pcc_tui.core.store.tables import CarePlanRow, NoteRow, PatientRow
+from pcc_tui.core.store.tables import NoteRow, PatientRow
 
 ROUNDS_PLAN = "Ward rounds"
 ROUNDS_TEMPLATE = "ward-rounds"
@@ -70,24 +67,7 @@ def quick_task(
     )
     with action(store, actor, "rounds.quick_task") as tx:
         tx.get(PatientRow, patient_id)
-        plan = tx.session.scalar(
-            select(CarePlanRow).where(
-                CarePlanRow.patient_id == patient_id,
-                CarePlanRow.template == ROUNDS_TEMPLATE,
-                CarePlanRow.status == CarePlanStatus.ACTIVE,
-            )
-        )
-        if plan is None:
-            plan = insert_plan(
-                tx,
-                CarePlan(
-                    patient_id=patient_id,
-                    title=ROUNDS_PLAN,
-                    template=ROUNDS_TEMPLATE,
-                    period_start=today,
-                ),
-                [],
-            )
-        row = insert_step(tx, step, plan.id)
-        tx.about(row, patient_id, plan=plan.id)
+        plan_id = holder_plan(tx, patient_id, ROUNDS_TEMPLATE, ROUNDS_PLAN)
+        row = insert_step(tx, step, plan_id)
+        tx.about(row, patient_id, plan=plan_id)
         return row.id
