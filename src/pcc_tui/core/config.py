@@ -51,6 +51,23 @@ class PolicySettings(BaseModel):
     queue_limit: int = Field(default=300, ge=10, le=5000)
     referral_reply_business_days_internal: int = Field(default=3, ge=1, le=60)
     referral_reply_days_external: int = Field(default=7, ge=1, le=120)
+    break_glass_minutes: int = Field(default=60, ge=5, le=24 * 60)
+
+
+class AuthSettings(BaseModel):
+    """How people sign in and when an unattended session locks (HIPAA 164.312(a)(2)(iii))."""
+
+    # auto: user name + password on PostgreSQL; on a local SQLite file the OS login is trusted.
+    # pin: the OS (SSH) user name, bound to an account, plus that account's PIN.
+    mode: Literal["auto", "password", "pin", "os"] = "auto"
+    max_failed_logins: int = Field(default=5, ge=1, le=50)
+    idle_lock_minutes: float = Field(default=5, gt=0, le=120)
+    idle_logoff_minutes: float = Field(default=30, gt=0, le=24 * 60)
+
+    def effective_mode(self, dialect: str) -> str:
+        if self.mode != "auto":
+            return self.mode
+        return "os" if dialect == "sqlite" else "password"
 
 
 class Settings(BaseSettings):
@@ -59,6 +76,7 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=default_database_url)
     user: str | None = None
     policy: PolicySettings = PolicySettings()
+    auth: AuthSettings = AuthSettings()
     keymap: dict[str, str] = {}  # binding id -> keys, e.g. complete-step = "D"
     theme: str | None = None  # dark, light, high-contrast, ansi
     mouse: bool = True

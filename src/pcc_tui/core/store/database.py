@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pcc_tui.core.clock import Clock
 from pcc_tui.core.errors import StoreUnavailable
+from pcc_tui.core.store import changes
 from pcc_tui.core.store.engine import first_line, make_engine, safe_url, writer
 from pcc_tui.core.store.migrate import check_schema
 
@@ -26,6 +28,8 @@ class Policy:
     # Reply due when a referral does not say: business days in-house, calendar days outside.
     referral_reply_business_days_internal: int = 3
     referral_reply_days_external: int = 7
+    # Team mode: how long a break-the-glass grant lasts.
+    break_glass_minutes: int = 60
 
 
 @dataclass
@@ -33,6 +37,8 @@ class Store:
     engine: Engine
     clock: Clock = field(default_factory=Clock)
     policy: Policy = field(default_factory=Policy)
+    # This session's name in the change log: its own changes are not news to it.
+    origin: str = field(default_factory=lambda: secrets.token_hex(8))
 
     def __post_init__(self) -> None:
         self._read = sessionmaker(self.engine, expire_on_commit=False)
@@ -75,14 +81,40 @@ class Store:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        with self._read() as session, session.begin():
+        with unreachable_as_store_error(), self._read() as session, session.begin():
             yield session
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """One transaction that will write: committed on exit, rolled back on error."""
-        with self._write() as session, session.begin():
+        """One transaction that will write: committed on exit, rolled back on error. What it
+        changed goes to the change log in the same transaction."""
+        with unreachable_as_store_error(), self._write() as session, session.begin():
             yield session
+            session.flush()
+            changes.record(session, self.origin)
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def unreachable_as_store_error() -> Iterator[None]:
+    """A lost connection is `StoreUnavailable` (the cockpit goes offline and retries), not a
+    crash. The transaction did not commit, so nothing is reported as saved."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if not (exc.connection_invalidated or _lost_connection(exc)):
+            raise
+        raise StoreUnavailable(f"the database is unreachable: {first_line(exc)}") from exc
+
+
+_SQLITE_UNREACHABLE = ("unable to open", "database is locked", "disk i/o error")
+
+
+def _lost_connection(exc: DBAPIError) -> bool:
+    if not isinstance(exc, OperationalError):
+        return False
+    if type(exc.orig).__module__.startswith("psycopg"):
+        return True  # PostgreSQL reports bad SQL as ProgrammingError; this is the link
+    return str(exc.orig).lower().startswith(_SQLITE_UNREACHABLE)

@@ -63,6 +63,14 @@ class CoordinatorRow(Tracked, Base):
     pool: Mapped[str | None] = mapped_column(String(60))
     ward: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Sign-in: argon2 hashes only. `os_user` binds PIN sign-in to the SSH login name.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    os_user: Mapped[str | None] = mapped_column(String(64), unique=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_at: Mapped[datetime | None]
+    # The user's own record, if they are also a patient here: they may never open it.
+    own_patient_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class PractitionerRow(Tracked, Base):
@@ -433,6 +441,8 @@ class AuditEventRow(Base):
     detail: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # Where the user sat: SSH client address and tty (hashed with the row when present).
+    client: Mapped[str | None] = mapped_column(String(200))
     __table_args__ = (
         Index("ix_audit_event_patient_at", "patient_id", "recorded_at"),
         Index("ix_audit_event_actor_at", "actor", "recorded_at"),
@@ -447,3 +457,42 @@ class AuditHeadRow(Base):
     last_seq: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
     __table_args__ = (UniqueConstraint("last_seq"),)
+
+
+class ChangeLogRow(Base):
+    """One row per committed change: which patients and tables it touched. Sessions catch up
+    from here after a reconnect; PostgreSQL also NOTIFYs the sequence number. Rows are
+    numbered in commit order (the writer holds the audit head lock when it takes its number).
+    """
+
+    __tablename__ = "change_log"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(40))  # the session that made the change
+    patients: Mapped[str] = mapped_column(Text)  # comma-separated patient ids
+    tables: Mapped[str] = mapped_column(String(400))
+
+
+class PresenceRow(Base):
+    """Which patient each running session has open (kept fresh by a heartbeat)."""
+
+    __tablename__ = "presence"
+    session_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(200))
+    patient_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    seen_at: Mapped[datetime]
+
+
+class AccessGrantRow(Base):
+    """Break-the-glass: time-limited access to a patient outside one's caseload, with why."""
+
+    __tablename__ = "access_grant"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    reason: Mapped[str] = mapped_column(String(500))
+    granted_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    __table_args__ = (Index("ix_access_grant_user_patient", "username", "patient_id"),)
