@@ -33,6 +33,21 @@ def patient(store: Store, actor: Actor, mrn: str = "MRN100", **kw: object) -> in
     return register_patient(store, actor, Patient.model_validate(values))
 
 
+def coordinator(
+    store: Store, username: str = "alex", role: str = "coordinator", ward: str = "4 North"
+) -> Actor:
+    """A coordinator account on the ward the other builders use, as an acting user."""
+    from pcc_tui.core.domain.models import Coordinator
+    from pcc_tui.core.services.context import resolve_actor
+    from pcc_tui.core.services.patients import add_coordinator
+
+    system = Actor("system", None, "admin", "System")
+    display = username.title() + " Example"
+    new = Coordinator(username=username, display_name=display, ward=ward, role=role)
+    add_coordinator(store, system, new)
+    return resolve_actor(store, username)
+
+
 def practitioner(store: Store, actor: Actor, name: str = "Dr Chen") -> int:
     return add_practitioner(store, actor, Practitioner(name=name, specialty="Cardiology"))
 

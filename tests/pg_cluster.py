@@ -40,6 +40,7 @@ class PgCluster:
     root: Path
     port: int
     as_postgres: bool
+    options: str = ""
 
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
         cmd = [str(self.bin_dir / args[0]), *args[1:]]
@@ -73,20 +74,29 @@ class PgCluster:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         if settings:
             options += " " + settings
-        cluster._run(
+        cluster.options = options
+        cluster.resume()
+        return cluster
+
+    def resume(self) -> None:
+        """Start the server (again) on the same data, port and options."""
+        self._run(
             "pg_ctl",
             "-D",
-            str(data),
+            str(self.root / "data"),
             "-o",
-            options,
+            self.options,
             "-l",
-            str(root / "log"),
+            str(self.root / "log"),
             "-w",
             "-t",
             "60",
             "start",
         )
-        return cluster
+
+    def pause(self) -> None:
+        """Stop the server the way an outage would (connections cut), keeping its data."""
+        self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "fast", "-w", "stop")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://pcc@127.0.0.1:{self.port}/{database}"

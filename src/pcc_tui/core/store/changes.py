@@ -85,7 +85,9 @@ def record(session: Session, origin: str) -> int | None:
     session.add(row)
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_notify(:channel, :seq)"), {"channel": CHANNEL, "seq": str(row.seq)})
+        session.execute(
+            text("SELECT pg_notify(:channel, :seq)"), {"channel": CHANNEL, "seq": str(row.seq)}
+        )
     return int(row.seq)
 
 

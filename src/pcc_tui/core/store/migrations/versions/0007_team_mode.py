@@ -67,9 +67,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_access_grant")),
     )
-    op.create_index(
-        "ix_access_grant_user_patient", "access_grant", ["username", "patient_id"]
-    )
+    op.create_index("ix_access_grant_user_patient", "access_grant", ["username", "patient_id"])
 
 
 def downgrade() -> None:

@@ -1,0 +1,67 @@
+"""Every committed change reaches the other sessions, which catch up after a gap."""
+
+from __future__ import annotations
+
+import queue
+
+import pytest
+from sqlalchemy import func, select
+
+from pcc_tui.core.services.communications import add_note
+from pcc_tui.core.services.context import Actor
+from pcc_tui.core.services.reads import view_chart
+from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.tables import ChangeLogRow
+from tests import builders
+from tests.team.conftest import listen
+
+
+def test_another_sessions_change_arrives_with_its_patient(
+    store: Store, other_store: Store, coordinator: Actor
+) -> None:
+    pid = builders.patient(store, coordinator)
+    feed = listen(store)
+    try:
+        add_note(other_store, coordinator, pid, "called the pharmacy")
+        change = feed.next_change()
+        assert change.patient_ids == {pid}
+        assert "note" in change.tables and change.actor == coordinator.username
+        assert change.origin == other_store.origin
+    finally:
+        feed.close()
+
+
+def test_own_changes_are_not_news_and_reads_change_nothing(
+    store: Store, other_store: Store, coordinator: Actor
+) -> None:
+    pid = builders.patient(store, coordinator)
+    feed = listen(store)
+    try:
+        with store.reading() as session:
+            before = session.scalar(select(func.count()).select_from(ChangeLogRow))
+        view_chart(store, coordinator, pid)
+        with store.reading() as session:
+            assert session.scalar(select(func.count()).select_from(ChangeLogRow)) == before
+        add_note(store, coordinator, pid, "mine")
+        add_note(other_store, coordinator, pid, "theirs")
+        change = feed.next_change()
+        assert change.origin == other_store.origin  # the first one delivered is theirs
+        with pytest.raises(queue.Empty):
+            feed.next_change(timeout=1.5)
+    finally:
+        feed.close()
+
+
+def test_a_session_catches_up_on_what_it_missed(
+    store: Store, other_store: Store, coordinator: Actor
+) -> None:
+    pid = builders.patient(store, coordinator)
+    feed = listen(store)
+    feed.close()
+    seen = feed.feed.last_seq
+    for n in range(3):
+        add_note(other_store, coordinator, pid, f"while away {n}")
+    missed = feed.feed.catch_up()
+    assert [c.patient_ids for c in missed] == [{pid}] * 3
+    assert all(c.seq > (seen or 0) for c in missed)
+    assert feed.feed.catch_up() == []
