@@ -65,3 +65,26 @@ class SchemaOutOfDate(PccError):
 
 class UnknownUser(PccError):
     """The acting user does not map to a coordinator."""
+
+
+class AuthFailed(PccError):
+    """Sign-in refused. The message never says whether the user name or the secret was wrong."""
+
+
+class Forbidden(PccError):
+    """The acting user's role does not allow this; the message names the role and the act."""
+
+
+class OwnRecordRefused(Forbidden):
+    """Nobody may open the patient record linked to their own account."""
+
+
+class BreakGlassRequired(PccError):
+    """The patient is outside the user's caseload and ward: access needs a stated reason."""
+
+    def __init__(self, patient_id: int) -> None:
+        self.patient_id = patient_id
+        super().__init__(
+            f"patient {patient_id} is outside your caseload and ward: "
+            "break the glass with a reason to open the record"
+        )

@@ -18,9 +18,9 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from pcc_tui.core.domain.codes import AuditOutcome
-from pcc_tui.core.errors import ConflictError, NotFound, PccError, UnknownUser
-from pcc_tui.core.store import audit
+from pcc_tui.core.domain.codes import AuditOutcome, CoordinatorRole
+from pcc_tui.core.errors import ConflictError, Forbidden, NotFound, PccError, UnknownUser
+from pcc_tui.core.store import audit, changes
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import Base, CoordinatorRow, Tracked
 
@@ -36,6 +36,13 @@ class Actor:
     display_name: str
     pool: str | None = None
     ward: str | None = None
+    own_patient_id: int | None = None  # their own record as a patient: never theirs to open
+
+
+def actor_of(row: CoordinatorRow) -> Actor:
+    return Actor(
+        row.username, row.id, row.role, row.display_name, row.pool, row.ward, row.own_patient_id
+    )
 
 
 def resolve_actor(store: Store, username: str) -> Actor:
@@ -43,7 +50,9 @@ def resolve_actor(store: Store, username: str) -> Actor:
         row = session.scalar(select(CoordinatorRow).where(CoordinatorRow.username == username))
     if row is None or not row.active:
         raise UnknownUser(f"no active coordinator named {username!r} in this database")
-    return Actor(row.username, row.id, row.role, row.display_name, row.pool, row.ward)
+    if row.locked_at is not None:
+        raise UnknownUser(f"the account {username!r} is locked: an admin resets it")
+    return actor_of(row)
 
 
 def first_coordinator(store: Store) -> Actor | None:
@@ -53,11 +62,7 @@ def first_coordinator(store: Store) -> Actor | None:
             .where(CoordinatorRow.active.is_(True))
             .order_by(CoordinatorRow.id)
         )
-    return (
-        None
-        if row is None
-        else Actor(row.username, row.id, row.role, row.display_name, row.pool, row.ward)
-    )
+    return None if row is None else actor_of(row)
 
 
 _RECORD_FIELDS = {"id", "version", "created_at", "created_by", "updated_at", "updated_by"}
@@ -210,6 +215,8 @@ def action(store: Store, actor: Actor, name: str) -> Iterator[Tx]:
             tx = Tx(session, store, actor, now)
             yield tx
             session.flush()
+            if actor.role == CoordinatorRole.VIEWER and changes.changed_tables(session):
+                raise Forbidden(f"a viewer changes nothing: {name} refused")
             undo = tx.undo_payload()
             if undo:
                 tx.detail["undo"] = undo

@@ -19,6 +19,7 @@ from pcc_tui.core.domain.codes import (
 from pcc_tui.core.domain.read_models import PatientRef
 from pcc_tui.core.errors import DomainError
 from pcc_tui.core.services.context import Actor, Tx, action
+from pcc_tui.core.services.permissions import require_caseload_owner
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.queries.open_items import open_items
 from pcc_tui.core.store.queries.rows import patient_ref, patient_ref_columns
@@ -78,6 +79,8 @@ def offer_handoff(
     with action(store, actor, "handoff.offer") as tx:
         item = tx.get(table, entity_id)
         patient_id = entity_id if scope == "patient" else int(item.patient_id)  # type: ignore[attr-defined]
+        owner = getattr(item, "coordinator_id" if scope == "patient" else "owner_id", None)
+        require_caseload_owner(actor, owner, "hand over")
         receiver = _receiver(tx, to_coordinator, to_pool)
         if scope == "patient" and receiver is None:
             raise DomainError("a patient goes to a coordinator; plans and steps may go to a pool")

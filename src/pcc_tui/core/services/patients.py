@@ -16,6 +16,7 @@ from pcc_tui.core.domain.models import (
 )
 from pcc_tui.core.errors import DomainError
 from pcc_tui.core.services.context import Actor, action, apply_changes, values_of
+from pcc_tui.core.services.permissions import ADMINS, require, require_caseload_owner
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.queries.names import index_patient_names
 from pcc_tui.core.store.tables import (
@@ -30,6 +31,7 @@ from pcc_tui.core.store.tables import (
 
 def add_coordinator(store: Store, actor: Actor, new: Coordinator) -> int:
     with action(store, actor, "coordinator.add") as tx:
+        require(actor, ADMINS, "add accounts")
         row = tx.add(CoordinatorRow(**values_of(new)))
         tx.about(row)
         return row.id
@@ -58,6 +60,8 @@ def update_patient(
     """Change demographic fields; the whole record is re-validated before it is saved."""
     with action(store, actor, "patient.update") as tx:
         row = tx.get(PatientRow, patient_id, expected_version=expected_version, mine=changes)
+        if "coordinator_id" in changes and changes["coordinator_id"] != row.coordinator_id:
+            require_caseload_owner(actor, row.coordinator_id, "reassign")
         apply_changes(row, Patient, changes)
         if {"family_name", "given_name"} & changes.keys():
             index_patient_names(tx.session, row.id, row.family_name, row.given_name)

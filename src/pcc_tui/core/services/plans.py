@@ -12,6 +12,7 @@ from pcc_tui.core.domain.lifecycle import check_task_transition, task_path_to_co
 from pcc_tui.core.domain.models import CarePlan, PlanStep
 from pcc_tui.core.errors import DomainError
 from pcc_tui.core.services.context import Actor, Tx, action, values_of
+from pcc_tui.core.services.permissions import require_caseload_owner
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import (
     CarePlanRow,
@@ -179,6 +180,7 @@ def reassign_step(
     with action(store, actor, "plan_step.reassign") as tx:
         mine = {"owner_id": owner_id, "owner_pool": owner_pool}
         row = tx.get(PlanStepRow, step_id, expected_version=expected_version, mine=mine)
+        require_caseload_owner(actor, row.owner_id, "reassign")
         if owner_id is None and not owner_pool:
             raise DomainError("a step needs an owner: a coordinator or a pool")
         if not reason.strip():

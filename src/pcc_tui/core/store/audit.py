@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,13 +39,41 @@ def row_hash(
     entity_id: int | None,
     detail: str,
     prev_hash: str,
+    client: str | None = None,
 ) -> str:
     stamp = recorded_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
-    payload = json.dumps(
-        [seq, stamp, actor, action, outcome, patient_id, entity_type, entity_id, detail, prev_hash],
-        separators=(",", ":"),
-    )
+    fields: list[object] = [
+        seq,
+        stamp,
+        actor,
+        action,
+        outcome,
+        patient_id,
+        entity_type,
+        entity_id,
+        detail,
+        prev_hash,
+    ]
+    if client is not None:  # rows written before 0007 have none and keep their hashes
+        fields.append(client)
+    payload = json.dumps(fields, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def client_label() -> str:
+    """Where this process's user sits: the SSH client address and the terminal, if any."""
+    parts: list[str] = []
+    ssh = os.environ.get("SSH_CONNECTION", "").split()
+    if len(ssh) >= 2:
+        parts.append(f"ssh {ssh[0]}:{ssh[1]}")
+    for fd in (0, 1, 2):
+        try:
+            if os.isatty(fd):
+                parts.append(f"tty {os.ttyname(fd)}")
+                break
+        except OSError:
+            continue
+    return " ".join(parts) or "local, no tty"
 
 
 def append(
@@ -58,8 +87,11 @@ def append(
     entity_type: str | None = None,
     entity_id: int | None = None,
     detail: Mapping[str, object] | None = None,
+    client: str | None = None,
 ) -> int:
-    """Add one audit row inside the caller's transaction; returns its sequence number."""
+    """Add one audit row inside the caller's transaction; returns its sequence number.
+    `client` defaults to the session's (set by the store) or this process's."""
+    client = (client or session.info.get("client") or client_label())[:200]
     head = session.execute(
         select(AuditHeadRow.last_seq, AuditHeadRow.last_hash)
         .where(AuditHeadRow.id == 1)
@@ -80,6 +112,7 @@ def append(
         entity_id=entity_id,
         detail=text,
         prev_hash=head.last_hash,
+        client=client,
     )
     session.add(
         AuditEventRow(
@@ -94,6 +127,7 @@ def append(
             detail=text,
             prev_hash=head.last_hash,
             hash=digest,
+            client=client,
         )
     )
     session.execute(
@@ -144,6 +178,7 @@ def verify(engine: Engine, batch: int = 5000) -> ChainReport:
                 entity_id=row.entity_id,
                 detail=row.detail,
                 prev_hash=row.prev_hash,
+                client=row.client,
             )
             if digest != row.hash:
                 return ChainReport(checked, row.seq, "its content was changed after it was written")

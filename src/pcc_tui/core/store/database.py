@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from pcc_tui.core.clock import Clock
 from pcc_tui.core.errors import StoreUnavailable
 from pcc_tui.core.store import changes
+from pcc_tui.core.store.audit import client_label
 from pcc_tui.core.store.engine import first_line, make_engine, safe_url, writer
 from pcc_tui.core.store.migrate import check_schema
 
@@ -39,6 +40,8 @@ class Store:
     policy: Policy = field(default_factory=Policy)
     # This session's name in the change log: its own changes are not news to it.
     origin: str = field(default_factory=lambda: secrets.token_hex(8))
+    # Written on every audit row: SSH client address and tty of whoever runs this process.
+    client: str = field(default_factory=client_label)
 
     def __post_init__(self) -> None:
         self._read = sessionmaker(self.engine, expire_on_commit=False)
@@ -82,6 +85,7 @@ class Store:
     @contextmanager
     def reading(self) -> Iterator[Session]:
         with unreachable_as_store_error(), self._read() as session, session.begin():
+            session.info["client"] = self.client
             yield session
 
     @contextmanager
@@ -89,6 +93,7 @@ class Store:
         """One transaction that will write: committed on exit, rolled back on error. What it
         changed goes to the change log in the same transaction."""
         with unreachable_as_store_error(), self._write() as session, session.begin():
+            session.info["client"] = self.client
             yield session
             session.flush()
             changes.record(session, self.origin)

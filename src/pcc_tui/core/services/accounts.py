@@ -1,0 +1,273 @@
+"""Accounts: sign-in (password, or OS user name + PIN), lockout, and their management.
+
+Secrets are stored only as argon2id hashes. Every sign-in, refused or not, is audited; after
+`max_failed` refusals in a row the account locks until an admin resets its secret. The
+refusal message is the same whatever was wrong, so it does not reveal which accounts exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pcc_tui.core.domain.codes import AuditOutcome, CoordinatorRole
+from pcc_tui.core.errors import AuthFailed, DomainError, NotFound
+from pcc_tui.core.services.context import Actor, Tx, action, actor_of
+from pcc_tui.core.services.permissions import ADMINS, require
+from pcc_tui.core.store import audit
+from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.tables import CoordinatorRow, PatientRow
+
+PASSWORD_MIN = 10
+PIN_DIGITS = (4, 12)
+REFUSED = "sign-in refused: wrong user name or secret, or the account is locked or disabled"
+Method = Literal["password", "pin"]
+_hasher = PasswordHasher()
+# Verified against when the user name is unknown, so a refusal takes as long either way.
+_DUMMY = _hasher.hash("not a real secret")
+
+
+def check_password(password: str) -> str:
+    if len(password) < PASSWORD_MIN:
+        raise DomainError(f"a password needs at least {PASSWORD_MIN} characters")
+    return password
+
+
+def check_pin(pin: str) -> str:
+    low, high = PIN_DIGITS
+    if not (pin.isdigit() and low <= len(pin) <= high):
+        raise DomainError(f"a PIN is {low} to {high} digits")
+    return pin
+
+
+def _matches(hashed: str | None, secret: str) -> bool:
+    try:
+        return _hasher.verify(hashed or _DUMMY, secret) and hashed is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _account(session: Session, name: str, method: Method) -> CoordinatorRow | None:
+    if method == "pin":  # the SSH login name, bound to an account (or equal to its user name)
+        bound = session.scalar(select(CoordinatorRow).where(CoordinatorRow.os_user == name))
+        if bound is not None:
+            return bound
+    return session.scalar(select(CoordinatorRow).where(CoordinatorRow.username == name))
+
+
+def sign_in(
+    store: Store, name: str, secret: str, *, method: Method = "password", max_failed: int = 5
+) -> Actor:
+    """The actor for `name` if `secret` is right; otherwise AuthFailed (and audited)."""
+    return _check_secret(store, name, secret, method, max_failed, "session.login")
+
+
+def unlock(store: Store, actor: Actor, secret: str, *, method: Method, max_failed: int) -> Actor:
+    """Unlocking an idle-locked screen is a sign-in again, with the same lockout."""
+    return _check_secret(store, actor.username, secret, method, max_failed, "session.unlock")
+
+
+def _check_secret(
+    store: Store, name: str, secret: str, method: Method, max_failed: int, event: str
+) -> Actor:
+    now = store.clock.now()
+    found: Actor | None = None
+    with store.writing() as session:
+        session.info.update(actor=name[:64] or "?", now=now)
+        row = _account(session, name, method)
+        hashed = None if row is None else (row.pin_hash if method == "pin" else row.password_hash)
+        right = _matches(hashed, secret)
+        why = "ok"
+        if row is None or not row.active:
+            why = "unknown or disabled account"
+        elif row.locked_at is not None:
+            why = "account locked"
+        elif not right:
+            row.failed_logins += 1
+            why = f"wrong {method} ({row.failed_logins} in a row)"
+            if row.failed_logins >= max_failed:
+                row.locked_at = now
+                why += ": account locked"
+        else:
+            row.failed_logins = 0
+            found = actor_of(row)
+        audit.append(
+            session,
+            at=now,
+            actor=row.username if row is not None else name[:64],
+            action=event,
+            outcome=AuditOutcome.SUCCESS if found else AuditOutcome.MINOR_FAILURE,
+            entity_type="coordinator",
+            entity_id=row.id if row is not None else None,
+            detail={"method": method, "result": why},
+        )
+    if found is None:
+        raise AuthFailed(REFUSED)
+    return found
+
+
+def record_session_event(store: Store, actor: Actor, event: str, **detail: Any) -> None:
+    """Logout, lock, idle logoff: audited with who and where, nothing else changes."""
+    with store.writing() as session:
+        audit.append(
+            session,
+            at=store.clock.now(),
+            actor=actor.username,
+            action=f"session.{event}",
+            outcome=AuditOutcome.SUCCESS,
+            entity_type="coordinator",
+            entity_id=actor.coordinator_id,
+            detail=detail,
+        )
+
+
+@dataclass(frozen=True)
+class AccountView:
+    username: str
+    display_name: str
+    role: str
+    ward: str | None
+    active: bool
+    locked: bool
+    password: bool
+    pin: bool
+    os_user: str | None
+
+
+def _bootstrap(session: Session) -> bool:
+    """While no active admin can sign in, anyone may add the first admin (they already hold
+    the database credentials); after that only admins manage accounts."""
+    admin = session.scalar(
+        select(CoordinatorRow.id).where(
+            CoordinatorRow.role == CoordinatorRole.ADMIN,
+            CoordinatorRow.active.is_(True),
+            CoordinatorRow.password_hash.is_not(None) | CoordinatorRow.pin_hash.is_not(None),
+        )
+    )
+    return admin is None
+
+
+@contextmanager
+def _admin_action(store: Store, actor: Actor, name: str) -> Iterator[Tx]:
+    with action(store, actor, name) as tx:
+        require(actor, ADMINS, "manage accounts")
+        yield tx
+
+
+def add_user(
+    store: Store,
+    actor: Actor,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str | None = None,
+    pin: str | None = None,
+    os_user: str | None = None,
+    ward: str | None = None,
+    pool: str | None = None,
+    own_mrn: str | None = None,
+) -> int:
+    role = CoordinatorRole(role).value
+    with action(store, actor, "user.add") as tx:
+        bootstrap = _bootstrap(tx.session)
+        if not bootstrap:
+            require(actor, ADMINS, "manage accounts")
+        elif role != CoordinatorRole.ADMIN:
+            raise DomainError("no admin can sign in yet: the first account to add is an admin")
+        if not password and not pin:
+            raise DomainError("an account needs a password or a PIN")
+        if tx.session.scalar(select(CoordinatorRow.id).where(CoordinatorRow.username == username)):
+            raise DomainError(f"user name {username!r} is taken")
+        row = tx.add(
+            CoordinatorRow(
+                username=username,
+                display_name=display_name,
+                role=role,
+                ward=ward,
+                pool=pool,
+                active=True,
+                os_user=os_user,
+                failed_logins=0,
+                password_hash=_hasher.hash(check_password(password)) if password else None,
+                pin_hash=_hasher.hash(check_pin(pin)) if pin else None,
+                own_patient_id=_patient_by_mrn(tx.session, own_mrn) if own_mrn else None,
+            )
+        )
+        tx.about(row, role=role, bootstrap=bootstrap)
+        return int(row.id)
+
+
+def _patient_by_mrn(session: Session, mrn: str) -> int:
+    found = session.scalar(select(PatientRow.id).where(PatientRow.mrn == mrn))
+    if found is None:
+        raise NotFound("patient with MRN", mrn)
+    return int(found)
+
+
+def disable_user(store: Store, actor: Actor, username: str) -> None:
+    with _admin_action(store, actor, "user.disable") as tx:
+        row = _by_name(tx.session, username)
+        if row.username == actor.username:
+            raise DomainError("you cannot disable your own account")
+        tx.track(row)
+        row.active = False
+        tx.about(row)
+
+
+def reset_secret(
+    store: Store,
+    actor: Actor,
+    username: str,
+    *,
+    password: str | None = None,
+    pin: str | None = None,
+    own_mrn: str | None = None,
+) -> None:
+    """Set a new password and/or PIN, and lift a lockout."""
+    if not password and not pin and not own_mrn:
+        raise DomainError("give a new password or PIN")
+    with _admin_action(store, actor, "user.reset-secret") as tx:
+        row = _by_name(tx.session, username)
+        tx.track(row)
+        if password:
+            row.password_hash = _hasher.hash(check_password(password))
+        if pin:
+            row.pin_hash = _hasher.hash(check_pin(pin))
+        if own_mrn:
+            row.own_patient_id = _patient_by_mrn(tx.session, own_mrn)
+        row.failed_logins, row.locked_at = 0, None
+        tx.about(row, password=bool(password), pin=bool(pin))
+
+
+def list_users(store: Store, actor: Actor) -> list[AccountView]:
+    with _admin_action(store, actor, "user.list") as tx:
+        rows = tx.session.scalars(select(CoordinatorRow).order_by(CoordinatorRow.username))
+        return [
+            AccountView(
+                r.username,
+                r.display_name,
+                r.role,
+                r.ward,
+                r.active,
+                r.locked_at is not None,
+                r.password_hash is not None,
+                r.pin_hash is not None,
+                r.os_user,
+            )
+            for r in rows
+        ]
+
+
+def _by_name(session: Session, username: str) -> CoordinatorRow:
+    row = session.scalar(select(CoordinatorRow).where(CoordinatorRow.username == username))
+    if row is None:
+        raise NotFound("account", username)
+    return row
