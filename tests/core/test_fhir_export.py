@@ -3,6 +3,7 @@ Bundle and the Bulk Data folder import again into an empty database as the same 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,6 +46,11 @@ def other(
     cid = add_coordinator(second, SYSTEM, Coordinator(username="alex", display_name="Alex Morgan"))
     yield second, Actor("alex", cid, "coordinator", "Alex Morgan", None, None)
     second.close()
+
+
+def supervisor(actor: Actor) -> Actor:
+    """Imported patients have no coordinator or ward yet: a supervisor may export them."""
+    return dataclasses.replace(actor, role="supervisor")
 
 
 def _import(store: Store, actor: Actor, paths: list[Path], source: str) -> None:
@@ -104,7 +110,7 @@ def test_patient_bundles_round_trip(
         mrns = list(s.scalars(select(PatientRow.mrn)))
     exported = []
     for n, mrn in enumerate(mrns):
-        data, counts = fhir_export.patient_bundle(store, coordinator, mrn)
+        data, counts = fhir_export.patient_bundle(store, supervisor(coordinator), mrn)
         assert counts["Patient"] == 1
         path = tmp_path / f"export-{n}.json"
         path.write_bytes(data)
@@ -128,7 +134,7 @@ def test_bulk_export_round_trips(
         with (folder / f"{rtype}.ndjson").open("a") as fh:
             fh.write(line + "\n")
 
-    counts = fhir_export.bulk(store, coordinator, write)
+    counts = fhir_export.bulk(store, supervisor(coordinator), write)
     assert {p.stem for p in folder.iterdir()} == set(counts)
     second, actor = other
     _import(second, actor, [folder], "pcc")

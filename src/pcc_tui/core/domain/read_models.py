@@ -95,6 +95,8 @@ class PatientChart(BaseModel):
     communications: list[Communication]
     notes: list[Note]
     education: list[EducationGiven] = []
+    # Set when the record is open only by breaking the glass: the banner shows until when.
+    break_glass_until: datetime | None = None
 
 
 class TimelineEntry(BaseModel):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from pcc_tui.core.domain.codes import UPCOMING_APPOINTMENT_STATUSES, ParticipationStatus
 from pcc_tui.core.errors import DomainError
+from pcc_tui.core.services.access import open_record
 from pcc_tui.core.services.context import Actor, action
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import AppointmentRow, PatientRow, PractitionerRow
@@ -24,7 +25,7 @@ def appointments_ics(store: Store, actor: Actor, mrn: str) -> tuple[bytes, int]:
         patient_id = tx.session.scalar(select(PatientRow.id).where(PatientRow.mrn == mrn.strip()))
         if patient_id is None:
             raise DomainError("no patient has that MRN")  # the MRN itself is not echoed
-        tx.patient_id, tx.entity_type, tx.entity_id = patient_id, "patient", patient_id
+        open_record(tx, patient_id)
         rows = tx.session.execute(
             select(AppointmentRow, PractitionerRow.name)
             .outerjoin(PractitionerRow, PractitionerRow.id == AppointmentRow.practitioner_id)

@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from pcc_tui.core.errors import DomainError
 from pcc_tui.core.interop.fhir_export import resources
+from pcc_tui.core.services.access import open_record
 from pcc_tui.core.services.context import Actor, action
+from pcc_tui.core.services.permissions import REVIEWERS, require
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import PatientRow
 
@@ -22,7 +24,7 @@ def patient_bundle(store: Store, actor: Actor, mrn: str) -> tuple[bytes, Counter
         pid = tx.session.scalar(select(PatientRow.id).where(PatientRow.mrn == mrn.strip()))
         if pid is None:
             raise DomainError("no patient has that MRN")
-        tx.patient_id, tx.entity_type, tx.entity_id = pid, "patient", pid
+        open_record(tx, pid)
         found = list(resources(tx.session, [pid]))
         counts = Counter(r["resourceType"] for r in found)
         tx.detail["resources"] = dict(counts)
@@ -38,6 +40,7 @@ def patient_bundle(store: Store, actor: Actor, mrn: str) -> tuple[bytes, Counter
 def bulk(store: Store, actor: Actor, write: Callable[[str, str], None]) -> Counter[str]:
     """Everyone's records; `write(resource type, ndjson line)` is called for each."""
     with action(store, actor, "export.fhir.bulk") as tx:
+        require(actor, REVIEWERS, "export every patient's records")
         counts: Counter[str] = Counter()
         for resource in resources(tx.session, None):
             write(resource["resourceType"], json.dumps(resource, separators=(",", ":")))

@@ -11,6 +11,7 @@ from pcc_tui.core.domain.read_models import (
     Timeline,
 )
 from pcc_tui.core.errors import DomainError
+from pcc_tui.core.services.access import open_record
 from pcc_tui.core.services.context import Actor, action
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.queries.chart import load_chart
@@ -55,25 +56,26 @@ def view_queue(
 
 def view_chart(store: Store, actor: Actor, patient_id: int) -> PatientChart:
     with action(store, actor, "patient.chart.view") as tx:
-        tx.patient_id, tx.entity_type, tx.entity_id = patient_id, "patient", patient_id
-        return load_chart(
+        until = open_record(tx, patient_id)
+        chart = load_chart(
             tx.session,
             patient_id,
             today=store.clock.today(),
             now=tx.now,
             recent=store.policy.recent_items,
         )
+        return chart if until is None else chart.model_copy(update={"break_glass_until": until})
 
 
 def view_timeline(store: Store, actor: Actor, patient_id: int) -> Timeline:
     with action(store, actor, "patient.timeline.view") as tx:
-        tx.patient_id, tx.entity_type, tx.entity_id = patient_id, "patient", patient_id
+        open_record(tx, patient_id)
         return load_timeline(tx.session, patient_id, today=store.clock.today())
 
 
 def view_coverage(store: Store, actor: Actor, patient_id: int) -> CoverageChecklist:
     with action(store, actor, "patient.coverage.view") as tx:
-        tx.patient_id, tx.entity_type, tx.entity_id = patient_id, "patient", patient_id
+        open_record(tx, patient_id)
         return load_coverage(
             tx.session,
             patient_id,

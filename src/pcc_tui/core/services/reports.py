@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from pcc_tui.core.errors import DomainError
 from pcc_tui.core.services.context import Actor, action
+from pcc_tui.core.services.permissions import REVIEWERS, require
 from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.queries import audit_trail
 from pcc_tui.core.store.queries import reports as q
 from pcc_tui.core.store.tables import CoordinatorRow, PatientRow
 
@@ -26,6 +28,8 @@ class ReportKind:
     run: Callable[[Session, q.ReportParams], q.Table]
     needs_patient: bool = False
     for_one_coordinator: bool = False  # without --coordinator: the person asking
+    needs_user: bool = False
+    roles: frozenset[str] | None = None  # who may run it; None: everyone
 
 
 REPORTS = {
@@ -59,6 +63,26 @@ REPORTS = {
             "Who viewed or changed a patient (from the audit trail)",
             q.patient_access,
             needs_patient=True,
+        ),
+        ReportKind(
+            "who-viewed",
+            "Who viewed or exported a patient, with their client (reviewers)",
+            audit_trail.who_viewed,
+            needs_patient=True,
+            roles=REVIEWERS,
+        ),
+        ReportKind(
+            "user-activity",
+            "Everything one user did, sign-ins included (reviewers)",
+            audit_trail.user_activity,
+            needs_user=True,
+            roles=REVIEWERS,
+        ),
+        ReportKind(
+            "break-glass",
+            "Break-the-glass accesses and their reasons (reviewers)",
+            audit_trail.break_glass,
+            roles=REVIEWERS,
         ),
     )
 }
@@ -119,12 +143,15 @@ def run_report(
     since: date | None = None,
     coordinator: str | None = None,
     patient_mrn: str | None = None,
+    username: str | None = None,
 ) -> Report:
     kind = REPORTS.get(name)
     if kind is None:
         raise DomainError(f"no report called {name!r}; `pcc report --list` names them")
     with action(store, actor, "report.run") as tx:
         tx.detail.update(report=name, since=since.isoformat() if since else None)
+        if kind.roles is not None:
+            require(actor, kind.roles, f"run the {name} report")
         coordinator_id = None
         if coordinator:
             coordinator_id = tx.session.scalar(
@@ -146,6 +173,11 @@ def run_report(
                 raise DomainError("no patient has that MRN")
             tx.patient_id, tx.entity_type, tx.entity_id = pid, "patient", pid
             params = replace(params, patient_id=pid)
+        if kind.needs_user:
+            if not username:
+                raise DomainError(f"report {name} needs a user name")
+            tx.detail["user"] = username
+            params = replace(params, username=username)
         table = kind.run(tx.session, params)
         tx.detail["rows"] = len(table.rows)
         rows = [tuple(_cell(v, store) for v in row) for row in table.rows]

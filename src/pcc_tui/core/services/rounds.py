@@ -7,6 +7,7 @@ from datetime import date
 
 from pcc_tui.core.domain.models import Note, PlanStep
 from pcc_tui.core.errors import DomainError
+from pcc_tui.core.services.access import open_record
 from pcc_tui.core.services.context import Actor, action, values_of
 from pcc_tui.core.services.plans import holder_plan, insert_step
 from pcc_tui.core.store.database import Store
@@ -30,7 +31,7 @@ def view_rounds(store: Store, actor: Actor, ward: str) -> list[RoundsBed]:
 
 def view_open_items(store: Store, actor: Actor, patient_id: int) -> list[str]:
     with action(store, actor, "patient.open_items.view") as tx:
-        tx.patient_id, tx.entity_type, tx.entity_id = patient_id, "patient", patient_id
+        open_record(tx, patient_id)
         return open_items(tx.session, patient_id, store.clock.today(), store.clock.now())
 
 

@@ -49,6 +49,7 @@ class ReportParams:
     since: date | None = None
     coordinator_id: int | None = None
     patient_id: int | None = None
+    username: str | None = None
 
 
 @dataclass(frozen=True)
