@@ -65,3 +65,28 @@ def test_a_session_catches_up_on_what_it_missed(
     assert [c.patient_ids for c in missed] == [{pid}] * 3
     assert all(c.seq > (seen or 0) for c in missed)
     assert feed.feed.catch_up() == []
+
+
+def test_presence_shows_who_else_has_the_patient_open(
+    store: Store, other_store: Store, coordinator: Actor
+) -> None:
+    from pcc_tui.core.services.presence import announce, others_viewing
+
+    pid = builders.patient(store, coordinator)
+    colleague = Actor("sam", None, "supervisor", "Sam Lee")
+    feed = listen(store)
+    try:
+        announce(store, coordinator, pid)
+        assert others_viewing(store, pid) == []
+        announce(other_store, colleague, pid)
+        assert feed.next_change().tables == {"presence"}
+        assert others_viewing(store, pid) == ["Sam Lee"]
+        assert others_viewing(other_store, pid) == ["Alex Morgan"]
+        announce(other_store, colleague, pid)  # a heartbeat: not news
+        with pytest.raises(queue.Empty):
+            feed.next_change(timeout=1.5)
+        announce(other_store, colleague, None)
+        assert feed.next_change().patient_ids == {pid}
+        assert others_viewing(store, pid) == []
+    finally:
+        feed.close()

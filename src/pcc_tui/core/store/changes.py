@@ -21,7 +21,7 @@ from pcc_tui.core.store.tables import AuditHeadRow, ChangeLogRow, PatientRow
 CHANNEL = "pcc_changes"
 # Bookkeeping that is not a change to anyone's care (presence is announced on its own).
 QUIET_TABLES = frozenset(
-    {"audit_event", "audit_head", "change_log", "access_grant", "fhir_link"}
+    {"audit_event", "audit_head", "change_log", "access_grant", "fhir_link", "presence"}
     | {"name_token", "name_gram", "name_variant", "patient_name_token"}
 )
 _TABLES, _PATIENTS = "pcc_changed_tables", "pcc_changed_patients"
