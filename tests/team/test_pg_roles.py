@@ -21,6 +21,8 @@ from tests import builders
 from tests.conftest import _require_postgres, fixed_clock, new_database
 from tests.pg_cluster import PgCluster
 
+DENIED = "permission denied"
+
 
 @pytest.fixture
 def app_store(
