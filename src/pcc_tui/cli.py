@@ -14,10 +14,9 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pcc_tui import __version__, cli_export, cli_import, cli_report
-from pcc_tui.core.config import Settings, config_path, default_database_url, load_settings, os_user
-from pcc_tui.core.errors import PccError, UnknownUser
-from pcc_tui.core.services.context import Actor, first_coordinator, resolve_actor
+from pcc_tui import __version__, cli_audit, cli_export, cli_import, cli_report, cli_users
+from pcc_tui.core.config import Settings, config_path, default_database_url, load_settings
+from pcc_tui.core.errors import PccError
 from pcc_tui.core.store.database import Policy, Store
 from pcc_tui.core.store.engine import make_engine, parse_url
 from pcc_tui.core.store.migrate import current_revision, head_revision, upgrade
@@ -67,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
         ("current", "print the schema revision"),
     ):
         _common(db_sub.add_parser(name, help=text))
+    grant = db_sub.add_parser(
+        "grant-app", help="PostgreSQL: give ROLE the application's rights (audit: insert only)"
+    )
+    _common(grant)
+    grant.add_argument("role", metavar="ROLE")
 
     demo = sub.add_parser("demo", help="synthetic demo data")
     demo_sub = demo.add_subparsers(dest="demo_command", metavar="ACTION", required=True)
@@ -77,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     aud = sub.add_parser("audit", help="the audit trail")
     aud_sub = aud.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    _common(aud_sub.add_parser("verify", help="check the hash chain; exit 1 if broken"))
+    cli_audit.add_commands(aud_sub, _common, cli_report.parse_date)
+    cli_users.add_commands(sub, _common)
     cli_export.add_commands(sub, _common)
     cli_report.add_commands(sub, _common)
     cli_import.add_commands(sub, _common)
@@ -111,6 +116,12 @@ def cmd_db(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings.database_url == default_database_url():
         _ensure_sqlite_folder(settings.database_url)
+    if args.db_command == "grant-app":
+        store = Store.open(settings.database_url)
+        try:
+            return cli_audit.cmd_grant_app(store, args.role)
+        finally:
+            store.close()
     engine = make_engine(settings.database_url)
     try:
         if args.db_command == "upgrade":
@@ -149,46 +160,32 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from pcc_tui.core.store.audit import verify
-
-    settings = _settings(args)
-    store = Store.open(settings.database_url)
-    try:
-        report = verify(store.engine)
-    finally:
-        store.close()
-    if report.intact:
-        print(f"audit chain intact: {report.rows_checked:,} rows")
-        return 0
-    print(f"audit chain broken at row {report.broken_seq}: {report.problem}", file=sys.stderr)
-    return 1
-
-
-def _actor(store: Store, settings: Settings, demo: bool) -> Actor:
-    if settings.user:
-        return resolve_actor(store, settings.user)
-    name = os_user()
-    if name:
+def cmd_audit(args: argparse.Namespace) -> int:
+    if args.audit_command == "verify":
+        settings = _settings(args)
+        store = Store.open(settings.database_url)
         try:
-            return resolve_actor(store, name)
-        except UnknownUser:
-            pass
-    if demo:
-        first = first_coordinator(store)
-        if first:
-            return first
-    raise UnknownUser(
-        f"your user name {name!r} is not a coordinator here: pass --user NAME (or set PCC_USER)"
-    )
+            return cli_audit.cmd_verify(store)
+        finally:
+            store.close()
+    return run_as_user(args, cli_audit.cmd_review)
 
 
-def run_as_user(args: argparse.Namespace, command: Callable[..., int]) -> int:
-    """Open the store as the acting coordinator, run a command that reads or exports."""
+def cmd_user(args: argparse.Namespace) -> int:
     settings = _settings(args)
     store = Store.open(settings.database_url, policy=_policy(settings))
     try:
-        return command(args, store, _actor(store, settings, demo=False))
+        return cli_users.cmd_user(args, store, settings)
+    finally:
+        store.close()
+
+
+def run_as_user(args: argparse.Namespace, command: Callable[..., int]) -> int:
+    """Open the store, sign the user in, run a command that reads or exports."""
+    settings = _settings(args)
+    store = Store.open(settings.database_url, policy=_policy(settings))
+    try:
+        return command(args, store, cli_users.authenticate(store, settings))
     finally:
         store.close()
 
@@ -212,8 +209,8 @@ def cmd_tui(args: argparse.Namespace) -> int:
                 _create_schema(url)
             store = Store.open(url, policy=_policy(settings))
         try:
-            actor = _actor(store, settings, demo=args.demo)
-            from pcc_tui.tui.app import PccApp
+            actor = cli_users.authenticate(store, settings, demo=args.demo)
+            from pcc_tui.tui.app import PccApp, SessionRules
 
             mouse = settings.mouse and not args.no_mouse
             app = PccApp(
@@ -225,14 +222,27 @@ def cmd_tui(args: argparse.Namespace) -> int:
                 keymap=settings.keymap,
                 mask=settings.patient_mask,
                 rounds_checklist=settings.rounds_checklist,
+                session=SessionRules.from_settings(
+                    settings.auth, cli_users.sign_in_mode(store, settings, args.demo)
+                ),
             )
-            app.run(mouse=mouse)
+            try:
+                app.run(mouse=mouse)
+            finally:
+                clear_terminal()
             return app.return_code or 0
         finally:
             store.close()
     finally:
         if demo_dir:
             shutil.rmtree(demo_dir, ignore_errors=True)
+
+
+def clear_terminal() -> None:
+    """Leave nothing of the session on screen or in the terminal's scrollback."""
+    if sys.stdout.isatty():
+        sys.stdout.write("\x1b[H\x1b[2J\x1b[3J")
+        sys.stdout.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -244,7 +254,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             return cmd_demo_seed(args)
         if args.command == "audit":
-            return cmd_audit_verify(args)
+            return cmd_audit(args)
+        if args.command == "user":
+            return cmd_user(args)
         if args.command == "report":
             if args.list:
                 return cli_report.list_reports()

@@ -11,7 +11,7 @@ from pcc_tui.core.services.context import Actor
 from pcc_tui.core.store.database import Store
 
 
-def _date(text: str) -> date:
+def parse_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
@@ -24,7 +24,9 @@ def add_commands(sub: argparse._SubParsersAction, common: Callable[..., None]) -
     report.add_argument("name", nargs="?", metavar="NAME", help="which report")
     report.add_argument("--list", action="store_true", help="list the reports and exit")
     report.add_argument("--csv", action="store_true", help="CSV on stdout instead of a table")
-    report.add_argument("--since", type=_date, metavar="DATE", help="from this date (YYYY-MM-DD)")
+    report.add_argument(
+        "--since", type=parse_date, metavar="DATE", help="from this date (YYYY-MM-DD)"
+    )
     report.add_argument("--coordinator", metavar="NAME", help="only this coordinator's work")
     report.add_argument("--patient", metavar="MRN", help="the patient (patient-access)")
 

@@ -24,6 +24,7 @@ from pcc_tui.tui.panels.queue import item_key
 from tests.conftest import fixed_clock
 
 SIZES = [(80, 24), (160, 48)]
+LONG_LIVED = {"feed"}  # runs for the whole session: never "done"
 
 
 @pytest.fixture
@@ -69,7 +70,9 @@ async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
         await pilot.pause(0.2)
         await _workers_done(app)
     for _ in range(50):
-        busy = getattr(app, "_debounce", None) is not None or any(w.is_running for w in app.workers)
+        busy = getattr(app, "_debounce", None) is not None or any(
+            w.is_running for w in app.workers if w.group not in LONG_LIVED
+        )
         if not busy:
             break
         await pilot.pause(0.2)
@@ -81,6 +84,8 @@ async def _workers_done(app: Any) -> None:
     """Wait for the running workers; one superseded by a newer exclusive worker (the cursor
     moved on) is cancelled, which is the app working as meant, not a failure."""
     for worker in list(app.workers):
+        if worker.group in LONG_LIVED:
+            continue
         if worker.state is WorkerState.PENDING:
             continue  # not started yet: the caller's loop comes back for it
         with contextlib.suppress(WorkerCancelled):

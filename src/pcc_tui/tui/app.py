@@ -19,7 +19,7 @@ from textual.containers import Container
 from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable, Footer, Static
 
 from pcc_tui.core.config import DEFAULT_ROUNDS_CHECKLIST
 from pcc_tui.core.domain.read_models import (
@@ -28,9 +28,10 @@ from pcc_tui.core.domain.read_models import (
     QueueScope,
     Timeline,
 )
-from pcc_tui.core.errors import ConflictError, PccError
+from pcc_tui.core.errors import BreakGlassRequired, ConflictError, OwnRecordRefused, PccError
 from pcc_tui.core.services.context import Actor
 from pcc_tui.core.services.handoffs import colleagues
+from pcc_tui.core.services.presence import announce, others_viewing
 from pcc_tui.core.services.reads import view_chart, view_coverage, view_queue, view_timeline
 from pcc_tui.core.services.undo import undo_last
 from pcc_tui.core.store.database import Store
@@ -46,7 +47,7 @@ from pcc_tui.tui import (
 from pcc_tui.tui.ascii_mode import enter_ascii_mode, leave_ascii_mode
 from pcc_tui.tui.commands import ActionCommands, PatientCommands
 from pcc_tui.tui.marks import marks_for
-from pcc_tui.tui.messages import ActionDone, PatientLoaded, QueueLoaded, WorkFailed
+from pcc_tui.tui.messages import ActionDone, PatientLoaded, QueueLoaded, RecordClosed, WorkFailed
 from pcc_tui.tui.panels.base import Panel
 from pcc_tui.tui.panels.chart import ChartPanel
 from pcc_tui.tui.panels.coverage import CoveragePanel
@@ -55,17 +56,20 @@ from pcc_tui.tui.panels.timeline import TimelinePanel
 from pcc_tui.tui.screens.conflict import ConflictScreen
 from pcc_tui.tui.screens.help import HelpScreen
 from pcc_tui.tui.screens.privacy import PrivacyScreen
+from pcc_tui.tui.team import SessionRules, TeamMixin
 from pcc_tui.tui.themes import HIGH_CONTRAST, theme_name
 
 WIDE_COLUMNS, WIDE_ROWS = 120, 36
+RECORD_OUTSIDE = "{exc}.\n\nPress ! to break the glass: give a reason; it is audited."
 DEBOUNCE_SECONDS = 0.15
 DETAILS = ("chart", "timeline", "coverage")
 
 
-ACTIONS_ANYWHERE = {"privacy", "quit", "help", "command_palette"}
+ACTIONS_ANYWHERE = {"privacy", "quit", "help", "command_palette", "lock"}
+__all__ = ["PccApp", "SessionRules"]
 
 
-class PccApp(App[int]):
+class PccApp(TeamMixin, App[int]):
     CSS_PATH = str(styles_dir() / "app.tcss")
     TITLE = "pcc"  # the terminal title never carries patient data
     COMMANDS = App.COMMANDS | {PatientCommands, ActionCommands}
@@ -103,6 +107,8 @@ class PccApp(App[int]):
         Binding("o", "reports", "Reports", show=False, id="reports"),
         Binding("z", "undo", "Undo", id="undo"),
         Binding("R", "reload", "Reload", show=False, id="reload"),
+        Binding("L", "lock", "Lock", show=False, id="lock-screen"),
+        Binding("exclamation_mark", "break_glass", "Break glass", show=False, id="break-glass"),
     ]
 
     def __init__(
@@ -116,10 +122,13 @@ class PccApp(App[int]):
         keymap: dict[str, str] | None = None,
         mask: str = "initials-mrn",
         rounds_checklist: list[str] | None = None,
+        session: SessionRules | None = None,
     ) -> None:
         super().__init__()
         self.store = store
         self.actor = actor
+        self.session = session or SessionRules()
+        self.closed_record: int | None = None  # outside the caseload: `!` breaks the glass
         self.mouse_enabled = mouse
         self.ascii_only = ascii_only
         self.marks = marks_for(ascii_only)
@@ -140,6 +149,8 @@ class PccApp(App[int]):
 
     # ---- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        yield Static("", id="offline-banner", classes="banner hidden")
+        yield Static("", id="glass-banner", classes="banner hidden")
         with Container(id="cockpit"):
             yield QueuePanel(self.marks, self.mask, id="queue")
             yield ChartPanel(id="chart", classes="detail active")
@@ -164,8 +175,10 @@ class PccApp(App[int]):
         self._layout(self.size.width, self.size.height)
         self.queue_panel.focus_target().focus()
         self.action_load_queue(self.scope.value)
+        self._start_team()
 
     def on_unmount(self) -> None:
+        self._stop_team()
         leave_ascii_mode()
 
     def on_resize(self, event: Resize) -> None:
@@ -221,9 +234,10 @@ class PccApp(App[int]):
         try:
             self.post_message(QueueLoaded(view_queue(self.store, self.actor, scope)))
         except PccError as exc:
-            self.post_message(WorkFailed("queue", str(exc)))
+            self.post_message(WorkFailed.of("queue", exc))
 
     def on_queue_loaded(self, message: QueueLoaded) -> None:
+        self.back_online()
         self.queue_panel.show(message.queue, self.store.clock.tz)
         if self.patient_id is None:
             self._cursor_settled()
@@ -254,25 +268,56 @@ class PccApp(App[int]):
             chart = view_chart(self.store, self.actor, patient_id)
             timeline = view_timeline(self.store, self.actor, patient_id)
             coverage = view_coverage(self.store, self.actor, patient_id)
-        except PccError as exc:
-            self.post_message(WorkFailed("patient", str(exc)))
+            announce(self.store, self.actor, patient_id)
+            viewers = others_viewing(self.store, patient_id)
+        except BreakGlassRequired as exc:
+            self.post_message(RecordClosed(patient_id, RECORD_OUTSIDE.format(exc=exc), True))
             return
-        self.post_message(PatientLoaded(chart, timeline, coverage))
+        except OwnRecordRefused as exc:
+            self.post_message(RecordClosed(patient_id, str(exc), False))
+            return
+        except PccError as exc:
+            self.post_message(WorkFailed.of("patient", exc))
+            return
+        self.post_message(PatientLoaded(chart, timeline, coverage, viewers))
 
     def on_patient_loaded(self, message: PatientLoaded) -> None:
+        self.back_online()
         if message.chart.patient.id != self.patient_id:
             return  # the cursor has moved on since
         self.chart, self.timeline, self.coverage = message.chart, message.timeline, message.coverage
-        tz = self.store.clock.tz
-        self.query_one(ChartPanel).show(message.chart, tz)
+        self.closed_record = None
+        self.viewers = message.viewers
+        self._show_chart()
+        self._show_glass(message.chart.break_glass_until)
         self.timeline_panel.show(message.timeline)
+        tz = self.store.clock.tz
         self.query_one(CoveragePanel).show(message.coverage, self.store.clock.now(), tz)
 
+    def _show_chart(self) -> None:
+        if self.chart is not None:
+            self.query_one(ChartPanel).show(self.chart, self.store.clock.tz, self.viewers)
+
+    def _clear_details(self, reason: str) -> None:
+        self.query_one(ChartPanel).clear(reason)
+        self.timeline_panel.clear()
+        self.query_one(CoveragePanel).clear()
+
     def on_work_failed(self, message: WorkFailed) -> None:
+        if message.offline:
+            self.went_offline()
         self.notify(message.error, title=f"Could not {message.what}", severity="error", timeout=8)
 
     # ---- actions ------------------------------------------------------------------------
+    def read_only(self) -> bool:
+        if self.actor.role != "viewer":
+            return False
+        self.notify("Read-only account: a viewer changes nothing.", severity="warning")
+        return True
+
     def _open_form(self, build: Callable[[PccApp], Any]) -> None:
+        if self.read_only():
+            return
         try:
             form = build(self)
         except actions.NoTarget as exc:
@@ -372,6 +417,8 @@ class PccApp(App[int]):
         self._open_form(pathway_actions.move_anchor_form)
 
     def action_complete(self) -> None:
+        if self.read_only():
+            return
         try:
             actions.step_targets(self)
         except actions.NoTarget as exc:
@@ -382,6 +429,8 @@ class PccApp(App[int]):
         )
 
     def action_undo(self) -> None:
+        if self.read_only():
+            return
         self._run_service("undo", lambda _v: f"Undone: {undo_last(self.store, self.actor)}")
 
     @work(thread=True, group="action")
@@ -393,7 +442,7 @@ class PccApp(App[int]):
         except ConflictError as exc:
             self.call_from_thread(self._conflict, what, call, exc)
         except PccError as exc:
-            self.post_message(WorkFailed(what, str(exc)))
+            self.post_message(WorkFailed.of(what, exc))
 
     def _conflict(self, what: str, call: Callable[[int | None], str], exc: ConflictError) -> None:
         def decided(choice: str | None) -> None:
@@ -419,7 +468,9 @@ class PccApp(App[int]):
         self.push_screen(HelpScreen(sorted(rows, key=lambda r: r[2] or r[0]), where))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # While the screen is blanked, no key but F12 (and quit) may act or reveal anything.
+        # Locked: only the lock's own box, and quitting. Blanked: F12 and quit.
+        if self.is_locked:
+            return action == "quit"
         if isinstance(self.screen, PrivacyScreen):
             return action in ("privacy", "quit")
         # The cockpit's actions act on its selection: never from a screen that hides it

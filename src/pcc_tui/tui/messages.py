@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.message import Message
 
 from pcc_tui.core.domain.read_models import CoverageChecklist, PatientChart, Queue, Timeline
+from pcc_tui.core.errors import StoreUnavailable
+from pcc_tui.core.store.changes import Change
 
 
 class QueueLoaded(Message):
@@ -17,12 +19,17 @@ class PatientLoaded(Message):
     """Chart, timeline and coverage of one patient, loaded together in one worker."""
 
     def __init__(
-        self, chart: PatientChart, timeline: Timeline, coverage: CoverageChecklist
+        self,
+        chart: PatientChart,
+        timeline: Timeline,
+        coverage: CoverageChecklist,
+        viewers: list[str] | None = None,
     ) -> None:
         super().__init__()
         self.chart = chart
         self.timeline = timeline
         self.coverage = coverage
+        self.viewers = viewers or []  # who else has this patient open
 
 
 class ActionDone(Message):
@@ -32,7 +39,50 @@ class ActionDone(Message):
 
 
 class WorkFailed(Message):
-    def __init__(self, what: str, error: str) -> None:
+    def __init__(self, what: str, error: str, offline: bool = False) -> None:
         super().__init__()
         self.what = what
         self.error = error
+        self.offline = offline  # the database was unreachable
+
+    @classmethod
+    def of(cls, what: str, exc: Exception) -> WorkFailed:
+        return cls(what, str(exc), offline=isinstance(exc, StoreUnavailable))
+
+
+class Changed(Message):
+    """Other sessions committed these changes (from the change feed)."""
+
+    def __init__(self, changes: list[Change]) -> None:
+        super().__init__()
+        self.changes = changes
+
+
+class Connectivity(Message):
+    """The change feed lost (online=False, next try in `retry` s) or regained the database."""
+
+    def __init__(self, online: bool, retry: float) -> None:
+        super().__init__()
+        self.online = online
+        self.retry = retry
+
+
+class PresenceLoaded(Message):
+    def __init__(self, patient_id: int, viewers: list[str]) -> None:
+        super().__init__()
+        self.patient_id = patient_id
+        self.viewers = viewers
+
+
+class RecordClosed(Message):
+    """The patient's record may not be opened: break the glass, or never (own record)."""
+
+    def __init__(self, patient_id: int, reason: str, can_break_glass: bool) -> None:
+        super().__init__()
+        self.patient_id = patient_id
+        self.reason = reason
+        self.can_break_glass = can_break_glass
+
+
+class Unlocked(Message):
+    pass

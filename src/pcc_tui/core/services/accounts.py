@@ -154,6 +154,11 @@ def _bootstrap(session: Session) -> bool:
     return admin is None
 
 
+def admin_can_sign_in(store: Store) -> bool:
+    with store.reading() as session:
+        return not _bootstrap(session)
+
+
 @contextmanager
 def _admin_action(store: Store, actor: Actor, name: str) -> Iterator[Tx]:
     with action(store, actor, name) as tx:

@@ -34,8 +34,8 @@ class ChangeFeed:
     def __init__(
         self,
         store: Store,
-        on_changes: Callable[[list[Change]], None],
-        on_status: Callable[[bool, float], None] = lambda _online, _retry: None,
+        on_changes: Callable[[list[Change]], object],
+        on_status: Callable[[bool, float], object] = lambda _online, _retry: None,
     ) -> None:
         self.store = store
         self.on_changes = on_changes

@@ -14,9 +14,11 @@ from pcc_tui.tui.panels.base import Panel
 EMPTY = "Move the queue cursor onto a patient, or press : and type a name or MRN."
 
 
-def render_chart(chart: PatientChart, tz: tzinfo) -> Text:
+def render_chart(chart: PatientChart, tz: tzinfo, viewers: list[str] | None = None) -> Text:
     p = chart.patient
     out = Text()
+    if viewers:
+        out.append("Also open now: " + ", ".join(viewers) + "\n", style="bold reverse")
     out.append(f"{p.family_name.upper()}, {p.given_name}", style="bold")
     out.append(f"  {p.mrn}  {chart.age}y {p.sex.value[:1].upper()}")
     if p.ward:
@@ -94,8 +96,8 @@ class ChartPanel(Panel):
     def focus_target(self) -> VerticalScroll:
         return self.query_one("#chart-scroll", VerticalScroll)
 
-    def show(self, chart: PatientChart, tz: tzinfo) -> None:
-        self.query_one("#chart-body", Static).update(render_chart(chart, tz))
+    def show(self, chart: PatientChart, tz: tzinfo, viewers: list[str] | None = None) -> None:
+        self.query_one("#chart-body", Static).update(render_chart(chart, tz, viewers))
 
-    def clear(self) -> None:
-        self.query_one("#chart-body", Static).update(EMPTY)
+    def clear(self, reason: str = EMPTY) -> None:
+        self.query_one("#chart-body", Static).update(reason)

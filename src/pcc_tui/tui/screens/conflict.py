@@ -15,9 +15,9 @@ from pcc_tui.core.errors import ConflictError
 
 class ConflictScreen(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "choose('theirs')", "Take theirs", id="conflict-theirs"),
         Binding("r", "choose('reapply')", "Re-apply mine", id="conflict-reapply"),
-        Binding("d", "choose('discard')", "Discard mine", id="conflict-discard"),
-        Binding("escape", "choose('back')", "Back to the form", id="conflict-back"),
+        Binding("escape", "choose('back')", "Cancel", id="conflict-back"),
     ]
 
     def __init__(self, conflict: ConflictError) -> None:
@@ -38,7 +38,10 @@ class ConflictScreen(ModalScreen[str | None]):
         with Vertical(id="form"):
             yield Static(f"Changed by someone else: {c.entity} {c.entity_id}", id="form-title")
             yield Static(table)
-            yield Static("r re-apply mine on top | d discard mine | Esc back", id="form-keys")
+            yield Static(
+                "t take theirs (drop mine) | r re-apply mine on top of theirs | Esc cancel",
+                id="form-keys",
+            )
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)

@@ -233,8 +233,9 @@ class FormScreen(ModalScreen[str | None]):
         def decided(choice: str | None) -> None:
             if choice == "reapply":
                 self.action_save(version=int(exc.theirs.get("version", 0)))
-            elif choice == "discard":
+            elif choice == "theirs":
                 self.dismiss(None)
+                self.app.action_reload()  # type: ignore[attr-defined]
             else:
                 self.show_errors({}, "Not saved: the record changed. Review and save again.")
 
