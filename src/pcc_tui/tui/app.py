@@ -145,6 +145,7 @@ class PccApp(TeamMixin, App[int]):
         self.coverage: CoverageChecklist | None = None
         self.active_detail = "chart"
         self._debounce: Timer | None = None
+        self._settled_key: str | None = None  # the queue row whose patient the cursor opened
         self._keymap = keymap or {}
 
     # ---- layout -------------------------------------------------------------------------
@@ -254,6 +255,10 @@ class PccApp(TeamMixin, App[int]):
 
     def _cursor_settled(self) -> None:
         self._debounce = None
+        key = self.queue_panel.current_key()
+        if key == self._settled_key:
+            return  # a refresh re-drew the same row: keep whatever patient is open
+        self._settled_key = key
         item = self.queue_panel.current_item()
         if item is not None and item.patient.id != self.patient_id:
             self.open_patient(item.patient.id)

@@ -1,0 +1,303 @@
+"""Two cockpits on one database, conflicts, idle lock, break the glass, viewers, outage."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from textual.widgets import Input, Static
+
+from pcc_tui.core.demo.seed import seed_demo
+from pcc_tui.core.domain.read_models import QueueKind
+from pcc_tui.core.services import accounts, plans
+from pcc_tui.core.services.context import resolve_actor
+from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.tables import (
+    AuditEventRow,
+    CoordinatorRow,
+    NoteRow,
+    PatientRow,
+    PlanStepRow,
+)
+from pcc_tui.tui.screens.conflict import ConflictScreen
+from pcc_tui.tui.screens.form import FormScreen
+from pcc_tui.tui.team import SessionRules
+from tests.conftest import SYSTEM, _require_postgres, fixed_clock, new_database
+from tests.pg_cluster import PgCluster
+from tests.tui.conftest import RecordingApp, go_to, screen_text, settle, shown
+from tests.tui.test_actions import type_into
+
+PASSWORD = "a long enough secret"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def team_url(
+    request: pytest.FixtureRequest,
+    pg_cluster: PgCluster | None,
+    tmp_path: Path,
+    sqlite_template: Path,
+) -> Iterator[str]:
+    """A demo ward on either database, with an admin who can sign in."""
+    url = new_database(request.param, pg_cluster, tmp_path, sqlite_template)
+    store = Store.open(url, clock=fixed_clock())
+    seed_demo(store, patients=60, seed=7)
+    accounts.add_user(
+        store, SYSTEM, username="root", display_name="Root", role="admin", password=PASSWORD
+    )
+    store.close()
+    yield url
+
+
+def open_store(url: str) -> Store:
+    return Store.open(url, clock=fixed_clock())
+
+
+def app_for(store: Store, username: str, **kw: Any) -> RecordingApp:
+    return RecordingApp(store, resolve_actor(store, username), mouse=False, **kw)
+
+
+async def until(pilot: Any, condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Wait (without failing on a slow machine) until `condition` holds, then check it."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        await pilot.pause(0.1)
+    assert condition()
+
+
+def usernames(store: Store) -> list[str]:
+    with store.reading() as s:
+        return list(s.scalars(select(CoordinatorRow.username).order_by(CoordinatorRow.id)))
+
+
+async def test_two_cockpits_see_each_others_work(team_url: str) -> None:
+    store_a, store_b = open_store(team_url), open_store(team_url)
+    lead, colleague = usernames(store_a)[:2]  # a supervisor and a coordinator
+    app_a, app_b = app_for(store_a, lead), app_for(store_b, colleague)
+    try:
+        async with app_a.run_test(size=(80, 24)) as pa, app_b.run_test(size=(160, 48)) as pb:
+            await settle(pa)
+            await settle(pb)
+            pid = app_b.patient_id
+            assert pid is not None
+            app_a.open_patient(pid)
+            await settle(pa)
+            cursor = app_a.queue_panel.current_key()
+            # A sees that B has the same patient open.
+            await until(pa, lambda: "Also open now: " in screen_text(app_a))
+            assert app_b.actor.display_name in screen_text(app_a)
+            # B writes a note; A's chart has it within the deadline, cursor where it was.
+            await pb.press("n")
+            await pb.pause()
+            await type_into(pb, "text", "Family meeting moved to Friday")
+            await pb.press("f2")
+            await settle(pb)
+
+            def seen() -> bool:
+                chart = app_a.chart
+                return chart is not None and any(
+                    n.text == "Family meeting moved to Friday" for n in chart.notes
+                )
+
+            await until(pa, seen, seconds=5.0)
+            assert app_a.patient_id == pid  # the refresh did not move A to another patient
+            assert app_a.queue_panel.current_key() == cursor
+            # B leaves the patient (locks the screen): A's "also open" line goes.
+            await pb.press("L")
+            await until(pa, lambda: "Also open now: " not in screen_text(app_a))
+    finally:
+        store_a.close()
+        store_b.close()
+
+
+async def test_conflict_take_theirs_keeps_theirs(team_url: str) -> None:
+    store_a, store_b = open_store(team_url), open_store(team_url)
+    lead = usernames(store_a)[0]
+    app = app_for(store_a, lead)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            item = await go_to(pilot, lambda i: i.kind is QueueKind.STEP)
+            await pilot.press("s")
+            await pilot.pause()
+            await type_into(pilot, "business_status", "mine: left voicemail")
+            plans.set_step_status(
+                store_b,
+                resolve_actor(store_b, lead),
+                item.entity_id,
+                item.entity_version,
+                business_status="theirs: records arrived",
+            )
+            await pilot.press("f2")
+            await settle(pilot)
+            assert isinstance(app.screen, ConflictScreen)
+            text = screen_text(app)
+            assert "theirs: records arrived" in text and "mine: left voicemail" in text
+            assert "take theirs" in text
+            await pilot.press("t")
+            await settle(pilot)
+            assert not isinstance(app.screen, ConflictScreen | FormScreen)
+        with store_a.reading() as s:
+            row = s.get(PlanStepRow, item.entity_id)
+            assert row is not None and row.business_status == "theirs: records arrived"
+    finally:
+        store_a.close()
+        store_b.close()
+
+
+def audit_outcomes(store: Store, action: str) -> list[str]:
+    with store.reading() as s:
+        rows = s.scalars(
+            select(AuditEventRow.outcome)
+            .where(AuditEventRow.action == action)
+            .order_by(AuditEventRow.seq)
+        )
+        return list(rows)
+
+
+async def test_idle_lock_hides_everything_and_keeps_the_form(team_url: str) -> None:
+    store = open_store(team_url)
+    lead = usernames(store)[0]
+    accounts.reset_secret(store, resolve_actor(store, "root"), lead, password=PASSWORD)
+    rules = SessionRules(method="password", lock_after_s=1.0, logoff_after_s=600)
+    app = app_for(store, lead, session=rules)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert app.chart is not None
+            family = app.chart.patient.family_name.upper()
+            await pilot.press("n")
+            await pilot.pause()
+            await type_into(pilot, "text", "half-written note")
+            await until(pilot, lambda: app.is_locked)
+            locked = screen_text(app)
+            assert family not in locked and "half-written" not in locked
+            assert "Enter your password" in locked
+            await pilot.press(*"wrong password!", "enter")
+            await until(pilot, lambda: "Not unlocked" in screen_text(app))
+            assert app.is_locked
+            await pilot.press(*PASSWORD, "enter")
+            await until(pilot, lambda: not app.is_locked)
+            assert isinstance(app.screen, FormScreen)
+            assert app.screen.query_one("#field-text", Input).value == "half-written note"
+        assert audit_outcomes(store, "session.lock") == ["0"]
+        assert audit_outcomes(store, "session.unlock") == ["4", "0"]
+    finally:
+        store.close()
+
+
+async def test_long_idle_ends_the_session(team_url: str) -> None:
+    store = open_store(team_url)
+    rules = SessionRules(method="os", lock_after_s=0.3, logoff_after_s=1.2)
+    app = app_for(store, usernames(store)[0], session=rules)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await until(pilot, lambda: app.end_reason == "idle logoff")
+    finally:
+        store.close()
+
+
+async def test_break_the_glass_opens_with_a_reason_and_a_banner(team_url: str) -> None:
+    store = open_store(team_url)
+    colleague = resolve_actor(store, usernames(store)[1])
+    with store.reading() as s:
+        outside = s.scalar(
+            select(PatientRow)
+            .where(
+                PatientRow.ward != colleague.ward,
+                PatientRow.coordinator_id != colleague.coordinator_id,
+            )
+            .order_by(PatientRow.id)
+        )
+    assert outside is not None
+    app = app_for(store, colleague.username)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.open_patient(outside.id)
+            await settle(pilot)
+            assert "Press ! to break the glass" in screen_text(app)
+            assert outside.family_name.upper() not in screen_text(app)
+            await pilot.press("exclamation_mark")
+            await pilot.pause()
+            await type_into(pilot, "reason", "covering 4 North tonight, family called")
+            await pilot.press("f2")
+            await settle(pilot)
+            banner = app.query_one("#glass-banner", Static)
+            assert not banner.has_class("hidden")
+            text = screen_text(app)
+            assert "BREAK THE GLASS" in text and outside.family_name.upper() in text
+        assert audit_outcomes(store, "patient.break-glass") == ["0"]
+    finally:
+        store.close()
+
+
+async def test_a_viewer_is_told_not_allowed(team_url: str) -> None:
+    store = open_store(team_url)
+    accounts.add_user(
+        store,
+        resolve_actor(store, "root"),
+        username="vic",
+        display_name="Vic Viewer",
+        role="viewer",
+        password=PASSWORD,
+        ward=resolve_actor(store, usernames(store)[0]).ward,
+    )
+    app = app_for(store, "vic")
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.action_load_queue("ward")
+            await settle(pilot)
+            await pilot.press("n")
+            await pilot.pause()
+            assert "Read-only account" in shown(app)
+            assert not isinstance(app.screen, FormScreen)
+    finally:
+        store.close()
+
+
+async def test_outage_shows_offline_keeps_the_form_and_resumes(
+    pg_cluster: PgCluster | None, tmp_path: Path, sqlite_template: Path
+) -> None:
+    cluster = _require_postgres(pg_cluster)
+    url = new_database("postgresql", cluster, tmp_path, sqlite_template)
+    store = open_store(url)
+    seed_demo(store, patients=30, seed=5)
+    app = app_for(store, usernames(store)[0])
+    banner: Callable[[], Static] = lambda: app.query_one("#offline-banner", Static)  # noqa: E731
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            pid = app.patient_id
+            await pilot.press("n")
+            await pilot.pause()
+            await type_into(pilot, "text", "written while the server restarts")
+            cluster.pause()
+            try:
+                await until(pilot, lambda: not banner().has_class("hidden"))
+                assert "OFFLINE" in screen_text(app)
+                await pilot.press("f2")
+                await until(pilot, lambda: "Not saved" in screen_text(app))
+                assert isinstance(app.screen, FormScreen)
+            finally:
+                cluster.resume()
+            await until(pilot, lambda: banner().has_class("hidden"), seconds=30)
+            await pilot.press("f2")
+            await settle(pilot)
+            assert not isinstance(app.screen, FormScreen)
+        with store.reading() as s:
+            saved = s.scalar(
+                select(func.count())
+                .select_from(NoteRow)
+                .where(
+                    NoteRow.patient_id == pid, NoteRow.text == "written while the server restarts"
+                )
+            )
+        assert saved == 1
+    finally:
+        store.close()
