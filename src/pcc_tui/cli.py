@@ -12,11 +12,13 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
 
 from pcc_tui import __version__, cli_audit, cli_export, cli_import, cli_report, cli_users
 from pcc_tui.core.config import Settings, config_path, default_database_url, load_settings
 from pcc_tui.core.errors import PccError
+from pcc_tui.core.services.context import Actor
 from pcc_tui.core.store.database import Policy, Store
 from pcc_tui.core.store.engine import make_engine, parse_url
 from pcc_tui.core.store.migrate import current_revision, head_revision, upgrade
@@ -230,12 +232,23 @@ def cmd_tui(args: argparse.Namespace) -> int:
                 app.run(mouse=mouse)
             finally:
                 clear_terminal()
+                _signed_out(store, actor, app.end_reason)
             return app.return_code or 0
         finally:
             store.close()
     finally:
         if demo_dir:
             shutil.rmtree(demo_dir, ignore_errors=True)
+
+
+def _signed_out(store: Store, actor: Actor, reason: str) -> None:
+    """Audit the sign-out and leave the presence list (offline: the row goes stale)."""
+    from pcc_tui.core.services.accounts import record_session_event
+    from pcc_tui.core.services.presence import announce
+
+    with suppress(PccError):
+        announce(store, actor, None)
+        record_session_event(store, actor, "logout", reason=reason)
 
 
 def clear_terminal() -> None:

@@ -13,8 +13,9 @@ from tests.pg_cluster import PgCluster
 
 
 def pcc(
-    *args: str, url: str | None = None, env: dict[str, str] | None = None
+    *args: str, url: str | None = None, env: dict[str, str] | None = None, stdin: str = ""
 ) -> subprocess.CompletedProcess[str]:
+    """Run `pcc` as a process; `stdin` is what a script pipes in (secrets, one per line)."""
     full_env = {**os.environ, **(env or {})}
     full_env.pop("PCC_DATABASE_URL", None)
     if url:
@@ -25,7 +26,7 @@ def pcc(
         text=True,
         env=full_env,
         timeout=300,
-        stdin=subprocess.DEVNULL,
+        input=stdin,
     )
 
 

@@ -25,6 +25,7 @@ class Terminal:
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
         self.bytes_read = 0
+        self.raw = bytearray()  # everything the program wrote, escape sequences included
         pid, fd = pty.fork()
         if pid == 0:  # child: size the terminal before the program looks at it
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
@@ -46,6 +47,7 @@ class Terminal:
                 return got
             got += len(data)
             self.bytes_read += len(data)
+            self.raw += data
             self.stream.feed(data)
             timeout = 0.02
 
