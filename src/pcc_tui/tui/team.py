@@ -148,7 +148,8 @@ class TeamMixin(_Base):
         found, self._pending = self._pending, []
         if self.is_locked:
             return  # the screen below refreshes on unlock
-        self._load_queue(self.scope)
+        if any(c.tables != {"presence"} for c in found):
+            self._load_queue(self.scope)  # someone moving between charts changes no queue
         pid = self.patient_id
         touching = [c for c in found if pid is not None and pid in c.patient_ids]
         if not touching or pid is None:

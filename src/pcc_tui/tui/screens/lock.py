@@ -28,7 +28,7 @@ class LockScreen(Screen[None]):
             secret.cursor_blink = False
             yield secret
             yield Static("", id="lock-error", classes="error")
-            yield Static("q in an empty box signs out", id="lock-keys")
+            yield Static("Type q and Enter to sign out instead.", id="lock-keys")
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#lock-secret", Input))
