@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 
 from argon2 import PasswordHasher
@@ -30,8 +31,13 @@ PIN_DIGITS = (4, 12)
 REFUSED = "sign-in refused: wrong user name or secret, or the account is locked or disabled"
 Method = Literal["password", "pin"]
 _hasher = PasswordHasher()
-# Verified against when the user name is unknown, so a refusal takes as long either way.
-_DUMMY = _hasher.hash("not a real secret")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the user name is unknown, so a refusal takes as long either way
+    (made on first use: hashing is deliberately slow, and the start path needs none)."""
+    return _hasher.hash("not a real secret")
 
 
 def check_password(password: str) -> str:
@@ -49,7 +55,7 @@ def check_pin(pin: str) -> str:
 
 def _matches(hashed: str | None, secret: str) -> bool:
     try:
-        return _hasher.verify(hashed or _DUMMY, secret) and hashed is not None
+        return _hasher.verify(hashed or _dummy_hash(), secret) and hashed is not None
     except (VerificationError, InvalidHashError):
         return False
 
