@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from pcc_tui.core.domain.codes import AuditOutcome, CoordinatorRole
-from pcc_tui.core.errors import ConflictError, Forbidden, NotFound, PccError, UnknownUser
+from pcc_tui.core.errors import (
+    ConflictError,
+    Forbidden,
+    NotFound,
+    PccError,
+    StoreUnavailable,
+    UnknownUser,
+)
 from pcc_tui.core.store import audit, changes
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import Base, CoordinatorRow, Tracked
@@ -235,6 +242,8 @@ def action(store: Store, actor: Actor, name: str) -> Iterator[Tx]:
         conflict = _conflict_from_stale(store, tx)
         _audit_failure(store, actor, name, tx, conflict)
         raise conflict from exc
+    except StoreUnavailable:
+        raise  # nothing to write the refusal to; nothing was done either
     except PccError as exc:
         _audit_failure(store, actor, name, tx, exc)
         raise
