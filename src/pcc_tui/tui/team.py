@@ -162,11 +162,11 @@ class TeamMixin(_Base):
     @work(thread=True, exclusive=True, group="presence")
     def _load_presence(self, patient_id: int) -> None:
         try:
-            self.post_message(
-                PresenceLoaded(patient_id, presence.others_viewing(self.store, patient_id))
-            )
+            viewers = presence.others_viewing(self.store, patient_id)
         except PccError as exc:
-            self.post_message(WorkFailed("presence", str(exc)))
+            self.post_message(WorkFailed.of("presence", exc))
+            return
+        self.post_message(PresenceLoaded(patient_id, viewers))
 
     def on_presence_loaded(self, message: PresenceLoaded) -> None:
         if message.patient_id == self.patient_id:
