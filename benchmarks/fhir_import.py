@@ -21,7 +21,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
 from tests.pg_cluster import PgCluster, find_pg_bin  # noqa: E402
 
 from pcc_tui.core.domain.models import Coordinator  # noqa: E402
@@ -87,11 +86,7 @@ def main() -> int:
                     print("PostgreSQL not found; skipping it", file=sys.stderr)
                     continue
                 cluster = PgCluster.start(bin_dir, durable=True)
-                admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
-                with admin.connect() as conn:
-                    conn.execute(text("CREATE DATABASE bench"))
-                admin.dispose()
-                url = cluster.url("bench")
+                url = cluster.create_database("bench")
             seconds, failed = import_all(url, files)
             rows.append((f"import into {backend}", seconds, failed))
     finally:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 from tests.pg_cluster import PgCluster, find_pg_bin
 
 from pcc_tui.core.demo.seed import seed_demo
@@ -186,11 +186,7 @@ def main() -> int:
                         durable=True,
                         settings="-c shared_buffers=1GB -c effective_cache_size=8GB",
                     )
-                    admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
-                    with admin.connect() as conn:
-                        conn.execute(text("CREATE DATABASE bench"))
-                    admin.dispose()
-                    url = cluster.url("bench")
+                    url = cluster.create_database("bench")
             print(
                 f"building {args.patients:,} patients on {backend} ...", file=sys.stderr, flush=True
             )

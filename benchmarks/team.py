@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from tests.pg_cluster import PgCluster, find_pg_bin
 
 from pcc_tui.core.domain.models import CarePlan, Coordinator, Patient, PlanStep
@@ -207,11 +207,7 @@ def main() -> int:
                     print("PostgreSQL binaries not found; skipping postgresql", file=sys.stderr)
                     continue
                 cluster = PgCluster.start(bin_dir, durable=True)
-                admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
-                with admin.connect() as conn:
-                    conn.execute(text("CREATE DATABASE team"))
-                admin.dispose()
-                url = cluster.url("team")
+                url = cluster.create_database("team")
             print(f"running on {backend} ...", file=sys.stderr, flush=True)
             results[backend] = run(url, args.coordinators, args.edits, args.steps)
     finally:

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from pcc_tui.core.clock import Clock
 from pcc_tui.core.demo.seed import seed_demo
@@ -46,11 +45,7 @@ def pg_cluster() -> Iterator[PgCluster | None]:
         return
     cluster = PgCluster.start(bin_dir)
     try:
-        engine = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text("CREATE DATABASE pcc_template"))
-        engine.dispose()
-        template = make_engine(cluster.url("pcc_template"))
+        template = make_engine(cluster.create_database("pcc_template"))
         upgrade(template)
         template.dispose()
         yield cluster
@@ -85,12 +80,7 @@ def new_database(kind: str, pg: PgCluster | None, tmp_path: Path, template: Path
         shutil.copy(template, path)
         return f"sqlite:///{path}"
     cluster = _require_postgres(pg)
-    name = f"t_{os.getpid()}_{next(_counter)}"
-    admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE pcc_template"))
-    admin.dispose()
-    return cluster.url(name)
+    return cluster.create_database(f"t_{os.getpid()}_{next(_counter)}", template="pcc_template")
 
 
 @pytest.fixture(params=BACKENDS)
