@@ -113,36 +113,53 @@ async def test_two_cockpits_see_each_others_work(team_url: str) -> None:
         store_b.close()
 
 
-async def test_conflict_take_theirs_keeps_theirs(team_url: str) -> None:
+async def _clash(
+    pilot: Any, store_b: Store, lead: str, step_id: int, mine: str, theirs: str
+) -> None:
+    """Open the step's status form, type `mine`; meanwhile B saves `theirs`; then save."""
+    app = pilot.app
+    item = await go_to(pilot, lambda i: i.kind is QueueKind.STEP and i.entity_id == step_id)
+    await pilot.press("s")
+    await pilot.pause()
+    await type_into(pilot, "business_status", mine)
+    plans.set_step_status(
+        store_b, resolve_actor(store_b, lead), step_id, item.entity_version, business_status=theirs
+    )
+    await pilot.press("f2")
+    await settle(pilot)
+    assert isinstance(app.screen, ConflictScreen)
+    text = screen_text(app)
+    assert theirs in text and mine in text and "take theirs" in text
+
+
+def business_status(store: Store, step_id: int) -> str | None:
+    with store.reading() as s:
+        row = s.get(PlanStepRow, step_id)
+        assert row is not None
+        return row.business_status
+
+
+async def test_conflict_resolved_each_way(team_url: str) -> None:
     store_a, store_b = open_store(team_url), open_store(team_url)
     lead = usernames(store_a)[0]
     app = app_for(store_a, lead)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            item = await go_to(pilot, lambda i: i.kind is QueueKind.STEP)
-            await pilot.press("s")
-            await pilot.pause()
-            await type_into(pilot, "business_status", "mine: left voicemail")
-            plans.set_step_status(
-                store_b,
-                resolve_actor(store_b, lead),
-                item.entity_id,
-                item.entity_version,
-                business_status="theirs: records arrived",
+            step_id = (await go_to(pilot, lambda i: i.kind is QueueKind.STEP)).entity_id
+            await _clash(
+                pilot, store_b, lead, step_id, "mine: left voicemail", "theirs: records in"
             )
-            await pilot.press("f2")
-            await settle(pilot)
-            assert isinstance(app.screen, ConflictScreen)
-            text = screen_text(app)
-            assert "theirs: records arrived" in text and "mine: left voicemail" in text
-            assert "take theirs" in text
-            await pilot.press("t")
+            await pilot.press("t")  # take theirs
             await settle(pilot)
             assert not isinstance(app.screen, ConflictScreen | FormScreen)
-        with store_a.reading() as s:
-            row = s.get(PlanStepRow, item.entity_id)
-            assert row is not None and row.business_status == "theirs: records arrived"
+            assert business_status(store_a, step_id) == "theirs: records in"
+            assert "mine: voicemail" not in screen_text(app)
+            await _clash(pilot, store_b, lead, step_id, "mine: faxed again", "theirs: on hold")
+            await pilot.press("r")  # re-apply mine on top of theirs
+            await settle(pilot)
+            assert not isinstance(app.screen, ConflictScreen | FormScreen)
+            assert business_status(store_a, step_id) == "mine: faxed again"
     finally:
         store_a.close()
         store_b.close()
