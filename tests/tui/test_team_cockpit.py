@@ -318,3 +318,18 @@ async def test_outage_shows_offline_keeps_the_form_and_resumes(
         assert saved == 1
     finally:
         store.close()
+
+
+async def test_live_updates_never_stop_silently(ward: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pcc_tui.core.store.feed import ChangeFeed
+
+    def broken(self: ChangeFeed, stop: Any) -> None:
+        raise RuntimeError("a bug in the feed")
+
+    monkeypatch.setattr(ChangeFeed, "run", broken)
+    store, actor = ward
+    app = RecordingApp(store, actor, mouse=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await until(pilot, lambda: "live updates stopped (RuntimeError)" in shown(app))
+        assert "a bug in the feed" not in shown(app)

@@ -136,7 +136,15 @@ class TeamMixin(_Base):
             lambda found: self.post_message(Changed(found)),
             lambda online, retry: self.post_message(Connectivity(online, retry)),
         )
-        feed.run(self._feed_stop)
+        try:
+            feed.run(self._feed_stop)
+        except Exception as exc:  # say so, never stop following silently (no details: PHI)
+            self.post_message(
+                WorkFailed(
+                    "follow colleagues' changes",
+                    f"live updates stopped ({type(exc).__name__}); R reloads by hand",
+                )
+            )
 
     def on_changed(self, message: Changed) -> None:
         self._pending.extend(message.changes)
