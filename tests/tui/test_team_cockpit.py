@@ -14,6 +14,7 @@ from textual.widgets import Input, Static
 from pcc_tui.core.demo.seed import seed_demo
 from pcc_tui.core.domain.read_models import QueueKind
 from pcc_tui.core.services import accounts, plans
+from pcc_tui.core.services.communications import add_note
 from pcc_tui.core.services.context import resolve_actor
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import (
@@ -333,3 +334,50 @@ async def test_live_updates_never_stop_silently(ward: Any, monkeypatch: pytest.M
         await settle(pilot)
         await until(pilot, lambda: "live updates stopped (RuntimeError)" in shown(app))
         assert "a bug in the feed" not in shown(app)
+
+
+async def test_live_update_under_an_open_form_keeps_the_form(team_url: str) -> None:
+    store_a, store_b = open_store(team_url), open_store(team_url)
+    lead = usernames(store_a)[0]
+    app = app_for(store_a, lead)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            pid = app.patient_id
+            assert pid is not None
+            await pilot.press("n")
+            await pilot.pause()
+            await type_into(pilot, "text", "my draft")
+            add_note(store_b, resolve_actor(store_b, lead), pid, "colleague's note")
+
+            def refreshed() -> bool:
+                chart = app.chart
+                return chart is not None and any(n.text == "colleague's note" for n in chart.notes)
+
+            await until(pilot, refreshed, seconds=5.0)
+            assert isinstance(app.screen, FormScreen)
+            assert app.screen.query_one("#field-text", Input).value == "my draft"
+    finally:
+        store_a.close()
+        store_b.close()
+
+
+async def test_late_timers_and_results_after_the_panels_are_gone_do_nothing(
+    ward: Any,
+) -> None:
+    """On the way out the panels go first; a debounce timer or a worker result that fires
+    then must not crash the exit (seen once in CI after an unlock reloaded everything)."""
+    from pcc_tui.tui.messages import QueueLoaded
+    from pcc_tui.tui.panels.queue import QueuePanel
+
+    store, actor = ward
+    app = RecordingApp(store, actor, mouse=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        queue = app.queue_panel.queue
+        assert queue is not None
+        await app.cockpit.query_one(QueuePanel).remove()
+        app._settled_key = "a row that is gone"
+        app._cursor_settled()
+        app.post_message(QueueLoaded(queue))
+        await pilot.pause(0.3)

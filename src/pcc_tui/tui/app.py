@@ -160,12 +160,24 @@ class PccApp(TeamMixin, App[int]):
         yield Footer(compact=True)
 
     @property
+    def cockpit(self) -> Screen[Any]:
+        """The four panels' screen, at the bottom of the stack: live updates and worker
+        results reach it while a form, a report or the lock screen is on top."""
+        return self.screen_stack[0]
+
+    @property
+    def shutting_down(self) -> bool:
+        """The cockpit's widgets are gone (the app is closing): a late timer or worker result
+        has nothing left to update."""
+        return self._closing or not self.screen_stack or not self.cockpit.query(QueuePanel)
+
+    @property
     def queue_panel(self) -> QueuePanel:
-        return self.query_one(QueuePanel)
+        return self.cockpit.query_one(QueuePanel)
 
     @property
     def timeline_panel(self) -> TimelinePanel:
-        return self.query_one(TimelinePanel)
+        return self.cockpit.query_one(TimelinePanel)
 
     def on_mount(self) -> None:
         if self._keymap:
@@ -187,8 +199,8 @@ class PccApp(TeamMixin, App[int]):
 
     def _layout(self, width: int, height: int) -> None:
         wide = width >= WIDE_COLUMNS and height >= WIDE_ROWS
-        self.screen.set_class(wide, "wide")
-        self.screen.set_class(not wide, "narrow")
+        self.cockpit.set_class(wide, "wide")
+        self.cockpit.set_class(not wide, "narrow")
 
     def focused_panel(self) -> str | None:
         node = self.focused
@@ -200,8 +212,8 @@ class PccApp(TeamMixin, App[int]):
         if name in DETAILS:
             self.active_detail = name
             for detail in DETAILS:
-                self.query_one(f"#{detail}").set_class(detail == name, "active")
-        panel = self.query_one(f"#{name}", Panel)
+                self.cockpit.query_one(f"#{detail}").set_class(detail == name, "active")
+        panel = self.cockpit.query_one(f"#{name}", Panel)
         # Focus now, not on the next idle tick: a key typed right after (`3` then `s`, sent
         # in one burst over a slow link) must reach the panel the user just chose.
         self.screen.set_focus(panel.focus_target())
@@ -212,7 +224,7 @@ class PccApp(TeamMixin, App[int]):
             return
         name = self.focused_panel()
         if name:
-            self.screen.maximize(self.query_one(f"#{name}"), container=False)
+            self.screen.maximize(self.cockpit.query_one(f"#{name}"), container=False)
 
     def action_go_back(self) -> None:
         if self.screen.maximized is not None:
@@ -238,6 +250,8 @@ class PccApp(TeamMixin, App[int]):
             self.post_message(WorkFailed.of("queue", exc))
 
     def on_queue_loaded(self, message: QueueLoaded) -> None:
+        if self.shutting_down:
+            return
         self.back_online()
         self.queue_panel.show(message.queue, self.store.clock.tz)
         if self.patient_id is None:
@@ -255,6 +269,8 @@ class PccApp(TeamMixin, App[int]):
 
     def _cursor_settled(self) -> None:
         self._debounce = None
+        if self.shutting_down:
+            return
         key = self.queue_panel.current_key()
         if key == self._settled_key:
             return  # a refresh re-drew the same row: keep whatever patient is open
@@ -287,6 +303,8 @@ class PccApp(TeamMixin, App[int]):
         self.post_message(PatientLoaded(chart, timeline, coverage, viewers))
 
     def on_patient_loaded(self, message: PatientLoaded) -> None:
+        if self.shutting_down:
+            return
         self.back_online()
         if message.chart.patient.id != self.patient_id:
             return  # the cursor has moved on since
@@ -297,16 +315,16 @@ class PccApp(TeamMixin, App[int]):
         self._show_glass(message.chart.break_glass_until)
         self.timeline_panel.show(message.timeline)
         tz = self.store.clock.tz
-        self.query_one(CoveragePanel).show(message.coverage, self.store.clock.now(), tz)
+        self.cockpit.query_one(CoveragePanel).show(message.coverage, self.store.clock.now(), tz)
 
     def _show_chart(self) -> None:
         if self.chart is not None:
-            self.query_one(ChartPanel).show(self.chart, self.store.clock.tz, self.viewers)
+            self.cockpit.query_one(ChartPanel).show(self.chart, self.store.clock.tz, self.viewers)
 
     def _clear_details(self, reason: str) -> None:
-        self.query_one(ChartPanel).clear(reason)
+        self.cockpit.query_one(ChartPanel).clear(reason)
         self.timeline_panel.clear()
-        self.query_one(CoveragePanel).clear()
+        self.cockpit.query_one(CoveragePanel).clear()
 
     def on_work_failed(self, message: WorkFailed) -> None:
         if message.offline:

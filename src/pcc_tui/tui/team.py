@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from textual.app import App
+    from textual.screen import Screen
 
     from pcc_tui.core.domain.read_models import (
         CoverageChecklist,
@@ -91,6 +92,11 @@ class TeamMixin(_Base):
         timeline: Timeline | None
         coverage: CoverageChecklist | None
         closed_record: int | None
+
+        @property
+        def cockpit(self) -> Screen[Any]: ...
+        @property
+        def shutting_down(self) -> bool: ...
 
         def _load_queue(self, scope: QueueScope) -> object: ...
         def _load_patient(self, patient_id: int) -> object: ...
@@ -154,7 +160,7 @@ class TeamMixin(_Base):
     def _apply_changes(self) -> None:
         self._settle = None
         found, self._pending = self._pending, []
-        if self.is_locked:
+        if self.is_locked or self.shutting_down:
             return  # the screen below refreshes on unlock
         if any(c.tables != {"presence"} for c in found):
             self._load_queue(self.scope)  # someone moving between charts changes no queue
@@ -177,7 +183,7 @@ class TeamMixin(_Base):
         self.post_message(PresenceLoaded(patient_id, viewers))
 
     def on_presence_loaded(self, message: PresenceLoaded) -> None:
-        if message.patient_id == self.patient_id:
+        if message.patient_id == self.patient_id and not self.shutting_down:
             self.viewers = message.viewers
             self._show_chart()
 
@@ -193,6 +199,8 @@ class TeamMixin(_Base):
 
     # ---- offline --------------------------------------------------------------------------
     def on_connectivity(self, message: Connectivity) -> None:
+        if self.shutting_down:
+            return
         was_offline = self._feed_offline
         self._feed_offline = not message.online
         if message.online and was_offline:
@@ -212,7 +220,7 @@ class TeamMixin(_Base):
             self._show_offline(0)
 
     def _show_offline(self, retry: float) -> None:
-        banner = self.query_one("#offline-banner", Static)
+        banner = self.cockpit.query_one("#offline-banner", Static)
         offline = self._feed_offline or self._work_offline
         when = f" Retrying in {retry:.0f} s." if retry >= 1 else " Retrying."
         banner.update(
@@ -224,7 +232,7 @@ class TeamMixin(_Base):
 
     # ---- break the glass ------------------------------------------------------------------
     def on_record_closed(self, message: RecordClosed) -> None:
-        if message.patient_id != self.patient_id:
+        if message.patient_id != self.patient_id or self.shutting_down:
             return
         self.chart = self.timeline = self.coverage = None
         self.closed_record = message.patient_id if message.can_break_glass else None
@@ -256,7 +264,7 @@ class TeamMixin(_Base):
         )
 
     def _show_glass(self, until: datetime | None) -> None:
-        banner = self.query_one("#glass-banner", Static)
+        banner = self.cockpit.query_one("#glass-banner", Static)
         if until is not None:
             local = until.astimezone(self.store.clock.tz).strftime("%H:%M")
             banner.update(f"BREAK THE GLASS: access to this record until {local}, audited")
