@@ -12,17 +12,14 @@ import parses only what it keeps, writes in one transaction per bundle, and is a
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.pg_cluster import PgCluster, find_pg_bin  # noqa: E402
-
+from bench_databases import databases  # noqa: E402
 from pcc_tui.core.domain.models import Coordinator  # noqa: E402
 from pcc_tui.core.interop.fhir_files import read_all  # noqa: E402
 from pcc_tui.core.services.context import Actor  # noqa: E402
@@ -74,25 +71,9 @@ def main() -> int:
     files = sorted(p for p in args.folder.rglob("*.json"))
     megabytes = sum(p.stat().st_size for p in files) / 1e6
     rows: list[tuple[str, float, int]] = [("parse only (fhir.resources R4B)", parse_only(files), 0)]
-    work = Path(tempfile.mkdtemp(prefix="pcc-fhir-bench-"))
-    cluster: PgCluster | None = None
-    try:
-        for backend in args.backends.split(","):
-            if backend == "sqlite":
-                url = f"sqlite:///{work / 'bench.db'}"
-            else:
-                bin_dir = find_pg_bin()
-                if bin_dir is None:
-                    print("PostgreSQL not found; skipping it", file=sys.stderr)
-                    continue
-                cluster = PgCluster.start(bin_dir, durable=True)
-                url = cluster.create_database("bench")
-            seconds, failed = import_all(url, files)
-            rows.append((f"import into {backend}", seconds, failed))
-    finally:
-        if cluster:
-            cluster.stop()
-        shutil.rmtree(work, ignore_errors=True)
+    for backend, url in databases(args.backends):
+        seconds, failed = import_all(url, files)
+        rows.append((f"import into {backend}", seconds, failed))
     print(
         f"\npcc FHIR import benchmark: {len(files)} files, {megabytes:.1f} MB ({args.folder.name})"
     )

@@ -18,10 +18,8 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, date, datetime
@@ -30,8 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select
-from tests.pg_cluster import PgCluster, find_pg_bin
 
+from bench_databases import databases
 from pcc_tui.core.domain.models import CarePlan, Coordinator, Patient, PlanStep
 from pcc_tui.core.errors import ConflictError
 from pcc_tui.core.services.context import Actor, resolve_actor
@@ -192,28 +190,10 @@ def main() -> int:
     parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument("--pg-url", help="an existing empty PostgreSQL database to use")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="pcc-team-"))
-    cluster: PgCluster | None = None
     results: dict[str, dict[str, float]] = {}
-    try:
-        for backend in args.backends.split(","):
-            if backend == "sqlite":
-                url = f"sqlite:///{work / 'team.db'}"
-            elif args.pg_url:
-                url = args.pg_url
-            else:
-                bin_dir = find_pg_bin()
-                if bin_dir is None:
-                    print("PostgreSQL binaries not found; skipping postgresql", file=sys.stderr)
-                    continue
-                cluster = PgCluster.start(bin_dir, durable=True)
-                url = cluster.create_database("team")
-            print(f"running on {backend} ...", file=sys.stderr, flush=True)
-            results[backend] = run(url, args.coordinators, args.edits, args.steps)
-    finally:
-        if cluster:
-            cluster.stop()
-        shutil.rmtree(work, ignore_errors=True)
+    for backend, url in databases(args.backends, args.pg_url):
+        print(f"running on {backend} ...", file=sys.stderr, flush=True)
+        results[backend] = run(url, args.coordinators, args.edits, args.steps)
 
     print(
         f"\npcc team benchmark: {args.coordinators} coordinators (processes) x {args.edits} edits"
