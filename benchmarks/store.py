@@ -15,7 +15,6 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,8 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select, text
-from tests.pg_cluster import PgCluster, find_pg_bin
 
+from bench_databases import databases
 from pcc_tui.core.demo.seed import seed_demo
 from pcc_tui.core.domain.read_models import QueueScope
 from pcc_tui.core.services.context import Actor, resolve_actor
@@ -84,6 +83,10 @@ def measure(store: Store, samples: int, seed: int) -> list[tuple[str, float, flo
     with store.reading() as s:
         n_patients = s.scalar(select(func.count()).select_from(PatientRow)) or 0
         usernames = list(s.scalars(select(CoordinatorRow.username)))
+        # Opening any patient's chart needs one in scope: supervisors see every caseload.
+        supervisor = s.scalars(
+            select(CoordinatorRow.username).where(CoordinatorRow.role == "supervisor")
+        ).first()
     actors: list[Actor] = [
         resolve_actor(store, u) for u in rng.sample(usernames, min(50, len(usernames)))
     ]
@@ -115,8 +118,10 @@ def measure(store: Store, samples: int, seed: int) -> list[tuple[str, float, flo
         with store.reading() as s:
             return search_patients(s, str(pick(terms)))
 
+    reviewer = resolve_actor(store, supervisor or usernames[0])
+
     def audited_chart() -> object:
-        return view_chart(store, actors[0], int(pick(patients)))  # type: ignore[call-overload]
+        return view_chart(store, reviewer, int(pick(patients)))  # type: ignore[call-overload]
 
     rows = [
         ("queue (mine)", queue(QueueScope.MINE)),
@@ -165,40 +170,14 @@ def main() -> int:
     parser.add_argument("--pg-url", help="an existing empty PostgreSQL database to use")
     args = parser.parse_args()
     results: dict[str, tuple[float, list[tuple[str, float, float]]]] = {}
-    work = Path(tempfile.mkdtemp(prefix="pcc-bench-"))
-    cluster: PgCluster | None = None
-    try:
-        for backend in args.backends.split(","):
-            if backend == "sqlite":
-                url = f"sqlite:///{work / 'bench.db'}"
-            else:
-                if args.pg_url:
-                    url = args.pg_url
-                else:
-                    bin_dir = find_pg_bin()
-                    if bin_dir is None:
-                        print("PostgreSQL binaries not found; skipping postgresql", file=sys.stderr)
-                        continue
-                    # Durable, and sized like a server for a 1 GB database (the 128 MB default
-                    # buffer cache is for laptops): shared_buffers 1 GB of this machine's 24 GB.
-                    cluster = PgCluster.start(
-                        bin_dir,
-                        durable=True,
-                        settings="-c shared_buffers=1GB -c effective_cache_size=8GB",
-                    )
-                    url = cluster.create_database("bench")
-            print(
-                f"building {args.patients:,} patients on {backend} ...", file=sys.stderr, flush=True
-            )
-            store, load = build(url, args.patients, args.seed)
-            results[backend] = (load, measure(store, args.samples, args.seed))
-            store.close()
-    finally:
-        if cluster:
-            cluster.stop()
-        import shutil
-
-        shutil.rmtree(work, ignore_errors=True)
+    # Sized like a server for a 1 GB database (the 128 MB default buffer cache is for
+    # laptops): shared_buffers 1 GB of this machine's 24 GB.
+    server = "-c shared_buffers=1GB -c effective_cache_size=8GB"
+    for backend, url in databases(args.backends, args.pg_url, server):
+        print(f"building {args.patients:,} patients on {backend} ...", file=sys.stderr, flush=True)
+        store, load = build(url, args.patients, args.seed)
+        results[backend] = (load, measure(store, args.samples, args.seed))
+        store.close()
 
     print(f"\npcc store benchmark: {args.patients:,} patients, {args.samples} samples per query")
     header = f"{'':30}" + "".join(f"{b:>24}" for b in results)
