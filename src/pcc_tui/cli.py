@@ -211,8 +211,14 @@ def cmd_tui(args: argparse.Namespace) -> int:
                 _create_schema(url)
             store = Store.open(url, policy=_policy(settings))
         try:
+            from pcc_tui.tui.keys import KeymapError, check_keymap
+
+            try:
+                check_keymap(settings.keymap)
+            except KeymapError as exc:
+                raise PccError(f"{config_path()}: {exc}") from None
             actor = cli_users.authenticate(store, settings, demo=args.demo)
-            from pcc_tui.tui.app import PccApp, SessionRules
+            from pcc_tui.tui.app import PccApp, SessionRules, crash_notice
 
             mouse = settings.mouse and not args.no_mouse
             app = PccApp(
@@ -227,12 +233,17 @@ def cmd_tui(args: argparse.Namespace) -> int:
                 session=SessionRules.from_settings(
                     settings.auth, cli_users.sign_in_mode(store, settings, args.demo)
                 ),
+                demo=args.demo,
             )
             try:
                 app.run(mouse=mouse)
             finally:
                 clear_terminal()
                 _signed_out(store, actor, app.end_reason)
+            if app.crash is not None:
+                # After the terminal is restored, so the notice stays readable.
+                print(crash_notice(app.crash, bool(os.environ.get("PCC_DEBUG"))), file=sys.stderr)
+                return EXIT_USAGE
             return app.return_code or 0
         finally:
             store.close()

@@ -70,7 +70,7 @@ async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
         await pilot.pause(0.2)
         await _workers_done(app)
     for _ in range(50):
-        busy = getattr(app, "_debounce", None) is not None or any(
+        busy = getattr(app.cockpit, "_debounce", None) is not None or any(
             w.is_running for w in app.workers if w.group not in LONG_LIVED
         )
         if not busy:
@@ -95,7 +95,7 @@ async def _workers_done(app: Any) -> None:
 async def go_to(pilot: Pilot[Any], predicate: Any) -> Any:
     """Press j until the queue cursor is on the first item matching `predicate`."""
     app: PccApp = pilot.app  # type: ignore[assignment]
-    panel = app.queue_panel
+    panel = app.cockpit.queue_panel
     assert panel.queue is not None
     visible = [i for i in panel.queue.items if item_key(i) in panel.items]
     target = next(i for i in visible if predicate(i))

@@ -45,7 +45,7 @@ async def test_book_then_a_clash_is_refused(ward: Any, size: tuple[int, int]) ->
     app = make_app(ward)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        pid = app.patient_id
+        pid = app.cockpit.patient_id
         for attempt in range(2):
             await pilot.press("b")
             await pilot.pause()

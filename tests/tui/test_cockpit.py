@@ -14,7 +14,8 @@ from pcc_tui.tui.screens.conflict import ConflictScreen
 from pcc_tui.tui.screens.form import FormScreen
 from pcc_tui.tui.screens.help import HelpScreen
 from pcc_tui.tui.screens.privacy import PrivacyScreen
-from pcc_tui.tui.team import HEARTBEAT, IDLE_CHECK
+from pcc_tui.tui.cockpit.live import HEARTBEAT
+from pcc_tui.tui.session import IDLE_CHECK
 from tests.tui.conftest import SIZES, go_to, make_app, screen_text, settle, shown
 from tests.tui.test_actions import type_into
 
@@ -73,7 +74,7 @@ async def test_zoom_and_escape(ward: Any, size: tuple[int, int]) -> None:
         await settle(pilot)
         await pilot.press("plus")
         await pilot.pause(0.2)
-        assert app.screen.maximized is app.queue_panel
+        assert app.screen.maximized is app.cockpit.queue_panel
         assert "2 Chart" not in screen_text(app)
         await pilot.press("escape")
         await pilot.pause(0.2)
@@ -87,10 +88,10 @@ async def test_cursor_loads_the_patient_everywhere(ward: Any, size: tuple[int, i
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         item = await go_to(pilot, lambda i: i.kind is QueueKind.CALLBACK)
-        assert app.patient_id == item.patient.id
-        assert app.chart is not None and app.chart.patient.id == item.patient.id
-        assert app.timeline is not None and app.timeline.patient_id == item.patient.id
-        assert app.coverage is not None and app.coverage.patient_id == item.patient.id
+        assert app.cockpit.patient_id == item.patient.id
+        assert app.cockpit.chart is not None and app.cockpit.chart.patient.id == item.patient.id
+        assert app.cockpit.timeline is not None and app.cockpit.timeline.patient_id == item.patient.id
+        assert app.cockpit.coverage is not None and app.cockpit.coverage.patient_id == item.patient.id
         assert item.patient.family_name.upper() in screen_text(app)
 
 
@@ -99,11 +100,11 @@ async def test_filter_by_kind_and_text_then_escape(ward: Any, size: tuple[int, i
     app = make_app(ward)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        total = app.queue_panel.focus_target().row_count
+        total = app.cockpit.queue_panel.focus_target().row_count
         await pilot.press("slash", *list("call"), "enter")
         await pilot.pause()
-        table = app.queue_panel.focus_target()
-        kinds = {app.queue_panel.items[str(k.value)].kind for k in table.rows}
+        table = app.cockpit.queue_panel.focus_target()
+        kinds = {app.cockpit.queue_panel.items[str(k.value)].kind for k in table.rows}
         assert kinds == {QueueKind.CALLBACK} and table.row_count < total
         assert "/call" in screen_text(app)
         await pilot.press("escape")
@@ -116,16 +117,16 @@ async def test_scopes(ward: Any, size: tuple[int, int]) -> None:
     app = make_app(ward)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        mine = sum(app.queue_panel.queue.counts.values())  # type: ignore[union-attr]
+        mine = sum(app.cockpit.queue_panel.queue.counts.values())  # type: ignore[union-attr]
         await pilot.press("e")
         await settle(pilot)
         assert "everyone" in screen_text(app)
-        everyone = sum(app.queue_panel.queue.counts.values())  # type: ignore[union-attr]
+        everyone = sum(app.cockpit.queue_panel.queue.counts.values())  # type: ignore[union-attr]
         assert everyone > mine
         await pilot.press("w")
         await settle(pilot)
         assert "my ward" in screen_text(app)
-        assert {i.patient.ward for i in app.queue_panel.queue.items} == {"4 North"}  # type: ignore[union-attr]
+        assert {i.patient.ward for i in app.cockpit.queue_panel.queue.items} == {"4 North"}  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -150,7 +151,7 @@ async def test_palette_goes_to_a_patient_by_fuzzy_name(ward: Any, size: tuple[in
         await pilot.pause(0.5)
         await pilot.press("down", "enter")
         await settle(pilot)
-        assert app.patient_id == patient.id
+        assert app.cockpit.patient_id == patient.id
         assert patient.family_name.upper() in screen_text(app)
 
 
@@ -183,8 +184,8 @@ async def test_privacy_key_blanks_the_screen(ward: Any, size: tuple[int, int]) -
     app = make_app(ward)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        assert app.chart is not None
-        name = app.chart.patient.family_name.upper()
+        assert app.cockpit.chart is not None
+        name = app.cockpit.chart.patient.family_name.upper()
         assert name in screen_text(app)
         await pilot.press("f12")
         await pilot.pause()
@@ -263,12 +264,12 @@ async def test_refused_action_is_a_notification_not_a_crash(
         await settle(pilot)
         await pilot.press("3")
         await pilot.pause()
-        timeline = app.timeline
+        timeline = app.cockpit.timeline
         assert timeline is not None
         blocked = next((e for e in timeline.entries if e.blocked_by), None)
         if blocked is None:
             pytest.fail("demo patient should have a blocked step")
-        table = app.timeline_panel.focus_target()
+        table = app.cockpit.timeline_panel.focus_target()
         table.move_cursor(row=table.get_row_index(str(blocked.step.id)))
         await pilot.press("d")
         await settle(pilot)

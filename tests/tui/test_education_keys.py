@@ -24,8 +24,8 @@ async def test_give_an_explanation(ward: Any, size: tuple[int, int]) -> None:
         await pilot.press("f2")
         await settle(pilot)
         assert "Recorded: 'Using your inhaler well' given" in shown(app)
-        assert app.chart is not None
-        assert [e.topic_id for e in app.chart.education] == ["inhaler-technique"]
+        assert app.cockpit.chart is not None
+        assert [e.topic_id for e in app.cockpit.chart.education] == ["inhaler-technique"]
         await pilot.press("2", "plus")  # the chart, zoomed, scrolled to its end
         await pilot.pause(0.2)
         await pilot.press("end")

@@ -20,7 +20,7 @@ async def offer(ward: Any, size: tuple[int, int], to: str) -> int:
     app = make_app(ward)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        pid = app.patient_id
+        pid = app.cockpit.patient_id
         assert pid is not None
         await pilot.press("H")
         await settle(pilot)

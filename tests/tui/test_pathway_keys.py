@@ -21,7 +21,7 @@ async def test_start_a_pathway_then_move_its_anchor(ward: Any, size: tuple[int, 
     today = store.clock.today()
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        pid = app.patient_id
+        pid = app.cockpit.patient_id
         assert pid is not None
         await pilot.press("p")
         await pilot.pause()
@@ -36,15 +36,15 @@ async def test_start_a_pathway_then_move_its_anchor(ward: Any, size: tuple[int, 
 
         await pilot.press("3")
         await pilot.pause()
-        assert app.timeline is not None
-        copd = [e for e in app.timeline.entries if e.plan_title == "COPD exacerbation follow-up"]
+        assert app.cockpit.timeline is not None
+        copd = [e for e in app.cockpit.timeline.entries if e.plan_title == "COPD exacerbation follow-up"]
         assert len(copd) == 8
         # Put the timeline cursor on one of the new plan's steps, then move its anchor.
-        target = app.timeline.entries.index(copd[0])
-        while (entry := app.timeline_panel.current_entry()) is not None and (
-            app.timeline.entries.index(entry) != target
+        target = app.cockpit.timeline.entries.index(copd[0])
+        while (entry := app.cockpit.timeline_panel.current_entry()) is not None and (
+            app.cockpit.timeline.entries.index(entry) != target
         ):
-            await pilot.press("j" if app.timeline.entries.index(entry) < target else "k")
+            await pilot.press("j" if app.cockpit.timeline.entries.index(entry) < target else "k")
         await pilot.press("A")
         await pilot.pause()
         assert "Move the discharge date: COPD exacerbation follow-up" in shown(app)
@@ -79,7 +79,7 @@ async def test_move_anchor_needs_a_pathway_plan(ward: Any) -> None:
     app = make_app(ward)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        if app.timeline is not None and any(e.plan_anchor_date for e in app.timeline.entries):
+        if app.cockpit.timeline is not None and any(e.plan_anchor_date for e in app.cockpit.timeline.entries):
             pytest.fail("the demo ward's plans are not pathway plans; this test needs one")
         await pilot.press("A")
         await pilot.pause()

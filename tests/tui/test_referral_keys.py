@@ -22,7 +22,7 @@ async def test_new_referral_gets_the_default_reply_date(ward: Any, size: tuple[i
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await go_to(pilot, lambda i: i.kind is not QueueKind.REFERRAL)
-        pid = app.patient_id
+        pid = app.cockpit.patient_id
         await pilot.press("t")
         await pilot.pause()
         assert "New referral" in shown(app) and "3 business days in-house" in shown(app)
@@ -60,7 +60,7 @@ async def test_track_then_snooze_from_the_queue(ward: Any, size: tuple[int, int]
         await pilot.press("f2")
         await settle(pilot)
         assert "Referral closed: reply recorded" in shown(app)
-        assert item_key(item) not in app.queue_panel.items
+        assert item_key(item) not in app.cockpit.queue_panel.items
 
         other = await go_to(pilot, lambda i: i.kind is QueueKind.STEP)
         await pilot.press("S")
@@ -71,7 +71,7 @@ async def test_track_then_snooze_from_the_queue(ward: Any, size: tuple[int, int]
         await pilot.press("f2")
         await settle(pilot)
         assert "Snoozed 1 item(s) until Fri 13 Mar" in shown(app)
-        assert item_key(other) not in app.queue_panel.items
+        assert item_key(other) not in app.cockpit.queue_panel.items
     with store.reading() as s:
         ref = s.get(ReferralRow, item.entity_id)
         assert ref is not None and (ref.tracking, ref.status) == ("reply-received", "completed")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from textual.widgets import Input, Static
+from textual.widgets import Input, Static, TextArea
 
 from pcc_tui.core.demo.seed import seed_demo
 from pcc_tui.core.domain.read_models import QueueKind
@@ -26,7 +26,7 @@ from pcc_tui.core.store.tables import (
 )
 from pcc_tui.tui.screens.conflict import ConflictScreen
 from pcc_tui.tui.screens.form import FormScreen
-from pcc_tui.tui.team import SessionRules
+from pcc_tui.tui.session import SessionRules
 from tests.conftest import SYSTEM, _require_postgres, fixed_clock, new_database
 from tests.pg_cluster import PgCluster
 from tests.tui.conftest import RecordingApp, go_to, screen_text, settle, shown
@@ -176,20 +176,37 @@ def audit_outcomes(store: Store, action: str) -> list[str]:
         return list(rows)
 
 
+class IdleClock:
+    """The session's idle clock, moved on by the test instead of waited for."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 async def test_idle_lock_hides_everything_and_keeps_the_form(team_url: str) -> None:
     store = open_store(team_url)
     lead = usernames(store)[0]
     accounts.reset_secret(store, resolve_actor(store, "root"), lead, password=PASSWORD)
-    rules = SessionRules(method="password", lock_after_s=1.0, logoff_after_s=600)
+    idle = IdleClock()
+    rules = SessionRules(
+        method="password", lock_after_s=300, logoff_after_s=1800, clock=idle, check_s=0.05
+    )
     app = app_for(store, lead, session=rules)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            assert app.chart is not None
-            family = app.chart.patient.family_name.upper()
+            assert app.cockpit.chart is not None
+            family = app.cockpit.chart.patient.family_name.upper()
             await pilot.press("n")
             await pilot.pause()
             await type_into(pilot, "text", "half-written note")
+            idle.advance(301)  # five minutes without a key, on the session's own clock
             await until(pilot, lambda: app.is_locked)
             locked = screen_text(app)
             assert family not in locked and "half-written" not in locked
@@ -200,7 +217,7 @@ async def test_idle_lock_hides_everything_and_keeps_the_form(team_url: str) -> N
             await pilot.press(*PASSWORD, "enter")
             await until(pilot, lambda: not app.is_locked)
             assert isinstance(app.screen, FormScreen)
-            assert app.screen.query_one("#field-text", Input).value == "half-written note"
+            assert app.screen.query_one("#field-text", TextArea).text == "half-written note"
         assert audit_outcomes(store, "session.lock") == ["0"]
         assert audit_outcomes(store, "session.unlock") == ["4", "0"]
     finally:
@@ -209,11 +226,15 @@ async def test_idle_lock_hides_everything_and_keeps_the_form(team_url: str) -> N
 
 async def test_long_idle_ends_the_session(team_url: str) -> None:
     store = open_store(team_url)
-    rules = SessionRules(method="os", lock_after_s=0.3, logoff_after_s=1.2)
+    idle = IdleClock()
+    rules = SessionRules(
+        method="os", lock_after_s=300, logoff_after_s=1800, clock=idle, check_s=0.05
+    )
     app = app_for(store, usernames(store)[0], session=rules)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
+            idle.advance(1801)
             await until(pilot, lambda: app.end_reason == "idle logoff")
     finally:
         store.close()
@@ -236,7 +257,7 @@ async def test_break_the_glass_opens_with_a_reason_and_a_banner(team_url: str) -
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            app.open_patient(outside.id)
+            app.cockpit.open_patient(outside.id)
             await settle(pilot)
             assert "Press ! to break the glass" in screen_text(app)
             assert outside.family_name.upper() not in screen_text(app)
@@ -269,7 +290,7 @@ async def test_a_viewer_is_told_not_allowed(team_url: str) -> None:
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            app.action_load_queue("ward")
+            app.cockpit.action_load_queue("ward")
             await settle(pilot)
             await pilot.press("n")
             await pilot.pause()
@@ -291,7 +312,7 @@ async def test_outage_shows_offline_keeps_the_form_and_resumes(
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            pid = app.patient_id
+            pid = app.cockpit.patient_id
             await pilot.press("n")
             await pilot.pause()
             await type_into(pilot, "text", "written while the server restarts")
@@ -343,7 +364,7 @@ async def test_live_update_under_an_open_form_keeps_the_form(team_url: str) -> N
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            pid = app.patient_id
+            pid = app.cockpit.patient_id
             assert pid is not None
             await pilot.press("n")
             await pilot.pause()
@@ -351,7 +372,7 @@ async def test_live_update_under_an_open_form_keeps_the_form(team_url: str) -> N
             add_note(store_b, resolve_actor(store_b, lead), pid, "colleague's note")
 
             def refreshed() -> bool:
-                chart = app.chart
+                chart = app.cockpit.chart
                 return chart is not None and any(n.text == "colleague's note" for n in chart.notes)
 
             await until(pilot, refreshed, seconds=5.0)
@@ -374,10 +395,10 @@ async def test_late_timers_and_results_after_the_panels_are_gone_do_nothing(
     app = RecordingApp(store, actor, mouse=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        queue = app.queue_panel.queue
+        queue = app.cockpit.queue_panel.queue
         assert queue is not None
         await app.cockpit.query_one(QueuePanel).remove()
-        app._settled_key = "a row that is gone"
-        app._cursor_settled()
+        app.cockpit._settled_key = "a row that is gone"
+        app.cockpit.follow_cursor()
         app.post_message(QueueLoaded(queue))
         await pilot.pause(0.3)

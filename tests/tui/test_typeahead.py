@@ -28,7 +28,7 @@ async def test_focus_then_act_in_one_burst(ward: Any, size: tuple[int, int]) -> 
         burst(app, "3", "s")  # the timeline, then "step status" of the timeline's step
         await settle(pilot)
         assert isinstance(app.screen, FormScreen)
-        entry = app.timeline_panel.current_entry()
+        entry = app.cockpit.timeline_panel.current_entry()
         assert entry is not None and f"Step status: {entry.step.title}" in shown(app)
 
 

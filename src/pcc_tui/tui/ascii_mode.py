@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
+from rich.segment import Segment
+from textual.color import Color
+from textual.filter import LineFilter
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.widgets._toggle_button import ToggleButton
 
@@ -37,3 +41,50 @@ def leave_ascii_mode() -> None:
     ToggleButton.BUTTON_LEFT = str(_SAVED["left"])
     ToggleButton.BUTTON_RIGHT = str(_SAVED["right"])
     _SAVED.clear()
+
+
+# Whatever still draws a non-ASCII glyph (a widget's arrow, the palette's icon, a name with an
+# accent) is folded to ASCII on the way to the terminal: `--ascii` means every cell.
+_GLYPHS = {
+    **dict.fromkeys("─━═┄┈╌▔▁▂▃", "-"),
+    **dict.fromkeys("│┃║┆┊╎▏▕", "|"),
+    **dict.fromkeys("┌┐└┘├┤┬┴┼╭╮╯╰╔╗╚╝╠╣╦╩╬┏┓┗┛", "+"),
+    **dict.fromkeys("▄▀█▌▐▅▆▇░▒▓", " "),
+    "▼": "v", "▲": "^", "▶": ">", "◀": "<", "►": ">", "◄": "<", "→": ">", "←": "<",
+    "‼": "!!", "✓": "x", "✔": "x", "✗": "x", "✘": "x", "○": "o", "●": "*", "•": "*",
+    "…": "...", "‖": "=", "⧗": "w", "🔎": ">", "⏎": "Enter", "“": '"', "”": '"',
+    "‘": "'", "’": "'", "–": "-", "—": "-", "\u00a0": " ",
+}  # fmt: skip
+
+
+def to_ascii(text: str) -> str:
+    if text.isascii():
+        return text
+    import unicodedata
+
+    out = []
+    for ch in text:
+        if ch.isascii():
+            out.append(ch)
+        elif ch in _GLYPHS:
+            out.append(_GLYPHS[ch])
+        else:
+            folded = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
+            out.append(folded[:1] or "?")
+    return "".join(out)
+
+
+class AsciiFilter(LineFilter):
+    """A line filter that keeps each cell's width: every glyph becomes one ASCII cell."""
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        result = []
+        for seg in segments:
+            text = seg.text
+            if not text.isascii() and not seg.control:
+                folded = to_ascii(text)
+                width = cell_len(text)
+                folded = (folded + " " * width)[:width] if len(folded) != width else folded
+                seg = Segment(folded, seg.style, seg.control)
+            result.append(seg)
+        return result

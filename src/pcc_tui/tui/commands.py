@@ -1,4 +1,6 @@
-"""Command palette (ctrl+p or `:`): go to a patient, run any action, switch theme."""
+"""Command palette (ctrl+p or `:`): go to a patient, run any action, switch theme.
+
+The actions come from the key registry, with the key in force now."""
 
 from __future__ import annotations
 
@@ -9,46 +11,30 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from pcc_tui.core.errors import PccError
 from pcc_tui.core.services.reads import search
+from pcc_tui.tui import keys
 from pcc_tui.tui.themes import THEMES
 
 if TYPE_CHECKING:
-    from pcc_tui.tui.app import PccApp
+    from pcc_tui.tui.host import Host
 
-ACTIONS = [
-    ("Confirm appointment", "confirm", "c"),
-    ("Reschedule appointment", "reschedule", "r"),
-    ("Cancel or no-show appointment", "cancel", "x"),
-    ("Book an appointment", "book", "b"),
-    ("Referral: new, or track the selected one", "referral", "t"),
-    ("Patient education: give and record an explanation", "education", "i"),
-    ("Hand over this patient, a plan or a step", "hand_over", "H"),
-    ("Handoffs offered to me", "handoffs", "h"),
-    ("Ward rounds: beds in order, checklist, quick tasks", "rounds", "W"),
-    ("Snooze the selected queue item(s)", "snooze", "S"),
-    ("Visit: checked in, arrived, fulfilled", "visit", "f"),
-    ("Complete step", "complete", "d"),
-    ("Set step status", "step_status", "s"),
-    ("Add note", "note", "n"),
-    ("Log a communication", "log", "l"),
-    ("Record eligibility check", "eligibility", "v"),
-    ("Prior authorisation", "prior_auth", "a"),
-    ("Reports and my workload", "reports", "o"),
-    ("Start a care pathway", "start_pathway", "p"),
-    ("Move a pathway's anchor date", "move_anchor", "A"),
-    ("Undo my last action", "undo", "z"),
-    ("Queue: mine", "load_queue('mine')", "m"),
-    ("Queue: my ward", "load_queue('ward')", "w"),
-    ("Queue: everyone", "load_queue('all')", "e"),
-    ("Hide the screen (privacy)", "privacy", "f12"),
-    ("Help: keys", "help", "?"),
-]
+NOT_IN_PALETTE = {"palette", "back", "queue-mark"}
+
+
+def _actions(app: Host) -> list[tuple[str, str, str, str]]:
+    """(title with its key, action, scope, id) for every pcc key."""
+    bound = keys.effective_keys(app.keymap)
+    return [
+        (f"{k.title}  ({keys.display_key(bound[k.id])})", k.action, k.scope, k.id)
+        for k in keys.KEYS
+        if k.id not in NOT_IN_PALETTE
+    ]
 
 
 class PatientCommands(Provider):
-    """Find a patient by name (typos forgiven), MRN or birth date; audited as a search."""
+    """Find a patient by name (typos forgiven), MRN or its tail, or birth date; audited."""
 
     async def search(self, query: str) -> Hits:
-        app: PccApp = self.app  # type: ignore[assignment]
+        app: Host = self.app  # type: ignore[assignment]
         text = query.strip()
         if len(text) < 2:
             return
@@ -62,31 +48,39 @@ class PatientCommands(Provider):
             yield Hit(
                 1.0 - rank / 100,
                 label,
-                lambda pid=p.id: app.open_patient(pid),
+                lambda ref=p: app.cockpit.open_patient(ref.id, searched=ref),
                 help=f"{hit.match.value} match" + (f" | {p.ward}" if p.ward else ""),
             )
 
 
 class ActionCommands(Provider):
     async def discover(self) -> Hits:
-        for title, action, key in ACTIONS:
-            yield DiscoveryHit(f"{title}  ({key})", self._runner(action))
+        app: Host = self.app  # type: ignore[assignment]
+        for title, action, scope, _id in _actions(app):
+            yield DiscoveryHit(title, self._runner(action, scope))
 
     async def search(self, query: str) -> Hits:
+        app: Host = self.app  # type: ignore[assignment]
         matcher = self.matcher(query)
-        for title, action, key in ACTIONS:
+        for title, action, scope, _id in _actions(app):
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(f"{title}  ({key})"), self._runner(action))
+                yield Hit(score, matcher.highlight(title), self._runner(action, scope))
         for short in THEMES:
             title = f"Theme: {short}"
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), self._theme(short))
 
-    def _runner(self, action: str):  # type: ignore[no-untyped-def]
+    def _runner(self, action: str, scope: str):  # type: ignore[no-untyped-def]
         async def run() -> None:
-            await self.app.run_action(action)
+            app: Host = self.app  # type: ignore[assignment]
+            if scope == "app":
+                await app.run_action(action)
+                return
+            cockpit = app.cockpit
+            target = cockpit.queue_panel if scope == "queue" else cockpit
+            await app.run_action(action, target)
 
         return run
 

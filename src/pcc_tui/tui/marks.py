@@ -17,6 +17,7 @@ class Marks:
     marked: str
     blocked: str
     priority: dict[str, str]
+    ticks: tuple[str, str] = ("[x]", "[ ]")  # done, to do: the same in ASCII and NO_COLOR
 
 
 UNICODE = Marks(

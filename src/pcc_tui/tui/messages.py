@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from typing import TYPE_CHECKING, Any
+
 from pcc_tui.core.domain.read_models import CoverageChecklist, PatientChart, Queue, Timeline
 from pcc_tui.core.errors import StoreUnavailable
-from pcc_tui.core.store.changes import Change
+from pcc_tui.core.services.live import Change
+
+if TYPE_CHECKING:
+    from pcc_tui.tui.selection import Selection
 
 
 class QueueLoaded(Message):
@@ -86,3 +91,21 @@ class RecordClosed(Message):
 
 class Unlocked(Message):
     pass
+
+
+class DetailsForAction(Message):
+    """The selection's patient details are loaded: open the form the key asked for."""
+
+    def __init__(self, selection: Selection, build: Any) -> None:
+        super().__init__()
+        self.selection = selection
+        self.build = build
+
+
+class UndoAsk(Message):
+    """The last change is about a patient not on screen: ask before undoing it."""
+
+    def __init__(self, words: str, seq: int) -> None:
+        super().__init__()
+        self.words = words
+        self.seq = seq

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, OptionList
 
 
 class KeyTable(DataTable[object]):
@@ -29,3 +30,26 @@ class KeyTable(DataTable[object]):
             return None
         value = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
         return None if value is None else str(value)
+
+
+class ScrollBox(VerticalScroll):
+    """A scrolling panel body that j/k/g/G (and the page keys) move, like every list."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "scroll_down", "Down", show=False, id="scroll-down"),
+        Binding("k", "scroll_up", "Up", show=False, id="scroll-up"),
+        Binding("g", "scroll_home", "Top", show=False, id="scroll-top"),
+        Binding("G", "scroll_end", "Bottom", show=False, id="scroll-bottom"),
+    ]
+
+
+class KeyList(OptionList):
+    """An OptionList with vim keys: rows one can act on are options, the rest disabled lines
+    that the cursor steps over."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="list-down"),
+        Binding("k", "cursor_up", "Up", show=False, id="list-up"),
+        Binding("g", "first", "Top", show=False, id="list-top"),
+        Binding("G", "last", "Bottom", show=False, id="list-bottom"),
+    ]

@@ -70,6 +70,35 @@ def check_appointment_transition(current: str, requested: str) -> None:
     _check(APPOINTMENT_TRANSITIONS, "Appointment", current, requested)
 
 
+def task_path_to(current: str, target: str) -> tuple[str, ...]:
+    """The shortest walk along the Task state machine from `current` to `target` (each hop a
+    legal FHIR transition), so "on hold" is one choice for a coordinator, not three."""
+    if target == current:
+        return ()
+    paths: dict[str, tuple[str, ...]] = {current: ()}
+    frontier = [current]
+    while frontier:
+        nxt = []
+        for status in frontier:
+            for step in TASK_TRANSITIONS.get(status, ()):
+                if step not in paths:
+                    paths[step] = (*paths[status], step)
+                    if step == target:
+                        return paths[step]
+                    nxt.append(step)
+        frontier = nxt
+    allowed = sorted(s for s in paths if s != current)
+    raise IllegalTransition("Plan step (Task)", current, target, allowed)
+
+
+def task_reachable(current: str) -> list[str]:
+    """Every status a step can be moved to from `current`, nearest first."""
+    seen = [current]
+    for status in seen:
+        seen.extend(s for s in TASK_TRANSITIONS.get(status, ()) if s not in seen)
+    return [str(s) for s in seen[1:]]
+
+
 def task_path_to_completed(current: str) -> tuple[str, ...]:
     path = TASK_PATH_TO_COMPLETED.get(current)
     if path is None:

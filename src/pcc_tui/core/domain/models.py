@@ -341,6 +341,11 @@ class Communication(Record):
     author: str | None = None
     next_attempt_due: datetime | None = None
     void_reason: str | None = None
+    # How the person on the line was checked (the contact's agreed method) and whether it held.
+    caller_verified: bool | None = None
+    verified_how: str | None = Field(default=None, max_length=200)
+    # Why the coordinator spoke to a contact the patient objected to (a legal duty, safety).
+    override_reason: str | None = Field(default=None, max_length=300)
 
     @model_validator(mode="after")
     def _rules(self) -> Self:

@@ -26,7 +26,13 @@ def log_communication(
                 raise DomainError("that contact belongs to another patient")
             tx.detail["contact_consent"] = contact.consent
             if contact.consent == ConsentDecision.OBJECTED:
+                if not (new.override_reason or "").strip():
+                    raise DomainError(
+                        "the patient objected to sharing anything with this contact: "
+                        "choose to override and give the reason, or talk to the patient"
+                    )
                 tx.detail["objected_contact"] = True
+                tx.detail["override"] = True
         if closes_callback is not None:
             cb_id, cb_version = closes_callback
             owed = tx.get(
@@ -45,6 +51,7 @@ def log_communication(
             row,
             channel=str(new.channel),
             outcome=str(new.outcome),
+            caller_verified=new.caller_verified,
             next_attempt=new.next_attempt_due.isoformat() if new.next_attempt_due else None,
         )
         return row.id

@@ -28,7 +28,7 @@ from pcc_tui.core.errors import (
     UnknownUser,
 )
 from pcc_tui.core.store import audit, changes
-from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.database import Store as Store  # re-exported: the TUI holds one
 from pcc_tui.core.store.tables import Base, CoordinatorRow, Tracked
 
 R = TypeVar("R", bound=Base)

@@ -8,7 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from pcc_tui.core.domain.codes import OPEN_TASK_STATUSES, CarePlanStatus, TaskStatus
-from pcc_tui.core.domain.lifecycle import check_task_transition, task_path_to_completed
+from pcc_tui.core.domain.lifecycle import (
+    check_task_transition,
+    task_path_to,
+    task_path_to_completed,
+)
 from pcc_tui.core.domain.models import CarePlan, PlanStep
 from pcc_tui.core.errors import DomainError
 from pcc_tui.core.services.context import Actor, Tx, action, values_of
@@ -114,8 +118,12 @@ def set_step_status(
         mine = {"status": status, "business_status": business_status, "reason": status_reason}
         row = tx.get(PlanStepRow, step_id, expected_version=expected_version, mine=mine)
         detail: dict[str, object] = {}
+        start_status = row.status
         if status is not None and status != row.status:
-            check_task_transition(row.status, status)
+            path = task_path_to(row.status, status)
+            for hop in path[:-1]:
+                check_task_transition(row.status, hop)
+                row.status = TaskStatus(hop)
             if status == TaskStatus.COMPLETED:
                 _refuse_if_blocked(tx, row)
                 row.completed_at = tx.now
@@ -123,7 +131,7 @@ def set_step_status(
                 status_reason
             ):
                 raise DomainError(f"setting a step to {status} needs a reason")
-            detail.update({"from": row.status, "to": str(status)})
+            detail.update({"from": start_status, "to": str(status)})
             row.status = TaskStatus(status)
         if business_status is not None:
             row.business_status = business_status.strip() or None

@@ -12,7 +12,8 @@ from pcc_tui.core.services.context import Actor, action, values_of
 from pcc_tui.core.services.plans import holder_plan, insert_step
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.queries.open_items import open_items
-from pcc_tui.core.store.queries.rounds import RoundsBed, load_rounds
+from pcc_tui.core.store.queries.rounds import RoundsBed as RoundsBed  # re-exported
+from pcc_tui.core.store.queries.rounds import load_rounds
 from pcc_tui.core.store.tables import NoteRow, PatientRow
 
 ROUNDS_PLAN = "Ward rounds"

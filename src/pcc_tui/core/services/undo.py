@@ -9,6 +9,7 @@ since, undo refuses with a conflict rather than overwrite their work.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -22,6 +23,57 @@ from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.queries.names import index_patient_names
 from pcc_tui.core.store.tables import AuditEventRow, Base, PatientRow, ProblemRow
 from pcc_tui.core.store.types import UTCDateTime
+
+# What each undoable change did, in the words a toast uses ("Undone: step completed for ...").
+WORDS = {
+    "appointment.book": "appointment booked",
+    "appointment.confirm": "appointment confirmation",
+    "appointment.reschedule": "appointment moved",
+    "appointment.confirm_attempt": "confirmation attempt logged",
+    "appointment.cancelled": "appointment cancelled",
+    "appointment.noshow": "no-show recorded",
+    "appointment.checked-in": "check-in",
+    "appointment.arrived": "arrival",
+    "appointment.fulfilled": "visit marked fulfilled",
+    "care_plan.move_anchor": "pathway anchor moved",
+    "care_plan.start": "care plan started",
+    "care_plan.start_pathway": "pathway started",
+    "care_team.add": "care-team member added",
+    "communication.log": "call or message logged",
+    "contact.add": "contact added",
+    "contact.consent": "consent recorded",
+    "coverage.add": "coverage added",
+    "education.given": "explanation recorded",
+    "eligibility.check": "eligibility check",
+    "handoff.accept": "handoff accepted",
+    "handoff.decline": "handoff declined",
+    "handoff.offer": "handoff offered",
+    "note.add": "note added",
+    "patient.register": "patient registered",
+    "patient.update": "patient record change",
+    "plan_step.add": "step added",
+    "plan_step.complete": "step completed",
+    "plan_step.reassign": "step reassigned",
+    "plan_step.status": "step status change",
+    "prior_auth.decide": "prior auth decision",
+    "prior_auth.request": "prior auth requested",
+    "prior_auth.use": "prior auth unit used",
+    "problem.add": "problem added",
+    "queue.snooze": "snooze",
+    "referral.create": "referral sent",
+    "referral.reply": "referral reply",
+    "referral.track": "referral progress",
+    "rounds.checklist": "rounds checklist",
+    "rounds.quick_task": "rounds task added",
+}
+
+
+@dataclass(frozen=True)
+class UndoPreview:
+    seq: int  # the audit row of the change undo would take back
+    patient_id: int | None
+    words: str  # "step completed for AB ..0033"
+
 
 TABLES: dict[str, type[Base]] = {m.class_.__tablename__: m.class_ for m in Base.registry.mappers}
 LOOK_BACK = 200
@@ -86,10 +138,37 @@ def _apply(tx: Tx, entry: dict[str, Any]) -> None:
         index_patient_names(tx.session, row.id, row.family_name, row.given_name)
 
 
-def undo_last(store: Store, actor: Actor) -> str:
-    """Undo the acting user's most recent change that is not undone yet; returns its action."""
+def _words(tx: Tx, event: AuditEventRow, mask: str) -> str:
+    what = WORDS.get(event.action, event.action.split(".")[0].replace("_", " ") + " change")
+    if event.patient_id is None:
+        return what
+    patient = tx.session.get(PatientRow, event.patient_id)
+    if patient is None:
+        return what
+    if mask == "name":
+        who = f"{patient.given_name} {patient.family_name}"
+    else:
+        who = f"{patient.given_name[:1]}{patient.family_name[:1]}".upper() + f" ..{patient.mrn[-4:]}"
+    return f"{what} for {who}"
+
+
+def preview_undo(store: Store, actor: Actor, mask: str = "initials-mrn") -> UndoPreview:
+    """What `z` would undo now, in words (reads only; nothing is audited or changed)."""
+    with store.reading() as session:
+        tx = Tx(session=session, actor=actor, now=store.clock.now(), store=store)
+        event, _entries = _last_undoable(tx)
+        return UndoPreview(event.seq, event.patient_id, _words(tx, event, mask))
+
+
+def undo_last(
+    store: Store, actor: Actor, mask: str = "initials-mrn", *, expect_seq: int | None = None
+) -> str:
+    """Undo the acting user's most recent change that is not undone yet; returns what was
+    undone in words. `expect_seq`: refuse if the last change is no longer the one previewed."""
     with action(store, actor, "undo") as tx:
         event, entries = _last_undoable(tx)
+        if expect_seq is not None and event.seq != expect_seq:
+            raise DomainError("your last change is not the one shown any more: press z again")
         for entry in entries:
             _apply(tx, entry)
         tx.patient_id, tx.entity_type, tx.entity_id = (
@@ -99,4 +178,4 @@ def undo_last(store: Store, actor: Actor) -> str:
         )
         tx.detail.update(undoes=event.seq, action=event.action)
         tx.session.flush()
-        return event.action
+        return _words(tx, event, mask)

@@ -304,6 +304,9 @@ class CommunicationRow(Tracked, Base):
     # Cleared when the callback is made, so the index holds only callbacks still owed.
     next_attempt_due: Mapped[datetime | None]
     void_reason: Mapped[str | None] = mapped_column(String(300))
+    caller_verified: Mapped[bool | None]
+    verified_how: Mapped[str | None] = mapped_column(String(200))
+    override_reason: Mapped[str | None] = mapped_column(String(300))
     __table_args__ = (
         Index("ix_communication_patient_sent", "patient_id", "sent_at"),
         Index("ix_communication_author_next", "author", "next_attempt_due"),

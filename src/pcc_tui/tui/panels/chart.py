@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from rich.text import Text
-from textual.containers import VerticalScroll
+from textual.app import ComposeResult
 from textual.widgets import Static
 
 from pcc_tui.core.domain.read_models import PatientChart
 from pcc_tui.tui.panels.base import Panel
+from pcc_tui.tui.widgets import ScrollBox
 
-EMPTY = "Move the queue cursor onto a patient, or press : and type a name or MRN."
+EMPTY = "No patient: move the queue cursor onto one, or press : and type a name or MRN."
 
 
 def render_chart(chart: PatientChart, tz: tzinfo, viewers: list[str] | None = None) -> Text:
@@ -89,15 +90,25 @@ class ChartPanel(Panel):
     TITLE = "Chart"
     NUMBER = 2
 
-    def compose(self):  # type: ignore[no-untyped-def]
-        with VerticalScroll(id="chart-scroll"):
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.patient_id: int | None = None
+
+    def compose(self) -> ComposeResult:
+        with ScrollBox(id="chart-scroll"):
             yield Static(EMPTY, id="chart-body")
 
-    def focus_target(self) -> VerticalScroll:
-        return self.query_one("#chart-scroll", VerticalScroll)
+    def focus_target(self) -> ScrollBox:
+        return self.query_one("#chart-scroll", ScrollBox)
 
     def show(self, chart: PatientChart, tz: tzinfo, viewers: list[str] | None = None) -> None:
         self.query_one("#chart-body", Static).update(render_chart(chart, tz, viewers))
+        if chart.patient.id != self.patient_id:
+            # Another patient: start at the banner, so no detail shows without its name.
+            self.focus_target().scroll_home(animate=False, immediate=True)
+        self.patient_id = chart.patient.id
 
     def clear(self, reason: str = EMPTY) -> None:
+        self.patient_id = None
         self.query_one("#chart-body", Static).update(reason)
+        self.focus_target().scroll_home(animate=False, immediate=True)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.app import ComposeResult
+from textual.widgets.option_list import Option
 
 from pcc_tui.core.domain.read_models import CoverageChecklist
 from pcc_tui.tui.panels.base import Panel
+from pcc_tui.tui.widgets import KeyList
 
 
 def clock(due: datetime, now: datetime) -> str:
@@ -22,21 +23,30 @@ def clock(due: datetime, now: datetime) -> str:
     return f"due in {text}" if seconds >= 0 else f"OVERDUE {text}"
 
 
-def render_coverage(cov: CoverageChecklist, now: datetime, tz: tzinfo) -> Text:
-    out = Text()
+Line = tuple[Text, str | None]  # the text, and the row's key when one can act on it
+
+
+def coverage_lines(cov: CoverageChecklist, now: datetime, tz: tzinfo, ticks: tuple[str, str]) -> list[Line]:
+    """One line per row; coverages, pending auths and open referrals carry a key ("auth:12")
+    so the cursor can pick them for `v`, `a` and `t`."""
+    done, todo = ticks
+    out: list[Line] = []
+
+    def add(text: str, key: str | None = None, style: str = "") -> None:
+        out.append((Text(text, style=style), key))
+
     if cov.next_appointment:
         when = cov.next_appointment.start.astimezone(tz).strftime("%a %d %b %H:%M")
-        out.append(f"Before next appointment {when}:\n", style="bold")
+        add(f"Before next appointment {when}:", style="bold")
     else:
-        out.append("Before the open plan steps:\n", style="bold")
-    if cov.missing:
-        for item in cov.missing:
-            out.append(f"  [ ] {item}\n", style="bold")
-    else:
-        out.append("  [x] nothing missing\n")
-    out.append("\nCoverage\n", style="underline")
+        add("Before the open plan steps:", style="bold")
+    for item in cov.missing:
+        add(f"  {todo} {item}", style="bold")
+    if not cov.missing:
+        add(f"  {done} nothing missing")
+    add("Coverage", style="underline")
     if not cov.coverages:
-        out.append("  none on file\n", style="bold")
+        add("  none on file", style="bold")
     for e in cov.coverages:
         c = e.coverage
         check = e.last_check
@@ -46,11 +56,12 @@ def render_coverage(cov: CoverageChecklist, now: datetime, tz: tzinfo) -> Text:
             else "never verified"
         )
         stale = "  STALE" if e.eligibility_stale else ""
-        out.append(f"  {c.order}. {c.payer} {c.plan or ''} #{c.member_id[-4:]}  {c.status.value}\n")
-        out.append(f"     {checked}{stale}\n", style="bold" if stale else "")
-    out.append("\nPrior authorisations\n", style="underline")
+        member = f"#{c.member_id[-4:]}" if c.member_id else "no member id"
+        add(f"  {c.order}. {c.payer} {c.plan or ''} {member}  {c.status.value}", f"coverage:{c.id}")
+        add(f"     {checked}{stale}", style="bold" if stale else "")
+    add("Prior authorisations", style="underline")
     if not cov.auths:
-        out.append("  none\n", style="dim")
+        add("  none", style="dim")
     for a in cov.auths:
         auth = a.auth
         line = f"  {auth.service}: {auth.decision.value}"
@@ -60,15 +71,18 @@ def render_coverage(cov: CoverageChecklist, now: datetime, tz: tzinfo) -> Text:
             line += f"  units {auth.units_used}/{auth.units_approved} used, {a.units_left} left"
         if auth.valid_to:
             line += f"  valid to {auth.valid_to:%d %b}" + (" EXPIRED" if a.expired else "")
-        out.append(line + "\n", style="bold" if a.decision_overdue or a.expired else "")
-    out.append("\nReferrals\n", style="underline")
+        key = f"auth:{auth.id}" if auth.decision.value == "pended" else None
+        add(line, key, style="bold" if a.decision_overdue or a.expired else "")
+    add("Referrals", style="underline")
     if not cov.referrals:
-        out.append("  none\n", style="dim")
+        add("  none", style="dim")
     for r in cov.referrals:
         ref = r.referral
         overdue = "  REPLY OVERDUE" if r.reply_overdue else ""
-        out.append(
-            f"  {ref.to_whom}: {ref.tracking.value}, reply due {ref.reply_due:%d %b}{overdue}\n",
+        open_ = ref.tracking.value != "reply-received"
+        add(
+            f"  {ref.to_whom}: {ref.tracking.value}, reply due {ref.reply_due:%d %b}{overdue}",
+            f"referral:{ref.id}" if open_ else None,
             style="bold" if overdue else "",
         )
     return out
@@ -78,15 +92,38 @@ class CoveragePanel(Panel):
     TITLE = "Coverage"
     NUMBER = 4
 
-    def compose(self):  # type: ignore[no-untyped-def]
-        with VerticalScroll(id="coverage-scroll"):
-            yield Static("", id="coverage-body")
+    def __init__(self, ticks: tuple[str, str], *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.ticks = ticks
 
-    def focus_target(self) -> VerticalScroll:
-        return self.query_one("#coverage-scroll", VerticalScroll)
+    def compose(self) -> ComposeResult:
+        yield KeyList(id="coverage-list")
+
+    def focus_target(self) -> KeyList:
+        return self.query_one(KeyList)
 
     def show(self, cov: CoverageChecklist, now: datetime, tz: tzinfo) -> None:
-        self.query_one("#coverage-body", Static).update(render_coverage(cov, now, tz))
+        rows = self.query_one(KeyList)
+        keep = self.current_key()
+        rows.clear_options()
+        lines = coverage_lines(cov, now, tz, self.ticks)
+        rows.add_options(
+            [Option(text, id=key or f"line:{i}", disabled=key is None) for i, (text, key) in enumerate(lines)]
+        )
+        keys = [key for _t, key in lines if key]
+        # The cursor starts on what most needs a decision: a pending auth, then a referral.
+        first = next((k for k in keys if k.startswith(("auth:", "referral:"))), keys[0] if keys else None)
+        target = keep if keep in keys else first
+        if target is not None:
+            rows.highlighted = rows.get_option_index(target)
+        rows.scroll_home(animate=False, immediate=True)
+
+    def current_key(self) -> str | None:
+        rows = self.query_one(KeyList)
+        if rows.highlighted is None or rows.option_count == 0:
+            return None
+        option = rows.get_option_at_index(rows.highlighted)
+        return None if option.disabled else option.id
 
     def clear(self) -> None:
-        self.query_one("#coverage-body", Static).update("")
+        self.query_one(KeyList).clear_options()

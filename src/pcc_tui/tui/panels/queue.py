@@ -7,10 +7,13 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.message import Message
 from textual.widgets import Input
 
 from pcc_tui.core.domain.read_models import Queue, QueueItem, QueueKind
+from pcc_tui.tui import keys
 from pcc_tui.tui.marks import Marks
 from pcc_tui.tui.panels.base import Panel
 from pcc_tui.tui.privacy import mask_patient
@@ -49,13 +52,10 @@ def matches(item: QueueItem, needle: str) -> bool:
 class QueuePanel(Panel):
     TITLE = "Queue"
     NUMBER = 1
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter", id="queue-filter"),
-        Binding("space", "mark", "Mark", show=False, id="queue-mark"),
-        Binding("m", "scope('mine')", "Mine", show=False, id="scope-mine"),
-        Binding("w", "scope('ward')", "Ward", show=False, id="scope-ward"),
-        Binding("e", "scope('all')", "Everyone", show=False, id="scope-all"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings("queue"))
+
+    class Filtered(Message):
+        """The filter changed what the queue shows: the details follow its cursor."""
 
     def __init__(self, marks: Marks, mask: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -65,10 +65,11 @@ class QueuePanel(Panel):
         self.items: dict[str, QueueItem] = {}
         self.marked: set[str] = set()
         self.needle = ""
+        self.tz: object = None
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         box = Input(
-            placeholder="filter: words, or a kind (appt step call auth refer)",
+            placeholder="e.g. smith, or a kind: appt step call auth refer",
             id="queue-filter-input",
             classes="hidden",
         )
@@ -87,9 +88,11 @@ class QueuePanel(Panel):
         return self.query_one(KeyTable)
 
     def show(self, queue: Queue, tz: object) -> None:
-        """Redraw rows, keeping the cursor on the same item where it still exists."""
+        """Redraw rows, keeping the cursor on the same item where it still exists, or at
+        the same position when the item is gone (an action removed it: the next row)."""
         table = self.query_one(KeyTable)
         current = self.current_key()
+        position = table.cursor_row
         self.queue = queue
         self.items = {item_key(i): i for i in queue.items}
         self.marked &= self.items.keys()
@@ -98,9 +101,14 @@ class QueuePanel(Panel):
             if self.needle and not matches(item, self.needle):
                 continue
             table.add_row(*self._cells(item, tz), key=item_key(item))
+        self.tz = tz
+        kept = False
         if current and current in self.items:
             with suppress(Exception):  # filtered out: the cursor stays where it is
-                table.move_cursor(row=table.get_row_index(current))
+                table.move_cursor(row=table.get_row_index(current), scroll=True)
+                kept = True
+        if not kept and table.row_count:
+            table.move_cursor(row=min(position, table.row_count - 1), scroll=True)
         self._retitle()
 
     def _cells(self, item: QueueItem, tz: object) -> list[Text | str]:
@@ -131,6 +139,19 @@ class QueuePanel(Panel):
     def current_key(self) -> str | None:
         return self.query_one(KeyTable).current_key()
 
+    def current_patient_id(self) -> int | None:
+        item = self.current_item()
+        return item.patient.id if item else None
+
+    def move_to_patient(self, patient_id: int) -> None:
+        """Put the cursor on the patient's first row, if the queue shows them."""
+        table = self.query_one(KeyTable)
+        for index, row_key in enumerate(table.rows):
+            item = self.items.get(str(row_key.value))
+            if item is not None and item.patient.id == patient_id:
+                table.move_cursor(row=index, scroll=True)
+                return
+
     def current_item(self) -> QueueItem | None:
         key = self.current_key()
         return self.items.get(key) if key else None
@@ -152,29 +173,34 @@ class QueuePanel(Panel):
         box.remove_class("hidden")
         box.cursor_blink = False
         box.value = self.needle
-        box.focus()
+        # At once: `/c` typed in one burst puts the c in the box, not on the cockpit.
+        self.screen.set_focus(box)
 
     @on(Input.Submitted, "#queue-filter-input")
     def _apply_filter(self, event: Input.Submitted) -> None:
+        event.stop()
         self.needle = event.value.strip()
         event.input.add_class("hidden")
+        self._refilter()
+        self.screen.set_focus(self.focus_target())
+
+    def _refilter(self) -> None:
         if self.queue is not None:
-            self.show(self.queue, self.app.store.clock.tz)  # type: ignore[attr-defined]
-        self.focus_target().focus()
+            self.show(self.queue, self.tz)
+        self.post_message(self.Filtered())
 
     def close_filter(self) -> bool:
         """Esc: close an open filter box (returns True if it did something)."""
         box = self.query_one("#queue-filter-input", Input)
         if not box.has_class("hidden"):
             box.add_class("hidden")
-            self.focus_target().focus()
+            self.screen.set_focus(self.focus_target())
             return True
         if self.needle:
             self.needle = ""
-            if self.queue is not None:
-                self.show(self.queue, self.app.store.clock.tz)  # type: ignore[attr-defined]
+            self._refilter()
             return True
         return False
 
     def action_scope(self, scope: str) -> None:
-        self.app.action_load_queue(scope)  # type: ignore[attr-defined]
+        self.screen.action_load_queue(scope)  # type: ignore[attr-defined]

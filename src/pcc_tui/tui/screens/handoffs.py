@@ -18,12 +18,13 @@ from pcc_tui.core.services.handoffs import (
     decline_handoff,
     handoffs_for,
 )
+from pcc_tui.tui.selection import patient_label
 from pcc_tui.tui.privacy import mask_patient
 from pcc_tui.tui.screens.form import FormField, FormScreen
 from pcc_tui.tui.widgets import KeyTable
 
 if TYPE_CHECKING:
-    from pcc_tui.tui.app import PccApp
+    from pcc_tui.tui.host import Host
 
 
 class OffersLoaded(Message):
@@ -51,7 +52,7 @@ class HandoffsScreen(Screen[None]):
         self.offers: dict[str, HandoffView] = {}
 
     @property
-    def pcc(self) -> PccApp:
+    def pcc(self) -> Host:
         return self.app  # type: ignore[return-value]
 
     def compose(self):  # type: ignore[no-untyped-def]
@@ -65,7 +66,7 @@ class HandoffsScreen(Screen[None]):
         table = self.query_one("#handoff-table", KeyTable)
         table.add_columns("Patient", "What", "From", "Offered", "Reason")
         table.border_title = "Handoffs offered to you: loading"
-        table.focus()
+        self.set_focus(table)
         self._load()
 
     @work(thread=True, exclusive=True, group="handoffs")
@@ -131,12 +132,14 @@ class HandoffsScreen(Screen[None]):
             )
             return "Handoff declined"
 
+        clock = self.pcc.store.clock
         form = FormScreen(
-            "Decline the handoff",
-            [FormField("why", "Why", required=True, placeholder="on leave from Monday")],
+            f"Decline the handoff from {offer.from_name or offer.offered_by}",
+            [FormField("why", "Why", required=True, example="on leave from Monday")],
             submit,
-            now=self.pcc.store.clock.now(),
-            tz=self.pcc.store.clock.tz,
+            now=clock.now(),
+            tz=clock.tz,
+            patient=patient_label(offer.patient, self.pcc.mask, clock.today()),
         )
         self.app.push_screen(form, self._after_decline)
 
@@ -148,7 +151,8 @@ class HandoffsScreen(Screen[None]):
     def _decide(self, offer: HandoffView, _unused: None) -> None:
         try:
             moved = accept_handoff(self.pcc.store, self.pcc.actor, offer.id, offer.version)
-            self.post_message(HandoffDone(f"Accepted: {moved} record(s) are yours now"))
+            who = mask_patient(offer.patient, self.pcc.mask)
+            self.post_message(HandoffDone(f"{who}: handoff accepted, {moved} record(s) now yours"))
         except ConflictError:
             self.post_message(HandoffDone("someone answered this offer already", error=True))
         except PccError as exc:
@@ -156,8 +160,6 @@ class HandoffsScreen(Screen[None]):
 
     def on_handoff_done(self, message: HandoffDone) -> None:
         self.notify(message.summary, severity="error" if message.error else "information")
-        if not message.error:
-            self.pcc.action_reload()
         self._load()
 
     def action_close(self) -> None:

@@ -13,15 +13,17 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import OptionList, Sparkline, Static
+from textual.widgets import DataTable, OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
+from pcc_tui.core.domain.read_models import PatientRef
 from pcc_tui.core.errors import PccError
+from pcc_tui.core.services.reads import search
 from pcc_tui.core.services.reports import REPORTS, Report, run_report, workload
 from pcc_tui.tui.widgets import KeyTable
 
 if TYPE_CHECKING:
-    from pcc_tui.tui.app import PccApp
+    from pcc_tui.tui.host import Host
 
 
 class ReportReady(Message):
@@ -58,18 +60,24 @@ def masked_row(columns: tuple[str, ...], row: tuple[str, ...], policy: str) -> l
     return out
 
 
-class ReportsScreen(Screen[None]):
+class PatientFound(Message):
+    def __init__(self, patient: PatientRef | None) -> None:
+        super().__init__()
+        self.patient = patient
+
+
+class ReportsScreen(Screen[PatientRef | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Back", id="reports-close"),
-        Binding("tab", "app.focus_next", "Next pane", show=False, id="reports-next"),
     ]
 
     def __init__(self, patient_mrn: str | None) -> None:
         super().__init__()
         self.patient_mrn = patient_mrn
+        self.report: Report | None = None
 
     @property
-    def pcc(self) -> PccApp:
+    def pcc(self) -> Host:
         return self.app  # type: ignore[return-value]
 
     def compose(self):  # type: ignore[no-untyped-def]
@@ -83,10 +91,12 @@ class ReportsScreen(Screen[None]):
                     id="report-list",
                 )
                 yield KeyTable(id="report-table")
-            yield Static("Enter run  Tab switch pane  Esc back", id="reports-keys")
+            yield Static(
+                "Enter run / open the row's patient  Tab switch pane  Esc back", id="reports-keys"
+            )
 
     def on_mount(self) -> None:
-        self.query_one("#report-list", OptionList).focus()
+        self.set_focus(self.query_one("#report-list", OptionList))
         self._load_workload()
 
     @work(thread=True, group="reports")
@@ -122,7 +132,33 @@ class ReportsScreen(Screen[None]):
         for row in report.rows:
             table.add_row(*masked_row(report.columns, row, self.pcc.mask))
         table.border_title = f"{report.kind.title} ({len(report.rows)})"
-        table.focus()
+        self.report = report
+        self.set_focus(table)
+
+    @on(DataTable.RowSelected, "#report-table")
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+        report = self.report
+        if report is None or "MRN" not in report.columns or not report.rows:
+            self.notify("this report's rows are not about one patient each")
+            return
+        mrn = report.rows[event.cursor_row][report.columns.index("MRN")]
+        self._find(mrn)
+
+    @work(thread=True, exclusive=True, group="report-patient")
+    def _find(self, mrn: str) -> None:
+        try:
+            hits = search(self.pcc.store, self.pcc.actor, mrn, 5)
+        except PccError as exc:
+            self.post_message(ReportFailed(str(exc)))
+            return
+        exact = next((h.patient for h in hits if h.patient.mrn == mrn), None)
+        self.post_message(PatientFound(exact))
+
+    def on_patient_found(self, message: PatientFound) -> None:
+        if message.patient is None:
+            self.notify("that patient is not open to you", severity="warning")
+            return
+        self.dismiss(message.patient)
 
     def on_workload_ready(self, message: WorkloadReady) -> None:
         per_day = message.per_day

@@ -11,23 +11,25 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, SelectionList, Static
+from textual.widgets import DataTable, Static
+from textual.widgets.option_list import Option
 
 from pcc_tui.core.errors import PccError
 from pcc_tui.core.services.communications import add_note
 from pcc_tui.core.services.rounds import (
+    RoundsBed,
     quick_task,
     save_rounds_checklist,
     view_open_items,
     view_rounds,
 )
-from pcc_tui.core.store.queries.rounds import RoundsBed
+from pcc_tui.tui.selection import patient_label
 from pcc_tui.tui.privacy import mask_patient
 from pcc_tui.tui.screens.form import FormField, FormScreen
-from pcc_tui.tui.widgets import KeyTable
+from pcc_tui.tui.widgets import KeyList, KeyTable
 
 if TYPE_CHECKING:
-    from pcc_tui.tui.app import PccApp
+    from pcc_tui.tui.host import Host
 
 
 class BedsLoaded(Message):
@@ -50,14 +52,50 @@ class RoundsNote(Message):
         self.error = error
 
 
-class Checklist(SelectionList[str]):
-    """Space ticks the highlighted item at once. Textual's list posts itself a message and
-    ticks whatever is highlighted when it gets to it, so `space down space`, arriving in one
-    burst over a slow link, would tick the second item twice."""
+class Checklist(KeyList):
+    """The rounds checklist: `[x]` ticked, `[ ]` not — the same in ASCII and without colour.
+    Space ticks the highlighted item at once (a burst `space down space` ticks two)."""
 
-    def action_select(self) -> None:
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "tick", "Tick", show=False, id="checklist-tick"),
+    ]
+
+    def __init__(self, items: list[str], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.items = items
+        self.ticked: set[int] = set()
+
+    def on_mount(self) -> None:
+        self._redraw()
+
+    def _redraw(self) -> None:
+        keep = self.highlighted
+        self.clear_options()
+        self.add_options(
+            [
+                Option(f"{'[x]' if i in self.ticked else '[ ]'} {i + 1} {item}", id=str(i))
+                for i, item in enumerate(self.items)
+            ]
+        )
+        if keep is not None:
+            self.highlighted = keep
+
+    def toggle(self, index: int) -> None:
+        if 0 <= index < len(self.items):
+            self.ticked ^= {index}
+            self._redraw()
+
+    def action_tick(self) -> None:
         if self.highlighted is not None:
-            self.toggle(self.get_option_at_index(self.highlighted))
+            self.toggle(self.highlighted)
+
+    def clear(self) -> None:
+        self.ticked.clear()
+        self._redraw()
+
+    @property
+    def done(self) -> list[str]:
+        return [item for i, item in enumerate(self.items) if i in self.ticked]
 
 
 def _open_summary(bed: RoundsBed) -> str:
@@ -74,10 +112,13 @@ def _open_summary(bed: RoundsBed) -> str:
 class RoundsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "checklist", "Checklist", id="rounds-checklist"),
-        Binding("s", "save_checklist", "Save checklist", id="rounds-save"),
+        *(
+            Binding(str(n), f"tick({n - 1})", f"Tick item {n}", show=False, id=f"rounds-tick-{n}")
+            for n in range(1, 10)
+        ),
+        Binding("s", "save_checklist", "Save, next bed", id="rounds-save"),
         Binding("n", "quick_note", "Note", id="rounds-note"),
         Binding("a", "quick_task", "Task", id="rounds-task"),
-        Binding("tab", "app.focus_next", "Next pane", show=False, id="rounds-next"),
         Binding("escape,q", "close", "Back", id="rounds-close"),
     ]
 
@@ -88,7 +129,7 @@ class RoundsScreen(Screen[None]):
         self.beds: dict[str, RoundsBed] = {}
 
     @property
-    def pcc(self) -> PccApp:
+    def pcc(self) -> Host:
         return self.app  # type: ignore[return-value]
 
     def compose(self):  # type: ignore[no-untyped-def]
@@ -97,11 +138,9 @@ class RoundsScreen(Screen[None]):
             with Vertical(id="rounds-side"):
                 with VerticalScroll(id="rounds-items-box"):
                     yield Static("", id="rounds-items")
-                yield Checklist(
-                    *((item, item, False) for item in self.checklist), id="rounds-checklist"
-                )
+                yield Checklist(self.checklist, id="rounds-checklist")
         yield Static(
-            "c checklist (space ticks)  s save it  n note  a task  Tab next  Esc back",
+            "1-9 tick item  s save, next bed  n note  a task  c list (space)  Esc back",
             id="rounds-keys",
         )
 
@@ -109,8 +148,8 @@ class RoundsScreen(Screen[None]):
         table = self.query_one("#rounds-beds", KeyTable)
         table.add_columns("Bed", "Patient", "Open")
         table.border_title = f"Rounds: {self.ward}"
-        self.query_one("#rounds-checklist", SelectionList).border_title = "Checklist"
-        table.focus()
+        self.query_one("#rounds-checklist", Checklist).border_title = "Checklist"
+        self.set_focus(table)
         self._load_beds()
 
     # ---- loading ------------------------------------------------------------------------
@@ -140,7 +179,7 @@ class RoundsScreen(Screen[None]):
 
     @on(DataTable.RowHighlighted, "#rounds-beds")
     def _moved(self, _event: DataTable.RowHighlighted) -> None:
-        self.query_one("#rounds-checklist", SelectionList).deselect_all()
+        self.query_one("#rounds-checklist", Checklist).clear()
         self._load_items()
 
     def current_patient(self) -> int | None:
@@ -177,18 +216,24 @@ class RoundsScreen(Screen[None]):
     def action_checklist(self) -> None:
         # At once, and with an item highlighted, so `c space` typed in one burst ticks the
         # first item rather than reaching the bed list or a list with nothing highlighted.
-        checklist = self.query_one("#rounds-checklist", SelectionList)
+        checklist = self.query_one("#rounds-checklist", Checklist)
         self.set_focus(checklist)
         if checklist.highlighted is None and checklist.option_count:
             checklist.highlighted = 0
+
+    def action_tick(self, index: int) -> None:
+        self.query_one("#rounds-checklist", Checklist).toggle(index)
 
     def action_save_checklist(self) -> None:
         pid = self.current_patient()
         if pid is None:
             return
-        ticked = list(self.query_one("#rounds-checklist", SelectionList).selected)
+        ticked = self.query_one("#rounds-checklist", Checklist).done
         rest = [c for c in self.checklist if c not in ticked]
         self._save_checklist(pid, ticked, rest)
+        # Rounds go bed by bed: saving moves on to the next one.
+        table = self.query_one("#rounds-beds", KeyTable)
+        table.action_cursor_down()
 
     @work(thread=True, group="rounds-save")
     def _save_checklist(self, pid: int, done: list[str], rest: list[str]) -> None:
@@ -200,7 +245,9 @@ class RoundsScreen(Screen[None]):
 
     def _form(self, title: str, fields: list[FormField], submit: Any) -> None:
         clock = self.pcc.store.clock
-        form = FormScreen(title, fields, submit, now=clock.now(), tz=clock.tz)
+        bed = self.beds.get(str(self.current_patient()))
+        label = patient_label(bed.patient, self.pcc.mask, clock.today()) if bed else ""
+        form = FormScreen(title, fields, submit, now=clock.now(), tz=clock.tz, patient=label)
         self.app.push_screen(form, self._after_form)
 
     def _after_form(self, summary: str | None) -> None:
@@ -216,7 +263,7 @@ class RoundsScreen(Screen[None]):
             add_note(self.pcc.store, self.pcc.actor, pid, values["text"])
             return "Note added"
 
-        self._form("Rounds note", [FormField("text", "Note", required=True)], submit)
+        self._form("Rounds note", [FormField("text", "Note", "note", required=True)], submit)
 
     def action_quick_task(self) -> None:
         pid = self.current_patient()
@@ -230,7 +277,7 @@ class RoundsScreen(Screen[None]):
         self._form(
             "Rounds task",
             [
-                FormField("title", "Task", required=True, placeholder="chase echo report"),
+                FormField("title", "Task", required=True, example="chase echo report"),
                 FormField("due", "Due", "date", value="t"),
             ],
             submit,
@@ -239,9 +286,7 @@ class RoundsScreen(Screen[None]):
     def on_rounds_note(self, message: RoundsNote) -> None:
         self.notify(message.summary, severity="error" if message.error else "information")
         if not message.error:
-            self.query_one("#rounds-checklist", SelectionList).deselect_all()
             self._load_beds()
 
     def action_close(self) -> None:
-        self.pcc.action_reload()
         self.dismiss(None)

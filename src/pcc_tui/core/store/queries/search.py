@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from pcc_tui.core.domain.codes import RecordStatus
@@ -128,7 +128,11 @@ def search_patients(session: Session, query: str, limit: int = 30) -> list[Searc
     if birth:
         base = base.where(PatientRow.birth_date == birth)
     if mrn_word:
-        base = base.where(PatientRow.mrn >= mrn_word, PatientRow.mrn < mrn_word + "\uffff")
+        prefix = and_(PatientRow.mrn >= mrn_word, PatientRow.mrn < mrn_word + "\uffff")
+        if mrn_word.isdigit() and len(mrn_word) <= 6:
+            # Lists show an MRN's tail ("..0033"): find by it too (a scan, bounded by limit).
+            prefix = or_(prefix, PatientRow.mrn.endswith(mrn_word, autoescape=True))
+        base = base.where(prefix)
 
     terms = sorted(tokens(*name_words), key=len, reverse=True)
     for term in terms:

@@ -1,18 +1,16 @@
-"""Care-pathway actions: start a pathway for the patient in the chart, move a plan's anchor."""
+"""Care pathways: start one for the patient at an anchor date (`p`), move a plan's anchor (`A`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pcc_tui.core.domain.pathways import PathwayTemplate
 from pcc_tui.core.domain.read_models import TimelineEntry
 from pcc_tui.core.libraries import TemplateFileError, load_pathways
 from pcc_tui.core.services import pathways
-from pcc_tui.tui.actions import NoTarget, form, patient_id
+from pcc_tui.tui.selection import Selection
+from pcc_tui.tui.forms.base import FormEnv, NoTarget, form, need_patient
 from pcc_tui.tui.screens.form import FormField, FormScreen
-
-if TYPE_CHECKING:
-    from pcc_tui.tui.app import PccApp
 
 
 def _templates() -> dict[str, PathwayTemplate]:
@@ -25,22 +23,27 @@ def _templates() -> dict[str, PathwayTemplate]:
     return found
 
 
-def start_pathway_form(app: PccApp) -> FormScreen:
-    pid = patient_id(app)
+def start_pathway_form(env: FormEnv, sel: Selection) -> FormScreen:
+    patient = need_patient(sel)
+    who = env.who(patient)
     templates = _templates()
     choices = [(f"{t.title} ({t.anchor.value})", t.id) for t in templates.values()]
 
     def submit(values: dict[str, Any], version: int | None) -> str:
         template = templates[values["template"]]
-        pathways.start_pathway(app.store, app.actor, pid, template, values["anchor"])
-        return f"Started: {template.title}, {len(template.steps)} steps from {values['anchor']}"
+        pathways.start_pathway(env.store, env.actor, patient.id, template, values["anchor"])
+        return (
+            f"{who}: {template.title} started, {len(template.steps)} steps "
+            f"from {values['anchor']:%a %d %b}"
+        )
 
     return form(
-        app,
+        env,
+        sel,
         "Start a care pathway",
         [
             FormField("template", "Pathway", "choice", choices, "", True),
-            FormField("anchor", "Anchor date", "date", required=True, placeholder="t, t+10d, mon"),
+            FormField("anchor", "Anchor date", "date", required=True, example="t, t-2d, mon"),
         ],
         submit,
         intro="Steps are timed from the anchor: the discharge, surgery, diagnosis, "
@@ -48,33 +51,39 @@ def start_pathway_form(app: PccApp) -> FormScreen:
     )
 
 
-def _anchored_entry(app: PccApp) -> TimelineEntry:
-    entry = app.timeline_panel.current_entry() if app.focused_panel() == "timeline" else None
-    if entry is None and app.timeline is not None:
-        entry = next((e for e in app.timeline.entries if e.plan_anchor_date), None)
+def _anchored_entry(sel: Selection) -> TimelineEntry:
+    entry = sel.step if sel.panel == "timeline" else None
+    if entry is None and sel.timeline is not None:
+        entry = next((e for e in sel.timeline.entries if e.plan_anchor_date), None)
     if entry is None or entry.plan_anchor_date is None:
         raise NoTarget("select a step of a pathway plan in the timeline (3)")
     return entry
 
 
-def move_anchor_form(app: PccApp) -> FormScreen:
-    entry = _anchored_entry(app)
+def move_anchor_form(env: FormEnv, sel: Selection) -> FormScreen:
+    entry = _anchored_entry(sel)
+    who = env.who(sel.patient)
     kind = entry.plan_anchor_kind.value if entry.plan_anchor_kind else "anchor"
 
     def submit(values: dict[str, Any], version: int | None) -> str:
         moved = pathways.move_anchor(
-            app.store,
-            app.actor,
+            env.store,
+            env.actor,
             entry.step.care_plan_id,
             version or entry.plan_version,
             values["anchor"],
         )
-        return f"{kind.capitalize()} moved to {values['anchor']}; {moved} unfinished step(s) moved"
+        return (
+            f"{who}: {kind} date moved to {values['anchor']:%a %d %b}; "
+            f"{moved} unfinished step(s) moved with it"
+        )
 
     return form(
-        app,
+        env,
+        sel,
         f"Move the {kind} date: {entry.plan_title}",
-        [FormField("anchor", f"New {kind} date", "date", required=True, placeholder="t+3d")],
+        [FormField("anchor", f"New {kind} date", "date", required=True, example="t+3d")],
         submit,
-        intro=f"Now {entry.plan_anchor_date}. Unfinished steps move with it; finished ones stay.",
+        intro=f"Now {entry.plan_anchor_date:%a %d %b %Y}. Unfinished steps move with it; "
+        "finished ones stay.",
     )

@@ -1,0 +1,1 @@
+"""The cockpit screen: the four panels, the letter keys, live updates."""

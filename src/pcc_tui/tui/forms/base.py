@@ -1,0 +1,75 @@
+"""What every form builder shares: the environment it acts in, and how it names its target."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pcc_tui.core.domain.read_models import PatientRef
+from pcc_tui.core.services.context import Actor, Store
+from pcc_tui.tui.selection import Selection, patient_label
+from pcc_tui.tui.screens.form import FormField, FormScreen, Submit
+
+CHANNELS = [
+    ("Phone", "phone"),
+    ("SMS", "sms"),
+    ("Portal", "portal"),
+    ("In person", "in-person"),
+    ("Email", "email"),
+    ("Letter", "letter"),
+]
+NO_YES = [("No", "no"), ("Yes", "yes")]  # risky choices: No first, and the default
+
+
+class NoTarget(Exception):
+    """The action has nothing to act on here; the message says what to select."""
+
+
+@dataclass(frozen=True)
+class FormEnv:
+    """Where a form acts: the session's store and user, and how patients are shown."""
+
+    store: Store
+    actor: Actor
+    mask: str = "initials-mrn"
+
+    def now(self) -> datetime:
+        return self.store.clock.now()
+
+    def who(self, patient: PatientRef | None) -> str:
+        """A patient as toasts name them (the display policy decides how much)."""
+        if patient is None:
+            return "the patient"
+        if self.mask == "name":
+            return f"{patient.given_name} {patient.family_name}"
+        initials = f"{patient.given_name[:1]}{patient.family_name[:1]}".upper()
+        return f"{initials} ..{patient.mrn[-4:]}"
+
+
+def need_patient(sel: Selection) -> PatientRef:
+    if sel.patient is None:
+        raise NoTarget("select a patient first (queue cursor, or : to find one)")
+    return sel.patient
+
+
+def form(
+    env: FormEnv,
+    sel: Selection,
+    title: str,
+    fields: list[FormField],
+    submit: Submit,
+    intro: str = "",
+) -> FormScreen:
+    clock = env.store.clock
+    label = patient_label(sel.patient, env.mask, clock.today()) if sel.patient else ""
+    return FormScreen(title, fields, submit, now=clock.now(), tz=clock.tz, patient=label, intro=intro)
+
+
+def when(env: FormEnv, at: datetime) -> str:
+    return at.astimezone(env.store.clock.tz).strftime("%a %d %b %H:%M")
+
+
+def choose(values: dict[str, Any], name: str, default: str = "") -> str:
+    value = values.get(name)
+    return str(value) if value else default
