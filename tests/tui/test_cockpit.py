@@ -156,23 +156,25 @@ async def test_palette_goes_to_a_patient_by_fuzzy_name(ward: Any, size: tuple[in
 
 
 @pytest.mark.parametrize("size", SIZES)
-async def test_help_lists_bindings_with_ids(ward: Any, size: tuple[int, int]) -> None:
-    app = make_app(ward)
+async def test_help_lists_pcc_keys_by_task_with_the_key_in_force(
+    ward: Any, size: tuple[int, int]
+) -> None:
+    app = make_app(ward, keymap={"complete-step": "D"})
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        ids = {row[2] for row in app.screen.rows}
-        assert {
-            "complete-step",
-            "confirm-appointment",
-            "queue-filter",
-            "queue-mark",
-            "undo",
-            "privacy",
-            "cursor-down",
-        } <= ids
+        groups = dict(app.screen.groups)
+        assert list(groups)[:2] == ["Appointments", "Plan steps"]  # by task, not by id
+        ids = {row[2] for rows in groups.values() for row in rows}
+        assert {"complete-step", "confirm-appointment", "queue-filter", "undo", "privacy"} <= ids
+        assert ("D", "Complete the step (marked rows: all)", "complete-step") in groups[
+            "Plan steps"
+        ]
+        text = screen_text(app)
+        assert "[keymap]" in text  # not eaten as markup
+        assert "focus_next" not in text and "screen.copy_text" not in text  # no internals
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)

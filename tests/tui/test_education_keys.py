@@ -19,11 +19,11 @@ async def test_give_an_explanation(ward: Any, size: tuple[int, int]) -> None:
         await settle(pilot)
         await pilot.press("i")
         await pilot.pause()
-        assert isinstance(app.screen, FormScreen) and "Patient education" in shown(app)
+        assert isinstance(app.screen, FormScreen) and "Explain a procedure" in shown(app)
         await choose(pilot, "topic", "inhaler-technique")
         await pilot.press("f2")
         await settle(pilot)
-        assert "Recorded: 'Using your inhaler well' given" in shown(app)
+        assert "'Using your inhaler well' explained to the patient" in shown(app)
         assert app.cockpit.chart is not None
         assert [e.topic_id for e in app.cockpit.chart.education] == ["inhaler-technique"]
         await pilot.press("2", "plus")  # the chart, zoomed, scrolled to its end

@@ -29,7 +29,7 @@ async def offer(ward: Any, size: tuple[int, int], to: str) -> int:
         await type_into(pilot, "reason", "annual leave")
         await pilot.press("f2")
         await settle(pilot)
-        assert "Handoff offered" in shown(app)
+        assert "it changes hands when they accept" in shown(app)
     return pid
 
 
@@ -48,7 +48,7 @@ async def test_offer_then_accept(ward: Any, size: tuple[int, int]) -> None:
         assert "- Step:" in shown(sam)  # the packet lists the patient's open steps
         await pilot.press("a")
         await settle(pilot)
-        assert "Accepted:" in shown(sam) and "Handoffs offered to you (0)" in shown(sam)
+        assert "handoff accepted" in shown(sam) and "Handoffs offered to you (0)" in shown(sam)
     with store.reading() as s:
         patient = s.get(PatientRow, pid)
         assert (
@@ -75,7 +75,7 @@ async def test_decline_needs_a_reason(ward: Any) -> None:
         await type_into(pilot, "why", "on leave myself")
         await pilot.press("f2")
         await settle(pilot)
-        assert "Handoff declined" in shown(sam)
+        assert "handoff declined" in shown(sam)
     with store.reading() as s:
         [row] = s.scalars(select(HandoffRow)).all()
     assert (row.status, row.decline_reason) == ("rejected", "on leave myself")

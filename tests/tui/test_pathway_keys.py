@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from textual.widgets import Input
 
 from pcc_tui.core.store.tables import CarePlanRow, PlanStepRow
 from pcc_tui.tui.screens.form import FormScreen
@@ -32,7 +33,7 @@ async def test_start_a_pathway_then_move_its_anchor(ward: Any, size: tuple[int, 
         await pilot.press("f2")
         await settle(pilot)
         assert not isinstance(app.screen, FormScreen)
-        assert "Started: COPD exacerbation follow-up, 8 steps from" in shown(app)
+        assert "COPD exacerbation follow-up started, 8 steps from" in shown(app)
 
         await pilot.press("3")
         await pilot.pause()
@@ -52,11 +53,11 @@ async def test_start_a_pathway_then_move_its_anchor(ward: Any, size: tuple[int, 
         await pilot.press("f2")
         await pilot.pause()
         assert isinstance(app.screen, FormScreen)  # refused, and what was typed is kept
-        assert app.screen.query_one("#field-anchor").value == "bad date"  # type: ignore[attr-defined]
+        assert app.screen.query_one("#field-anchor", Input).value == "bad date"
         await type_into(pilot, "anchor", "t+2d")
         await pilot.press("f2")
         await settle(pilot)
-        assert "Discharge moved to" in shown(app) and "8 unfinished step(s) moved" in shown(app)
+        assert "discharge date moved to" in shown(app) and "8 unfinished step(s) moved" in shown(app)
 
     with store.reading() as s:
         plan = s.scalars(

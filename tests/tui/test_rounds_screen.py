@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from textual.widgets import SelectionList
 
 from pcc_tui.core.store.tables import NoteRow, PlanStepRow
-from pcc_tui.tui.screens.rounds import RoundsScreen
+from pcc_tui.tui.screens.rounds import Checklist, RoundsScreen
 from pcc_tui.tui.widgets import KeyTable
 from tests.tui.conftest import SIZES, audit_actions, make_app, settle, shown
 from tests.tui.test_actions import type_into
@@ -35,29 +34,31 @@ async def test_ward_rounds(ward: Any, size: tuple[int, int]) -> None:
         assert pid is not None
         assert "Step:" in shown(app) or "No open items." in shown(app)
 
-        await pilot.press("c")  # to the checklist: tick the first two items
+        checklist = screen.query_one("#rounds-checklist", Checklist)
+        await pilot.press("1", "2")  # tick the first two items from the bed list
         await pilot.pause()
-        checklist = screen.query_one("#rounds-checklist", SelectionList)
-        assert app.focused is checklist
-        await pilot.press("space", "down", "space")
-        await pilot.pause()
-        assert len(checklist.selected) == 2
-        await pilot.press("s")
+        assert checklist.done == ["Pain controlled", "Mobilising as planned"]
+        assert "[x] 1 Pain controlled" in shown(app) and "[ ] 3 " in shown(app)
+        await pilot.press("s")  # save, and on to the next bed
         await settle(pilot)
-        assert "Checklist saved: 2 of 5" in shown(app)
+        assert "checklist saved: 2 of 5" in shown(app)
+        assert screen.current_patient() != pid and checklist.done == []
+        await pilot.press("k")  # back to the bed just done: task and note for it
+        await settle(pilot)
+        assert screen.current_patient() == pid
 
         await pilot.press("a")
         await pilot.pause()
         await type_into(pilot, "title", "Chase echo report")
         await pilot.press("f2")
         await settle(pilot)
-        assert "Task added: Chase echo report" in shown(app)
+        assert "task 'Chase echo report' added" in shown(app)
         await pilot.press("n")
         await pilot.pause()
         await type_into(pilot, "text", "Seen on rounds, comfortable")
         await pilot.press("f2")
         await settle(pilot)
-        assert "Note added" in shown(app)
+        assert "note added" in shown(app)
         await pilot.press("escape")
         await settle(pilot)
         assert not isinstance(app.screen, RoundsScreen)

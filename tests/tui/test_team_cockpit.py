@@ -82,11 +82,11 @@ async def test_two_cockpits_see_each_others_work(team_url: str) -> None:
         async with app_a.run_test(size=(80, 24)) as pa, app_b.run_test(size=(160, 48)) as pb:
             await settle(pa)
             await settle(pb)
-            pid = app_b.patient_id
+            pid = app_b.cockpit.patient_id
             assert pid is not None
-            app_a.open_patient(pid)
+            app_a.cockpit.open_patient(pid)
             await settle(pa)
-            cursor = app_a.queue_panel.current_key()
+            cursor = app_a.cockpit.queue_panel.current_key()
             # A sees that B has the same patient open.
             await until(pa, lambda: "Also open now: " in screen_text(app_a))
             assert app_b.actor.display_name in screen_text(app_a)
@@ -98,14 +98,14 @@ async def test_two_cockpits_see_each_others_work(team_url: str) -> None:
             await settle(pb)
 
             def seen() -> bool:
-                chart = app_a.chart
+                chart = app_a.cockpit.chart
                 return chart is not None and any(
                     n.text == "Family meeting moved to Friday" for n in chart.notes
                 )
 
             await until(pa, seen, seconds=5.0)
-            assert app_a.patient_id == pid  # the refresh did not move A to another patient
-            assert app_a.queue_panel.current_key() == cursor
+            assert app_a.cockpit.patient_id == pid  # the refresh did not move A to another patient
+            assert app_a.cockpit.queue_panel.current_key() == cursor
             # B leaves the patient (locks the screen): A's "also open" line goes.
             await pb.press("L")
             await until(pa, lambda: "Also open now: " not in screen_text(app_a))
@@ -257,7 +257,10 @@ async def test_break_the_glass_opens_with_a_reason_and_a_banner(team_url: str) -
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            app.cockpit.open_patient(outside.id)
+            await pilot.press("colon", *outside.mrn)  # the palette finds them by MRN
+            await settle(pilot)
+            await pilot.pause(0.5)
+            await pilot.press("down", "enter")
             await settle(pilot)
             assert "Press ! to break the glass" in screen_text(app)
             assert outside.family_name.upper() not in screen_text(app)
@@ -377,7 +380,7 @@ async def test_live_update_under_an_open_form_keeps_the_form(team_url: str) -> N
 
             await until(pilot, refreshed, seconds=5.0)
             assert isinstance(app.screen, FormScreen)
-            assert app.screen.query_one("#field-text", Input).value == "my draft"
+            assert app.screen.query_one("#field-text", TextArea).text == "my draft"
     finally:
         store_a.close()
         store_b.close()

@@ -41,4 +41,4 @@ async def test_rounds_checklist_in_one_burst(ward: Any) -> None:
         assert isinstance(app.screen, RoundsScreen)
         burst(app, "c", "space", "down", "space", "s")
         await settle(pilot)
-        assert "Checklist saved: 2 of 5" in shown(app)
+        assert "checklist saved: 2 of 5" in shown(app)

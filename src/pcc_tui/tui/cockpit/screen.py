@@ -372,7 +372,8 @@ class CockpitScreen(LiveMixin, Screen[None]):
         if message.summary != RELOAD:
             self.notify(message.summary, timeout=5)
             self.queue_panel.marked.clear()
-        self._settled_key = None  # the row may be gone: the details follow the cursor
+        if self._searched is None:
+            self._settled_key = None  # the row may be gone: the details follow the cursor
         self.action_reload()
 
     def action_confirm(self) -> None:

@@ -130,7 +130,7 @@ class HandoffsScreen(Screen[None]):
             decline_handoff(
                 self.pcc.store, self.pcc.actor, offer.id, version or offer.version, values["why"]
             )
-            return "Handoff declined"
+            return f"{mask_patient(offer.patient, self.pcc.mask)}: handoff declined"
 
         clock = self.pcc.store.clock
         form = FormScreen(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -73,7 +74,7 @@ class Checklist(KeyList):
         self.clear_options()
         self.add_options(
             [
-                Option(f"{'[x]' if i in self.ticked else '[ ]'} {i + 1} {item}", id=str(i))
+                Option(Text(f"{'[x]' if i in self.ticked else '[ ]'} {i + 1} {item}"), id=str(i))
                 for i, item in enumerate(self.items)
             ]
         )
@@ -239,7 +240,9 @@ class RoundsScreen(Screen[None]):
     def _save_checklist(self, pid: int, done: list[str], rest: list[str]) -> None:
         try:
             save_rounds_checklist(self.pcc.store, self.pcc.actor, pid, done, rest)
-            self.post_message(RoundsNote(f"Checklist saved: {len(done)} of {len(done + rest)}"))
+            self.post_message(
+                RoundsNote(f"{self._who(pid)}: checklist saved: {len(done)} of {len(done + rest)}")
+            )
         except PccError as exc:
             self.post_message(RoundsNote(str(exc), error=True))
 
@@ -254,6 +257,10 @@ class RoundsScreen(Screen[None]):
         if summary:
             self.post_message(RoundsNote(summary))
 
+    def _who(self, pid: int) -> str:
+        bed = self.beds.get(str(pid))
+        return mask_patient(bed.patient, self.pcc.mask) if bed else "the patient"
+
     def action_quick_note(self) -> None:
         pid = self.current_patient()
         if pid is None:
@@ -261,7 +268,7 @@ class RoundsScreen(Screen[None]):
 
         def submit(values: dict[str, Any], version: int | None) -> str:
             add_note(self.pcc.store, self.pcc.actor, pid, values["text"])
-            return "Note added"
+            return f"{self._who(pid)}: note added"
 
         self._form("Rounds note", [FormField("text", "Note", "note", required=True)], submit)
 
@@ -272,7 +279,7 @@ class RoundsScreen(Screen[None]):
 
         def submit(values: dict[str, Any], version: int | None) -> str:
             quick_task(self.pcc.store, self.pcc.actor, pid, values["title"], values["due"])
-            return f"Task added: {values['title']}"
+            return f"{self._who(pid)}: task '{values['title']}' added"
 
         self._form(
             "Rounds task",
