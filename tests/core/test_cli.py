@@ -78,7 +78,7 @@ def test_schema_behind_is_one_line(tmp_path) -> None:  # type: ignore[no-untyped
     result = pcc("audit", "verify", url=url)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "pcc: database schema is at revision 0000, this pcc needs 0007: run `pcc db upgrade`"
+        "pcc: database schema is at revision 0000, this pcc needs 0008: run `pcc db upgrade`"
         " (or update pcc if the database is newer)"
     ]
 

@@ -241,20 +241,21 @@ def test_communication_closes_callback_and_flags_objection(
             next_attempt_due=FIXED_NOW + timedelta(hours=3),
         ),
     )
-    communications.log_communication(
-        store,
-        coordinator,
-        Communication(
-            patient_id=pid,
-            contact_id=contact,
-            with_whom="son",
-            channel="phone",
-            outcome="reached",
-            sent_at=FIXED_NOW + timedelta(hours=3),
-        ),
-        closes_callback=(first, 1),
+    talk = Communication(
+        patient_id=pid,
+        contact_id=contact,
+        with_whom="son",
+        channel="phone",
+        outcome="reached",
+        sent_at=FIXED_NOW + timedelta(hours=3),
     )
+    # The patient objected: talking to him about the patient needs an explicit override.
+    with pytest.raises(DomainError, match="objected"):
+        communications.log_communication(store, coordinator, talk, closes_callback=(first, 1))
+    overridden = talk.model_copy(update={"override_reason": "safeguarding duty"})
+    communications.log_communication(store, coordinator, overridden, closes_callback=(first, 1))
     assert '"objected_contact":true' in last_audit(store).detail
+    assert '"override":true' in last_audit(store).detail
     with store.reading() as s:
         owed = s.get(CommunicationRow, first)
         assert owed is not None and owed.next_attempt_due is None and owed.version == 2

@@ -82,5 +82,5 @@ def test_a_snoozed_item_comes_back_on_its_day(
     finally:
         later.close()
 
-    assert undo_last(store, coordinator) == "queue.snooze"  # or undo it today
+    assert undo_last(store, coordinator).startswith("snooze")  # or undo it today
     assert _referral_items(store, coordinator) == [ref]

@@ -32,7 +32,7 @@ def test_undo_restores_then_walks_back(store: Store, coordinator: Actor) -> None
     aid = builders.appointment(store, coordinator, pid, FIXED_NOW + timedelta(days=1))
     plans.complete_step(store, coordinator, s1, 1)
     appointments.confirm_appointment(store, coordinator, aid, 1, Channel.PHONE)
-    assert undo_last(store, coordinator) == "appointment.confirm"
+    assert undo_last(store, coordinator).startswith("appointment confirmation for ")
     with store.reading() as s:
         appt = s.get(AppointmentRow, aid)
         assert appt is not None
@@ -41,7 +41,7 @@ def test_undo_restores_then_walks_back(store: Store, coordinator: Actor) -> None
             None,
             3,
         )
-    assert undo_last(store, coordinator) == "plan_step.complete"
+    assert undo_last(store, coordinator).startswith("step completed for ")
     with store.reading() as s:
         step = s.get(PlanStepRow, s1)
         assert step is not None and (step.status, step.completed_at) == ("requested", None)
@@ -85,3 +85,18 @@ def test_undo_refuses_over_someone_elses_change(store: Store, coordinator: Actor
 def test_nothing_to_undo(store: Store, coordinator: Actor) -> None:
     with pytest.raises(DomainError, match="nothing of yours to undo"):
         undo_last(store, coordinator)
+
+
+def test_undo_preview_names_the_change_and_the_patient(store: Store, coordinator: Actor) -> None:
+    from pcc_tui.core.services.undo import preview_undo
+
+    with pytest.raises(DomainError, match="nothing of yours to undo"):
+        preview_undo(store, coordinator)
+    pid = builders.patient(store, coordinator)
+    communications.add_note(store, coordinator, pid, "called the daughter")
+    preview = preview_undo(store, coordinator)
+    assert preview.patient_id == pid and preview.words.startswith("note added for ")
+    assert "note" not in preview.words.split(" for ")[1]  # masked name, no internal id
+    with pytest.raises(DomainError, match="not the one shown"):
+        undo_last(store, coordinator, expect_seq=preview.seq - 1)
+    assert undo_last(store, coordinator, expect_seq=preview.seq) == preview.words

@@ -15,7 +15,23 @@ from collections.abc import Sequence
 
 import pyte
 
-KEYS = {"enter": "\r", "escape": "\x1b", "f2": "\x1bOQ", "f12": "\x1b[24~", "down": "\x1b[B"}
+KEYS = {
+    "enter": "\r",
+    "escape": "\x1b",
+    "tab": "\t",
+    "shift+tab": "\x1b[Z",
+    "f2": "\x1bOQ",
+    "f12": "\x1b[24~",
+    "down": "\x1b[B",
+    "up": "\x1b[A",
+    "space": " ",
+    "ctrl+p": "\x10",
+    "colon": ":",
+    "slash": "/",
+    "question_mark": "?",
+    "exclamation_mark": "!",
+    "plus": "+",
+}
 
 
 class Terminal:
@@ -66,6 +82,11 @@ class Terminal:
         for key in keys:
             os.write(self.fd, KEYS.get(key, key).encode())
             time.sleep(0.05)
+            self.read(0.01)  # keep the program's output flowing: a full pty blocks it
+
+    def burst(self, *keys: str) -> None:
+        """Keys in one write, as they arrive over a slow SSH link."""
+        os.write(self.fd, "".join(KEYS.get(k, k) for k in keys).encode())
 
     def wait_exit(self, timeout: float = 20.0) -> int:
         start = time.monotonic()

@@ -165,7 +165,7 @@ async def test_complete_step_then_undo(ward: Any, size: tuple[int, int]) -> None
         item = await go_to(pilot, is_kind(QueueKind.STEP))
         await pilot.press("d")
         await settle(pilot)
-        assert f"step '{item.title}' completed" in shown(app)
+        assert f"completed step '{item.title}'" in shown(app)
         with store.reading() as s:
             row = s.get(PlanStepRow, item.entity_id)
             assert row is not None and row.status == "completed"
@@ -195,7 +195,7 @@ async def test_set_step_status_from_the_timeline(ward: Any, size: tuple[int, int
         await type_into(pilot, "business_status", "awaiting records")
         await pilot.press("f2")
         await settle(pilot)
-        assert f"step '{entry.step.title}' updated" in shown(app)
+        assert f"step updated: '{entry.step.title}'" in shown(app)
         if size[0] >= 120:
             await pilot.press("plus")  # zoomed, the timeline has the whole width
             await pilot.pause(0.2)

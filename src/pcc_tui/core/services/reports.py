@@ -35,6 +35,13 @@ class ReportKind:
 REPORTS = {
     r.name: r
     for r in (
+        # First: the worklist a coordinator opens most (Enter on a row opens the patient).
+        ReportKind(
+            "shift-handoff",
+            "Shift handoff: my patients with something owed by tomorrow",
+            q.shift_handoff,
+            for_one_coordinator=True,
+        ),
         ReportKind("overdue-steps", "Overdue plan steps by owner", q.overdue_steps),
         ReportKind(
             "unconfirmed-tomorrow",
@@ -52,12 +59,6 @@ REPORTS = {
             q.coverage_gaps,
         ),
         ReportKind("caseload", "Caseload per coordinator", q.caseload),
-        ReportKind(
-            "shift-handoff",
-            "Shift handoff: my patients with something owed by tomorrow",
-            q.shift_handoff,
-            for_one_coordinator=True,
-        ),
         ReportKind(
             "patient-access",
             "Who viewed or changed a patient (from the audit trail)",

@@ -99,7 +99,7 @@ def confirm_form(env: FormEnv, sel: Selection) -> FormScreen:
             again = values["next_attempt_due"]
             later = f"; next try {when(env, again)}" if again else ""
             return f"{who}: {outcome.value.replace('-', ' ')} logged, not confirmed yet{later}"
-        return f"{who}: {_what(targets)} confirmed by {values['method']}"
+        return f"{who}: confirmed by {values['method']}: {_what(targets)}"
 
     return form(
         env,
@@ -115,8 +115,8 @@ def confirm_form(env: FormEnv, sel: Selection) -> FormScreen:
                 "reached",
                 True,
             ),
-            FormField("method", "By", "choice", CHANNELS, "phone", True),
             FormField("next_attempt_due", "Try again", "datetime", example="t+1d 10, now+2h"),
+            FormField("method", "By", "choice", CHANNELS, "phone", True),
         ],
         submit,
         intro="Every attempt is logged as a communication with the patient.",
@@ -171,7 +171,7 @@ def cancel_form(env: FormEnv, sel: Selection) -> FormScreen:
             values["reason"],
         )
         word = "cancelled" if status is AppointmentStatus.CANCELLED else "marked no-show"
-        return f"{who}: {target.label} {word}"
+        return f"{who}: {word}: {target.label}"
 
     return form(
         env,
@@ -258,7 +258,7 @@ def progress_form(env: FormEnv, sel: Selection) -> FormScreen:
         appointments.set_appointment_status(
             env.store, env.actor, target.entity_id, version or target.version, status
         )
-        return f"{who}: {target.label} now {status.value}"
+        return f"{who}: now {status.value}: {target.label}"
 
     return form(
         env,

@@ -63,7 +63,7 @@ def complete_steps(env: FormEnv, sel: Selection, version: int | None = None) -> 
     who = env.who(sel.patient if len(targets) == 1 or not sel.marked else None)
     if len(targets) > 1:
         return f"Completed {len(targets)} steps"
-    return f"{who}: step '{targets[0].title}' completed"
+    return f"{who}: completed step '{targets[0].title}'"
 
 
 def step_status_form(env: FormEnv, sel: Selection) -> FormScreen:
@@ -88,7 +88,7 @@ def step_status_form(env: FormEnv, sel: Selection) -> FormScreen:
             status_reason=values["reason"],
         )
         now = STATUS_WORDS[status.value].lower() if status else "updated"
-        return f"{who}: step '{target.title}' {now}"
+        return f"{who}: step {now}: '{target.title}'"
 
     return form(
         env,

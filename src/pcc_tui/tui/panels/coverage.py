@@ -113,7 +113,8 @@ class CoveragePanel(Panel):
         keys = [key for _t, key in lines if key]
         # The cursor starts on what most needs a decision: a pending auth, then a referral.
         first = next((k for k in keys if k.startswith(("auth:", "referral:"))), keys[0] if keys else None)
-        target = keep if keep in keys else first
+        # Where the user put it, if they are working in the panel; else what needs deciding.
+        target = keep if keep in keys and self.has_focus_within else first
         if target is not None:
             rows.highlighted = rows.get_option_index(target)
         rows.scroll_home(animate=False, immediate=True)
