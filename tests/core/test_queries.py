@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from pcc_tui.core.domain.codes import PRIORITY_RANK, AuthDecision, EligibilityResult
+from pcc_tui.core.clock import Clock
+from pcc_tui.core.domain.business_days import add_business_days
+from pcc_tui.core.domain.codes import (
+    PRIORITY_RANK,
+    AppointmentStatus,
+    AuthDecision,
+    EligibilityResult,
+)
 from pcc_tui.core.domain.models import Communication, Contact, Coverage, Referral
 from pcc_tui.core.domain.read_models import QueueKind, QueueScope, SearchMatch
 from pcc_tui.core.errors import DomainError
-from pcc_tui.core.services import communications, insurance, patients, plans, referrals
+from pcc_tui.core.services import (
+    appointments,
+    communications,
+    insurance,
+    patients,
+    plans,
+    referrals,
+)
 from pcc_tui.core.services.context import Actor
 from pcc_tui.core.services.reads import search, view_chart, view_coverage, view_queue, view_timeline
 from pcc_tui.core.store.database import Store
@@ -77,13 +91,13 @@ def test_queue_has_every_kind_ranked(
 ) -> None:
     queue = view_queue(store, coordinator, QueueScope.MINE)
     assert queue.counts == {
-        QueueKind.APPOINTMENT: 1,  # tomorrow's is not today's
+        QueueKind.APPOINTMENT: 2,  # today's, and tomorrow's still to confirm (2 days ahead)
         QueueKind.STEP: 2,  # overdue + due today; the pool step is due next week
         QueueKind.CALLBACK: 1,
         QueueKind.AUTH: 1,
         QueueKind.REFERRAL: 1,
     }
-    assert len(queue.items) == 6 and not queue.truncated
+    assert len(queue.items) == 7 and not queue.truncated
     keys = [(PRIORITY_RANK[i.priority], i.when) for i in queue.items]
     assert keys == sorted(keys)
     assert queue.items[0].kind is QueueKind.AUTH  # expedited: asap outranks urgent
@@ -233,9 +247,38 @@ def test_demo_queue_invariants(demo: tuple[Store, Actor]) -> None:
         if item.kind is QueueKind.STEP:
             assert item.when.date() <= today
         if item.kind is QueueKind.APPOINTMENT:
-            assert item.when.astimezone(store.clock.tz).date() == today
+            day = item.when.astimezone(store.clock.tz).date()
+            # today's, or one of the next two business days' still to confirm
+            assert day == today or (
+                today < day <= add_business_days(today, 2) and "confirm with patient" in item.title
+            )
     everyone = view_queue(store, actor, QueueScope.ALL)
     assert sum(everyone.counts.values()) > sum(queue.counts.values())
+
+
+def test_confirm_ahead_counts_business_days_and_leaves_checked_in_alone(
+    store: Store, coordinator: Actor
+) -> None:
+    """Friday: Monday's and Tuesday's unconfirmed appointments are in the queue, Wednesday's
+    is not; a checked-in appointment is today's work but no longer "confirm"."""
+    friday = datetime(2026, 3, 13, 14, 0, tzinfo=UTC)
+    store = Store(store.engine, clock=Clock.fixed(friday), policy=store.policy)
+    pid = builders.patient(store, coordinator)
+    made = {
+        name: builders.appointment(store, coordinator, pid, friday + timedelta(days=d, hours=h))
+        for name, d, h in (("today", 0, 2), ("mon", 3, 0), ("tue", 4, 0), ("wed", 5, 0))
+    }
+    appointments.set_appointment_status(
+        store, coordinator, made["today"], 1, AppointmentStatus.CHECKED_IN
+    )
+    items = {
+        i.entity_id: i
+        for i in view_queue(store, coordinator).items
+        if i.kind is QueueKind.APPOINTMENT
+    }
+    assert set(items) == {made["today"], made["mon"], made["tue"]}
+    assert "confirm" not in items[made["today"]].title
+    assert all("confirm with patient" in items[made[d]].title for d in ("mon", "tue"))
 
 
 def test_demo_chart_lists_are_complete_ordered_and_utc(demo: tuple[Store, Actor]) -> None:

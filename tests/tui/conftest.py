@@ -100,8 +100,7 @@ async def go_to(pilot: Pilot[Any], predicate: Any) -> Any:
     visible = [i for i in panel.queue.items if item_key(i) in panel.items]
     target = next(i for i in visible if predicate(i))
     table = panel.focus_target()
-    table.focus()
-    await pilot.press("g")
+    await pilot.press("1", "g")  # keys only: the queue, its first row
     index = table.get_row_index(item_key(target))
     for _ in range(index):
         await pilot.press("j")

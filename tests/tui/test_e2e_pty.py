@@ -34,10 +34,12 @@ def test_pcc_demo_confirm_and_quit() -> None:
         rows = [line for line in term.text().splitlines()[2:] if "..0" in line]
         assert rows and all(" appt " in line for line in rows)  # only unconfirmed appointments
         term.press("c")
-        term.wait_for("Confirmed by")
+        term.wait_for("Outcome")
         term.press("f2")
-        term.wait_for("Confirmed 1 appointment(s) by phone")
-        term.press("q")
+        term.wait_for("confirmed by phone")
+        term.press("q")  # the demo asks first: its changes go with it
+        term.wait_for("Quit pcc?")
+        term.press("y")
         assert term.wait_exit() == 0
     finally:
         term.kill()

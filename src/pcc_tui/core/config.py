@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from platformdirs import user_config_dir, user_data_dir
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,7 +20,10 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from pcc_tui.core.errors import ConfigError
+
 APP_NAME = "pcc-tui"
+THEME_NAMES = ("dark", "light", "high-contrast", "ansi")
 DEFAULT_ROUNDS_CHECKLIST = (
     "Pain controlled",
     "Mobilising as planned",
@@ -52,6 +55,7 @@ class PolicySettings(BaseModel):
     referral_reply_business_days_internal: int = Field(default=3, ge=1, le=60)
     referral_reply_days_external: int = Field(default=7, ge=1, le=120)
     break_glass_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    confirm_ahead_business_days: int = Field(default=2, ge=0, le=10)
 
 
 class AuthSettings(BaseModel):
@@ -87,6 +91,13 @@ class Settings(BaseSettings):
         default_factory=lambda: list(DEFAULT_ROUNDS_CHECKLIST), max_length=20
     )
 
+    @field_validator("theme")
+    @classmethod
+    def _known_theme(cls, value: str | None) -> str | None:
+        if value is not None and value not in THEME_NAMES:
+            raise ValueError(f"no theme {value!r}; choose one of: {', '.join(THEME_NAMES)}")
+        return value
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -104,4 +115,78 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """The effective settings; a bad file or value is a ConfigError naming the file, the line
+    and the field (TOML syntax, an unknown key with a "did you mean", a value out of range)."""
+    path = config_path()
+    text = _read(path)
+    if text is not None:
+        _check_keys(path, text)
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        message = str(err["msg"]).removeprefix("Value error, ")
+        where = _where(path, text, [str(p) for p in err["loc"]])
+        raise ConfigError(f"{where}: {field}: {message}") from None
+
+
+def _read(path: Path) -> str | None:
+    import tomllib
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({type(exc).__name__})") from None
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return text
+
+
+def _check_keys(path: Path, text: str) -> None:
+    import difflib
+    import tomllib
+
+    data = tomllib.loads(text)
+    sections = {"policy": PolicySettings, "auth": AuthSettings}  # [keymap]: checked by the TUI
+
+    def unknown(key: str, known: list[str], trail: list[str]) -> ConfigError:
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        name = ".".join([*trail, key])
+        return ConfigError(f"{_where(path, text, [*trail, key])}: unknown setting {name!r}{hint}")
+
+    top = list(Settings.model_fields)
+    for key, value in data.items():
+        if key not in top:
+            raise unknown(key, top, [])
+        if key in sections and isinstance(value, dict):
+            known = list(sections[key].model_fields)
+            for inner in value:
+                if inner not in known:
+                    raise unknown(inner, known, [key])
+
+
+def _where(path: Path, text: str | None, loc: list[str]) -> str:
+    """`FILE, line N` for the key at `loc` (its last part, inside its [section] if any)."""
+    if text is None or not loc:
+        return str(path)
+    import re
+
+    section = loc[0] if len(loc) > 1 else None
+    key = loc[-1]
+    current = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = re.match(r"\s*\[([^\]]+)\]", line)
+        if header:
+            current = header.group(1).strip()
+            if section is None and current == key:
+                return f"{path}, line {number}"
+            continue
+        if re.match(rf"\s*{re.escape(key)}\s*=", line) and current == section:
+            return f"{path}, line {number}"
+    return str(path)

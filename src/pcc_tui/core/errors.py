@@ -88,3 +88,8 @@ class BreakGlassRequired(PccError):
             f"patient {patient_id} is outside your caseload and ward: "
             "break the glass with a reason to open the record"
         )
+
+
+class ConfigError(PccError):
+    """The config file (or a PCC_* variable) cannot be used: the message names the file, the
+    line and the field, and how to fix it."""

@@ -189,4 +189,4 @@ def crash_notice(error: BaseException, debug: bool) -> str:
     if not debug:
         return line
     frames = "".join(traceback.format_tb(error.__traceback__))
-    return f"{line}\n{frames}{kind}"
+    return f"Traceback (the error's own text is left out):\n{frames}{kind}\n{line}"

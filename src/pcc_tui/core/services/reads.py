@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pcc_tui.core.domain.business_days import add_business_days
 from pcc_tui.core.domain.read_models import (
     CoverageChecklist,
     PatientChart,
@@ -30,11 +31,13 @@ def queue_request(
     if scope is QueueScope.WARD and not ward:
         raise DomainError("choose a ward: this coordinator has no home ward")
     start, end = store.clock.day_bounds()
+    ahead = add_business_days(store.clock.today(), store.policy.confirm_ahead_business_days)
     return QueueRequest(
         scope=scope,
         today=store.clock.today(),
         day_start=start,
         day_end=end,
+        confirm_until=store.clock.day_bounds(ahead)[1],
         now=store.clock.now(),
         coordinator_id=actor.coordinator_id,
         username=actor.username,

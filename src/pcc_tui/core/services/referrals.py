@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from pcc_tui.core.domain.business_days import add_business_days
 from pcc_tui.core.domain.codes import ReferralTracking, ServiceRequestStatus
 from pcc_tui.core.domain.models import Referral
 from pcc_tui.core.errors import DomainError, IllegalTransition
@@ -23,12 +24,7 @@ def default_reply_due(sent_on: date, internal: bool, policy: Policy) -> date:
     """In-house: N business days (Mon-Fri); external: N calendar days (site policy)."""
     if not internal:
         return sent_on + timedelta(days=policy.referral_reply_days_external)
-    due, left = sent_on, policy.referral_reply_business_days_internal
-    while left:
-        due += timedelta(days=1)
-        if due.weekday() < 5:
-            left -= 1
-    return due
+    return add_business_days(sent_on, policy.referral_reply_business_days_internal)
 
 
 def create_referral(store: Store, actor: Actor, new: Referral) -> int:

@@ -31,6 +31,8 @@ class Policy:
     referral_reply_days_external: int = 7
     # Team mode: how long a break-the-glass grant lasts.
     break_glass_minutes: int = 60
+    # Appointments still to confirm show in the queue this many business days ahead.
+    confirm_ahead_business_days: int = 2
 
 
 @dataclass

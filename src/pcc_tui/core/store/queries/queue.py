@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    and_,
     any_,
     bindparam,
     case,
@@ -64,6 +65,7 @@ ACTIONABLE_STEP = (
     TaskStatus.READY,
     TaskStatus.IN_PROGRESS,
 )
+TO_CONFIRM = (AppointmentStatus.PROPOSED, AppointmentStatus.PENDING, AppointmentStatus.BOOKED)
 OPEN_TRACKING = (ReferralTracking.SENT, ReferralTracking.ACCEPTED, ReferralTracking.SCHEDULED)
 APPOINTMENT_TODAY = (
     AppointmentStatus.PROPOSED,
@@ -82,6 +84,8 @@ class QueueRequest:
     day_end: datetime
     now: datetime
     coordinator_id: int | None = None
+    # End of the last day whose unconfirmed appointments show (confirm 24-72 h ahead).
+    confirm_until: datetime | None = None
     username: str | None = None
     pool: str | None = None
     ward: str | None = None
@@ -213,14 +217,17 @@ def _appointments(req: QueueRequest) -> KindQuery:
         what = reason or "Appointment"
         if prac:
             what += f" with {prac}"
-        if patient_status == ParticipationStatus.NEEDS_ACTION:
+        to_confirm = (
+            patient_status == ParticipationStatus.NEEDS_ACTION and row[6] in TO_CONFIRM
+        )  # checked in, arrived: nothing left to confirm
+        if to_confirm:
             what += " - confirm with patient"
         return dict(
             kind=QueueKind.APPOINTMENT,
             patient=patient,
             when=start,
             all_day=False,
-            priority="urgent" if patient_status == ParticipationStatus.NEEDS_ACTION else "routine",
+            priority="urgent" if to_confirm else "routine",
             title=what,
             entity_type="appointment",
             entity_id=aid,
@@ -235,8 +242,17 @@ def _appointments(req: QueueRequest) -> KindQuery:
         ).outerjoin(PractitionerRow, PractitionerRow.id == AppointmentRow.practitioner_id),
         [
             AppointmentRow.start >= bindparam("day_start"),
-            AppointmentRow.start < bindparam("day_end"),
-            _one_of(AppointmentRow.status, APPOINTMENT_TODAY),
+            AppointmentRow.start < bindparam("confirm_until"),
+            or_(
+                and_(
+                    AppointmentRow.start < bindparam("day_end"),
+                    _one_of(AppointmentRow.status, APPOINTMENT_TODAY),
+                ),
+                and_(
+                    AppointmentRow.patient_status == _const(ParticipationStatus.NEEDS_ACTION),
+                    _one_of(AppointmentRow.status, TO_CONFIRM),
+                ),
+            ),
             _not_snoozed("appointment", AppointmentRow.id),
         ],
         (
@@ -246,6 +262,7 @@ def _appointments(req: QueueRequest) -> KindQuery:
             AppointmentRow.reason,
             AppointmentRow.patient_status,
             PractitionerRow.name,
+            AppointmentRow.status,
         ),
         (AppointmentRow.start,),
         build,
@@ -529,6 +546,7 @@ def load_queue(session: Session, req: QueueRequest) -> Queue:
         "today": req.today,
         "day_start": req.day_start,
         "day_end": req.day_end,
+        "confirm_until": req.confirm_until or req.day_end,
     }
     conn = session.connection()
     ids_as_array = conn.dialect.name == "postgresql"
