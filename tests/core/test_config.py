@@ -26,11 +26,13 @@ def test_toml_syntax_error_names_the_file_and_line(
 
 
 def test_unknown_key_says_did_you_mean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = _with(tmp_path, monkeypatch, '[polcy]\nqueue_limit = 100\n')
+    path = _with(tmp_path, monkeypatch, "[polcy]\nqueue_limit = 100\n")
     with pytest.raises(ConfigError, match=rf"{path}, line 1: unknown setting 'polcy' .*'policy'"):
         load_settings()
-    _with(tmp_path, monkeypatch, '[policy]\nqueue_limt = 100\n')
-    with pytest.raises(ConfigError, match=r"line 2: unknown setting 'policy.queue_limt'.*queue_limit"):
+    _with(tmp_path, monkeypatch, "[policy]\nqueue_limt = 100\n")
+    with pytest.raises(
+        ConfigError, match=r"line 2: unknown setting 'policy.queue_limt'.*queue_limit"
+    ):
         load_settings()
 
 
@@ -42,8 +44,11 @@ def test_bad_value_names_line_and_field(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_bad_theme_lists_the_valid_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _with(tmp_path, monkeypatch, 'theme = "solarized"\n')
-    with pytest.raises(ConfigError, match="line 1: theme: no theme 'solarized'; choose one of: "
-                       "dark, light, high-contrast, ansi"):
+    with pytest.raises(
+        ConfigError,
+        match="line 1: theme: no theme 'solarized'; choose one of: "
+        "dark, light, high-contrast, ansi",
+    ):
         load_settings()
 
 

@@ -61,3 +61,17 @@ def test_done_path_is_legal_from_every_open_status() -> None:
             check_task_transition(current, nxt)
             current = nxt
         assert current == TaskStatus.COMPLETED
+
+
+def test_any_reachable_status_is_one_walk_of_legal_transitions() -> None:
+    from pcc_tui.core.domain.lifecycle import TASK_TRANSITIONS, task_path_to, task_reachable
+
+    assert task_path_to("requested", "on-hold") == ("accepted", "in-progress", "on-hold")
+    for start in TaskStatus:
+        for target in task_reachable(start):
+            path = task_path_to(start, target)
+            assert path[-1] == target
+            for a, b in itertools.pairwise((start, *path)):
+                assert b in TASK_TRANSITIONS[a]
+    with pytest.raises(IllegalTransition):
+        task_path_to("completed", "in-progress")

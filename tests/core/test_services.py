@@ -304,3 +304,20 @@ def test_actions_record_utc(store: Store, coordinator: Actor) -> None:
     ev = last_audit(store)
     assert ev.recorded_at.utcoffset() == timedelta(0)
     assert isinstance(ev.recorded_at, datetime)
+
+
+def test_a_step_goes_on_hold_in_one_change_with_its_reason(
+    store: Store, coordinator: Actor
+) -> None:
+    pid = builders.patient(store, coordinator)
+    _, (step, _s2, _s3) = builders.plan(store, coordinator, pid, store.clock.today())
+    with pytest.raises(DomainError, match="needs a reason"):
+        plans.set_step_status(store, coordinator, step, 1, status=TaskStatus.ON_HOLD)
+    plans.set_step_status(
+        store, coordinator, step, 1, status=TaskStatus.ON_HOLD, status_reason="in hospital"
+    )
+    with store.reading() as s:
+        row = s.get(PlanStepRow, step)
+        assert row is not None and (row.status, row.status_reason) == ("on-hold", "in hospital")
+    detail = last_audit(store).detail
+    assert '"to":"on-hold"' in detail

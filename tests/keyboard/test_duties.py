@@ -260,7 +260,9 @@ def test_cancel_with_a_reason(cockpit: Cockpit) -> None:
 def test_eligibility_not_eligible_with_a_note(cockpit: Cockpit) -> None:
     queue = view_queue(cockpit.store, cockpit.actor, QueueScope.MINE)
     item = next(
-        i for i in queue.items if view_coverage(cockpit.store, cockpit.actor, i.patient.id).coverages
+        i
+        for i in queue.items
+        if view_coverage(cockpit.store, cockpit.actor, i.patient.id).coverages
     )
     on_row(cockpit, item)
     cockpit.key("v")
@@ -318,7 +320,9 @@ def test_request_then_approve_a_prior_auth_before_its_due_day(cockpit: Cockpit) 
     within(cockpit, 4)
     with cockpit.store.reading() as s:
         auth = s.scalars(
-            select(PriorAuthorizationRow).where(PriorAuthorizationRow.service == "Overnight sleep study")
+            select(PriorAuthorizationRow).where(
+                PriorAuthorizationRow.service == "Overnight sleep study"
+            )
         ).one()
         assert (auth.decision, auth.units_approved) == ("approved", 6)
         assert auth.decided_at is not None and auth.decided_at < auth.decision_due
@@ -345,7 +349,9 @@ def test_new_referral_then_its_reply(cockpit: Cockpit) -> None:
     cockpit.wait("referral reply recorded, loop closed")
     within(cockpit, 3)
     with cockpit.store.reading() as s:
-        ref = s.scalars(select(ReferralRow).where(ReferralRow.to_whom == "Cardiology, Dr Park")).one()
+        ref = s.scalars(
+            select(ReferralRow).where(ReferralRow.to_whom == "Cardiology, Dr Park")
+        ).one()
         assert (ref.tracking, ref.reply) == ("reply-received", "seen; start beta blocker")
     assert cockpit.audit("referral.create") and cockpit.audit("referral.reply")
 

@@ -61,9 +61,7 @@ def test_q_in_the_demo_asks_first(tmp_path: Path) -> None:
         term.kill()
 
 
-def test_a_keymap_clash_is_refused_at_start_in_one_line(
-    seeded: Any, tmp_path: Path
-) -> None:
+def test_a_keymap_clash_is_refused_at_start_in_one_line(seeded: Any, tmp_path: Path) -> None:
     url, _store, actor = seeded
     (tmp_path / "config.toml").write_text('[keymap]\ncomplete-step = "c"\n')
     result = subprocess.run(
@@ -95,9 +93,7 @@ CRASH = textwrap.dedent(
 )
 
 
-def test_a_crash_leaves_a_readable_notice_without_patient_data(
-    seeded: Any, tmp_path: Path
-) -> None:
+def test_a_crash_leaves_a_readable_notice_without_patient_data(seeded: Any, tmp_path: Path) -> None:
     url, _store, actor = seeded
     script = tmp_path / "crash.py"
     script.write_text(CRASH)

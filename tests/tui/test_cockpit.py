@@ -10,11 +10,11 @@ from sqlalchemy import select
 from pcc_tui.core.domain.read_models import QueueKind
 from pcc_tui.core.services import plans
 from pcc_tui.core.store.tables import PatientRow, PlanStepRow
+from pcc_tui.tui.cockpit.live import HEARTBEAT
 from pcc_tui.tui.screens.conflict import ConflictScreen
 from pcc_tui.tui.screens.form import FormScreen
 from pcc_tui.tui.screens.help import HelpScreen
 from pcc_tui.tui.screens.privacy import PrivacyScreen
-from pcc_tui.tui.cockpit.live import HEARTBEAT
 from pcc_tui.tui.session import IDLE_CHECK
 from tests.tui.conftest import SIZES, go_to, make_app, screen_text, settle, shown
 from tests.tui.test_actions import type_into
@@ -90,8 +90,12 @@ async def test_cursor_loads_the_patient_everywhere(ward: Any, size: tuple[int, i
         item = await go_to(pilot, lambda i: i.kind is QueueKind.CALLBACK)
         assert app.cockpit.patient_id == item.patient.id
         assert app.cockpit.chart is not None and app.cockpit.chart.patient.id == item.patient.id
-        assert app.cockpit.timeline is not None and app.cockpit.timeline.patient_id == item.patient.id
-        assert app.cockpit.coverage is not None and app.cockpit.coverage.patient_id == item.patient.id
+        assert (
+            app.cockpit.timeline is not None and app.cockpit.timeline.patient_id == item.patient.id
+        )
+        assert (
+            app.cockpit.coverage is not None and app.cockpit.coverage.patient_id == item.patient.id
+        )
         assert item.patient.family_name.upper() in screen_text(app)
 
 

@@ -29,12 +29,15 @@ def test_bindings_come_from_the_registry() -> None:
 
 
 def test_unknown_keymap_id_is_refused_with_a_suggestion() -> None:
-    with pytest.raises(keys.KeymapError, match="'complete-stp' is not a pcc key id.*complete-step"):
+    refused = r"'complete-stp' is not a pcc key id.*complete-step"
+    with pytest.raises(keys.KeymapError, match=refused):
         keys.check_keymap({"complete-stp": "D"})
 
 
 def test_a_clash_names_both_ids() -> None:
-    with pytest.raises(keys.KeymapError, match="complete-step and confirm-appointment both use 'c'"):
+    with pytest.raises(
+        keys.KeymapError, match="complete-step and confirm-appointment both use 'c'"
+    ):
         keys.check_keymap({"complete-step": "c"})
     keys.check_keymap({"complete-step": "D"})  # free: fine
 

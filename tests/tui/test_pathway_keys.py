@@ -38,7 +38,9 @@ async def test_start_a_pathway_then_move_its_anchor(ward: Any, size: tuple[int, 
         await pilot.press("3")
         await pilot.pause()
         assert app.cockpit.timeline is not None
-        copd = [e for e in app.cockpit.timeline.entries if e.plan_title == "COPD exacerbation follow-up"]
+        copd = [
+            e for e in app.cockpit.timeline.entries if e.plan_title == "COPD exacerbation follow-up"
+        ]
         assert len(copd) == 8
         # Put the timeline cursor on one of the new plan's steps, then move its anchor.
         target = app.cockpit.timeline.entries.index(copd[0])
@@ -57,7 +59,9 @@ async def test_start_a_pathway_then_move_its_anchor(ward: Any, size: tuple[int, 
         await type_into(pilot, "anchor", "t+2d")
         await pilot.press("f2")
         await settle(pilot)
-        assert "discharge date moved to" in shown(app) and "8 unfinished step(s) moved" in shown(app)
+        assert "discharge date moved to" in shown(app) and "8 unfinished step(s) moved" in shown(
+            app
+        )
 
     with store.reading() as s:
         plan = s.scalars(
@@ -80,7 +84,9 @@ async def test_move_anchor_needs_a_pathway_plan(ward: Any) -> None:
     app = make_app(ward)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        if app.cockpit.timeline is not None and any(e.plan_anchor_date for e in app.cockpit.timeline.entries):
+        if app.cockpit.timeline is not None and any(
+            e.plan_anchor_date for e in app.cockpit.timeline.entries
+        ):
             pytest.fail("the demo ward's plans are not pathway plans; this test needs one")
         await pilot.press("A")
         await pilot.pause()

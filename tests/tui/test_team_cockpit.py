@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from pcc_tui.core.demo.seed import seed_demo
 from pcc_tui.core.domain.read_models import QueueKind

@@ -152,7 +152,8 @@ def _check_keys(path: Path, text: str) -> None:
     import tomllib
 
     data = tomllib.loads(text)
-    sections = {"policy": PolicySettings, "auth": AuthSettings}  # [keymap]: checked by the TUI
+    # [keymap]'s keys are binding ids: the TUI's key registry checks them.
+    sections: dict[str, type[BaseModel]] = {"policy": PolicySettings, "auth": AuthSettings}
 
     def unknown(key: str, known: list[str], trail: list[str]) -> ConfigError:
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
@@ -165,7 +166,7 @@ def _check_keys(path: Path, text: str) -> None:
         if key not in top:
             raise unknown(key, top, [])
         if key in sections and isinstance(value, dict):
-            known = list(sections[key].model_fields)
+            known = list(sections[key].model_fields.keys())
             for inner in value:
                 if inner not in known:
                     raise unknown(inner, known, [key])

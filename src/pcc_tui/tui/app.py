@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.events import Resize
 from textual.screen import Screen
 
@@ -146,10 +146,8 @@ class PccApp(SessionMixin, App[int]):
         local: list[tuple[str, str, str]] = []
         if not isinstance(self.screen, CockpitScreen):
             for binding in self.screen.BINDINGS:
-                if hasattr(binding, "id") and binding.id:
-                    local.append(
-                        (keys.display_key(binding.key), binding.description, binding.id)
-                    )
+                if isinstance(binding, Binding) and binding.id:
+                    local.append((keys.display_key(binding.key), binding.description, binding.id))
         self.push_screen(HelpScreen(keys.grouped(self.keymap), local))
 
     def action_privacy(self) -> None:

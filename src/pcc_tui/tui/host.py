@@ -28,3 +28,5 @@ class Host(Protocol):
 
     @property
     def cockpit(self) -> Any: ...  # the CockpitScreen at the bottom of the stack
+
+    async def run_action(self, action: str, default_namespace: Any = None) -> bool: ...

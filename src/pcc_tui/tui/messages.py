@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from textual.message import Message
-
 from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
 
 from pcc_tui.core.domain.read_models import CoverageChecklist, PatientChart, Queue, Timeline
 from pcc_tui.core.errors import StoreUnavailable

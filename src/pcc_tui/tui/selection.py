@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
+from pcc_tui.core.clock import age_on
 from pcc_tui.core.domain.read_models import (
     CoverageChecklist,
     PatientChart,
@@ -19,7 +20,6 @@ from pcc_tui.core.domain.read_models import (
     Timeline,
     TimelineEntry,
 )
-from pcc_tui.core.clock import age_on
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from pcc_tui.core.store.feed import ChangeFeed
 
 def follow_changes(
     store: Store,
-    on_changes: Callable[[list[Change]], None],
-    on_connectivity: Callable[[bool, float], None],
+    on_changes: Callable[[list[Change]], object],
+    on_connectivity: Callable[[bool, float], object],
     stop: threading.Event,
 ) -> None:
     """Block, delivering other sessions' committed changes until `stop` is set."""

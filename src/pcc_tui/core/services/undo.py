@@ -148,7 +148,9 @@ def _words(tx: Tx, event: AuditEventRow, mask: str) -> str:
     if mask == "name":
         who = f"{patient.given_name} {patient.family_name}"
     else:
-        who = f"{patient.given_name[:1]}{patient.family_name[:1]}".upper() + f" ..{patient.mrn[-4:]}"
+        who = (
+            f"{patient.given_name[:1]}{patient.family_name[:1]}".upper() + f" ..{patient.mrn[-4:]}"
+        )
     return f"{what} for {who}"
 
 

@@ -34,6 +34,19 @@ from pcc_tui.core.services.reads import view_chart, view_coverage, view_queue, v
 from pcc_tui.core.services.undo import preview_undo, undo_last
 from pcc_tui.tui import keys
 from pcc_tui.tui.cockpit.live import LiveMixin
+from pcc_tui.tui.forms import (
+    appointments,
+    communications,
+    education,
+    glass,
+    handoffs,
+    insurance,
+    pathways,
+    plans,
+    referrals,
+    snoozing,
+)
+from pcc_tui.tui.forms.base import FormEnv, NoTarget
 from pcc_tui.tui.messages import (
     ActionDone,
     DetailsForAction,
@@ -43,10 +56,6 @@ from pcc_tui.tui.messages import (
     UndoAsk,
     WorkFailed,
 )
-from pcc_tui.tui.selection import Selection
-from pcc_tui.tui.forms import appointments, communications, education, insurance, pathways, plans
-from pcc_tui.tui.forms import glass, handoffs, referrals, snoozing
-from pcc_tui.tui.forms.base import FormEnv, NoTarget
 from pcc_tui.tui.panels.base import Panel
 from pcc_tui.tui.panels.chart import ChartPanel
 from pcc_tui.tui.panels.coverage import CoveragePanel
@@ -55,6 +64,7 @@ from pcc_tui.tui.panels.timeline import TimelinePanel
 from pcc_tui.tui.screens.ask import AskScreen
 from pcc_tui.tui.screens.conflict import ConflictScreen
 from pcc_tui.tui.screens.form import RELOAD, FormScreen
+from pcc_tui.tui.selection import Selection
 
 if TYPE_CHECKING:
     from pcc_tui.tui.host import Host
@@ -555,4 +565,3 @@ def _ref(patient: Any) -> PatientRef:
         ward=patient.ward,
         bed=patient.bed,
     )
-

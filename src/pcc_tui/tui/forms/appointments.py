@@ -17,9 +17,9 @@ from pcc_tui.core.domain.codes import (
 from pcc_tui.core.domain.models import Appointment
 from pcc_tui.core.domain.read_models import QueueKind
 from pcc_tui.core.services import appointments
-from pcc_tui.tui.selection import Selection
 from pcc_tui.tui.forms.base import CHANNELS, NO_YES, FormEnv, NoTarget, form, need_patient, when
 from pcc_tui.tui.screens.form import FieldErrors, FormField, FormScreen
+from pcc_tui.tui.selection import Selection
 
 ATTEMPT_MISSES = (
     ContactOutcome.VOICEMAIL,
@@ -201,7 +201,7 @@ def _step_needing_appointment(sel: Selection) -> tuple[int, int, str] | None:
     step = entry.step
     if StepNeed.APPOINTMENT not in step.needs or step.appointment_id is not None:
         return None
-    return step.id, step.version, step.title
+    return entry.step.id, step.version, step.title
 
 
 def book_form(env: FormEnv, sel: Selection) -> FormScreen:

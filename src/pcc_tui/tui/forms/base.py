@@ -8,8 +8,8 @@ from typing import Any
 
 from pcc_tui.core.domain.read_models import PatientRef
 from pcc_tui.core.services.context import Actor, Store
-from pcc_tui.tui.selection import Selection, patient_label
 from pcc_tui.tui.screens.form import FormField, FormScreen, Submit
+from pcc_tui.tui.selection import Selection, patient_label
 
 CHANNELS = [
     ("Phone", "phone"),
@@ -63,7 +63,9 @@ def form(
 ) -> FormScreen:
     clock = env.store.clock
     label = patient_label(sel.patient, env.mask, clock.today()) if sel.patient else ""
-    return FormScreen(title, fields, submit, now=clock.now(), tz=clock.tz, patient=label, intro=intro)
+    return FormScreen(
+        title, fields, submit, now=clock.now(), tz=clock.tz, patient=label, intro=intro
+    )
 
 
 def when(env: FormEnv, at: datetime) -> str:

@@ -9,9 +9,9 @@ from pcc_tui.core.domain.codes import Channel, ContactOutcome, Direction
 from pcc_tui.core.domain.models import Communication, Contact
 from pcc_tui.core.domain.read_models import QueueKind
 from pcc_tui.core.services import communications
-from pcc_tui.tui.selection import Selection
 from pcc_tui.tui.forms.base import CHANNELS, NO_YES, FormEnv, form, need_patient
 from pcc_tui.tui.screens.form import FieldErrors, FormField, FormScreen
+from pcc_tui.tui.selection import Selection
 
 
 def note_form(env: FormEnv, sel: Selection) -> FormScreen:
@@ -72,7 +72,7 @@ def log_form(env: FormEnv, sel: Selection) -> FormScreen:
         if contact is not None and contact.consent.value == "objected":
             if values.get("override") != "yes":
                 raise FieldErrors(
-                    {"override": "the patient objected to this contact: choose Yes to override"}
+                    {"override": "objected: choose Yes to override"}
                 )
             if not values.get("override_reason"):
                 raise FieldErrors({"override_reason": "say why the objection is overridden"})

@@ -8,10 +8,10 @@ from typing import Any
 from pcc_tui.core.domain.codes import Channel
 from pcc_tui.core.libraries import TemplateFileError, load_education
 from pcc_tui.core.services.education import record_education
-from pcc_tui.tui.selection import Selection
 from pcc_tui.tui.forms.base import CHANNELS, FormEnv, NoTarget, form, need_patient
 from pcc_tui.tui.forms.communications import contact_choices, contacts_of
 from pcc_tui.tui.screens.form import FormField, FormScreen
+from pcc_tui.tui.selection import Selection
 
 
 def education_form(env: FormEnv, sel: Selection) -> FormScreen:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from pcc_tui.core.services.access import break_glass
-from pcc_tui.tui.selection import Selection
 from pcc_tui.tui.forms.base import FormEnv, form, need_patient
 from pcc_tui.tui.screens.form import FormField, FormScreen
+from pcc_tui.tui.selection import Selection
 
 
 def break_glass_form(env: FormEnv, sel: Selection) -> FormScreen:
@@ -22,7 +22,11 @@ def break_glass_form(env: FormEnv, sel: Selection) -> FormScreen:
         env,
         sel,
         "Break the glass",
-        [FormField("reason", "Why you need it", "note", required=True, example="covering for Sam today")],
+        [
+            FormField(
+                "reason", "Why you need it", "note", required=True, example="covering for Sam today"
+            )
+        ],
         submit,
         intro="This patient is outside your caseload and ward. Your reason, the time "
         "and your terminal are recorded; supervisors review every access.",

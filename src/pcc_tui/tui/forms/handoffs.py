@@ -6,9 +6,9 @@ from typing import Any
 
 from pcc_tui.core.domain.read_models import QueueKind
 from pcc_tui.core.services.handoffs import offer_handoff
-from pcc_tui.tui.selection import Selection
 from pcc_tui.tui.forms.base import FormEnv, NoTarget, form, need_patient
 from pcc_tui.tui.screens.form import FieldErrors, FormField, FormScreen
+from pcc_tui.tui.selection import Selection
 
 Colleague = tuple[str, str, str | None]  # user name, display name, pool
 
@@ -29,7 +29,9 @@ def _what(env: FormEnv, sel: Selection) -> list[tuple[str, str]]:
 def offer_form(env: FormEnv, sel: Selection, colleagues: list[Colleague]) -> FormScreen:
     what = _what(env, sel)
     who = env.who(sel.patient)
-    people = [(f"{name} ({user})", user) for user, name, _pool in colleagues if user != env.actor.username]
+    people = [
+        (f"{name} ({user})", user) for user, name, _pool in colleagues if user != env.actor.username
+    ]
     pools = sorted({pool for _u, _n, pool in colleagues if pool})
     to = people + [(f"Pool: {p}", f"pool:{p}") for p in pools]
     if not to:

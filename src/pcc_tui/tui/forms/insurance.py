@@ -9,9 +9,9 @@ from typing import Any
 from pcc_tui.core.domain.codes import AuthDecision, EligibilityResult
 from pcc_tui.core.domain.read_models import AuthEntry, QueueKind
 from pcc_tui.core.services import insurance
-from pcc_tui.tui.selection import Selection
 from pcc_tui.tui.forms.base import NO_YES, FormEnv, NoTarget, form, need_patient
 from pcc_tui.tui.screens.form import FormField, FormScreen
+from pcc_tui.tui.selection import Selection
 
 
 def eligibility_form(env: FormEnv, sel: Selection) -> FormScreen:
@@ -21,7 +21,10 @@ def eligibility_form(env: FormEnv, sel: Selection) -> FormScreen:
         raise NoTarget("this patient has no coverage on file")
     entries = sel.coverage.coverages
     choices = [
-        (f"{e.coverage.order}. {e.coverage.payer} {e.coverage.plan or ''}".strip(), str(e.coverage.id))
+        (
+            f"{e.coverage.order}. {e.coverage.payer} {e.coverage.plan or ''}".strip(),
+            str(e.coverage.id),
+        )
         for e in entries
     ]
     picked = sel.coverage_pick("coverage")
@@ -80,7 +83,9 @@ def prior_auth_form(env: FormEnv, sel: Selection) -> FormScreen:
     pending = _pending_auth(sel)
     if pending is not None and pending.auth.decision.value == "pended":
         a = pending.auth
-        return _decide_form(env, sel, a.id or 0, a.version, f"{a.service}, due {a.decision_due:%d %b}")
+        return _decide_form(
+            env, sel, a.id or 0, a.version, f"{a.service}, due {a.decision_due:%d %b}"
+        )
     if item is not None:
         return _decide_form(env, sel, item.entity_id, item.entity_version, item.title)
     who = env.who(patient)

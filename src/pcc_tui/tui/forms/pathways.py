@@ -8,9 +8,9 @@ from pcc_tui.core.domain.pathways import PathwayTemplate
 from pcc_tui.core.domain.read_models import TimelineEntry
 from pcc_tui.core.libraries import TemplateFileError, load_pathways
 from pcc_tui.core.services import pathways
-from pcc_tui.tui.selection import Selection
 from pcc_tui.tui.forms.base import FormEnv, NoTarget, form, need_patient
 from pcc_tui.tui.screens.form import FormField, FormScreen
+from pcc_tui.tui.selection import Selection
 
 
 def _templates() -> dict[str, PathwayTemplate]:

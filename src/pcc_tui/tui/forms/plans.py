@@ -9,9 +9,9 @@ from pcc_tui.core.domain.codes import TaskStatus
 from pcc_tui.core.domain.lifecycle import task_reachable
 from pcc_tui.core.domain.read_models import QueueKind
 from pcc_tui.core.services import plans
-from pcc_tui.tui.selection import Selection
 from pcc_tui.tui.forms.base import FormEnv, NoTarget, form
 from pcc_tui.tui.screens.form import FieldErrors, FormField, FormScreen
+from pcc_tui.tui.selection import Selection
 
 NEEDS_REASON = {TaskStatus.CANCELLED, TaskStatus.FAILED, TaskStatus.ON_HOLD, TaskStatus.REJECTED}
 STATUS_WORDS = {
@@ -77,7 +77,9 @@ def step_status_form(env: FormEnv, sel: Selection) -> FormScreen:
     def submit(values: dict[str, Any], version: int | None) -> str:
         status = TaskStatus(values["status"]) if values["status"] else None
         if status in NEEDS_REASON and not values["reason"]:
-            raise FieldErrors({"reason": f"say why the step is {STATUS_WORDS[status.value].lower()}"})
+            raise FieldErrors(
+                {"reason": f"say why the step is {STATUS_WORDS[status.value].lower()}"}
+            )
         plans.set_step_status(
             env.store,
             env.actor,
@@ -97,9 +99,7 @@ def step_status_form(env: FormEnv, sel: Selection) -> FormScreen:
         [
             FormField("status", "New status", "choice", [(STATUS_WORDS[s], s) for s in allowed]),
             FormField("reason", "Reason", example="patient in hospital until Friday"),
-            FormField(
-                "business_status", "Waiting on", example="left voicemail, awaiting records"
-            ),
+            FormField("business_status", "Waiting on", example="left voicemail, awaiting records"),
         ],
         submit,
         intro="On hold, cancelled and failed need a reason.",

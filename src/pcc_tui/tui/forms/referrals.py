@@ -9,9 +9,9 @@ from pcc_tui.core.domain.codes import ReferralTracking, RequestPriority
 from pcc_tui.core.domain.models import Referral
 from pcc_tui.core.domain.read_models import QueueKind
 from pcc_tui.core.services import referrals
-from pcc_tui.tui.selection import Selection
 from pcc_tui.tui.forms.base import FormEnv, form, need_patient
 from pcc_tui.tui.screens.form import FieldErrors, FormField, FormScreen
+from pcc_tui.tui.selection import Selection
 
 
 def referral_form(env: FormEnv, sel: Selection) -> FormScreen:
@@ -58,7 +58,9 @@ def _create_form(env: FormEnv, sel: Selection) -> FormScreen:
         [
             FormField("to_whom", "To", required=True, example="Cardiology, Dr Park"),
             FormField("reason", "Reason", required=True, example="chest pain on exertion"),
-            FormField("internal", "In-house?", "choice", [("Yes", "yes"), ("No", "no")], "yes", True),
+            FormField(
+                "internal", "In-house?", "choice", [("Yes", "yes"), ("No", "no")], "yes", True
+            ),
             FormField(
                 "priority",
                 "Priority",
@@ -76,7 +78,9 @@ def _create_form(env: FormEnv, sel: Selection) -> FormScreen:
     )
 
 
-def _track_form(env: FormEnv, sel: Selection, ref_id: int, ref_version: int, label: str) -> FormScreen:
+def _track_form(
+    env: FormEnv, sel: Selection, ref_id: int, ref_version: int, label: str
+) -> FormScreen:
     who = env.who(sel.patient)
     steps = [
         ("Accepted by the receiver", ReferralTracking.ACCEPTED.value),
@@ -102,7 +106,9 @@ def _track_form(env: FormEnv, sel: Selection, ref_id: int, ref_version: int, lab
         sel,
         f"Referral: {label}",
         [
-            FormField("reply", "Reply", "note", example="seen; start beta blocker; review 3 months"),
+            FormField(
+                "reply", "Reply", "note", example="seen; start beta blocker; review 3 months"
+            ),
             FormField("received_on", "Received on", "date", value="t"),
             FormField("tracking", "Or progress", "choice", steps, ""),
         ],

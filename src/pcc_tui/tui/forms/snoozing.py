@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from pcc_tui.core.services.snoozing import snooze_item
-from pcc_tui.tui.selection import Selection
 from pcc_tui.tui.forms.base import NO_YES, FormEnv, NoTarget, form
 from pcc_tui.tui.screens.form import FieldErrors, FormField, FormScreen
+from pcc_tui.tui.selection import Selection
 
 
 def snooze_form(env: FormEnv, sel: Selection) -> FormScreen:
@@ -21,7 +21,12 @@ def snooze_form(env: FormEnv, sel: Selection) -> FormScreen:
             raise FieldErrors({"sure": "choose Yes to put these aside"})
         for it in items:
             snooze_item(
-                env.store, env.actor, it.entity_type, it.entity_id, values["until"], values["reason"]
+                env.store,
+                env.actor,
+                it.entity_type,
+                it.entity_id,
+                values["until"],
+                values["reason"],
             )
         return f"{who}: snoozed until {values['until']:%a %d %b}"
 

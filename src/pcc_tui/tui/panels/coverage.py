@@ -26,7 +26,9 @@ def clock(due: datetime, now: datetime) -> str:
 Line = tuple[Text, str | None]  # the text, and the row's key when one can act on it
 
 
-def coverage_lines(cov: CoverageChecklist, now: datetime, tz: tzinfo, ticks: tuple[str, str]) -> list[Line]:
+def coverage_lines(
+    cov: CoverageChecklist, now: datetime, tz: tzinfo, ticks: tuple[str, str]
+) -> list[Line]:
     """One line per row; coverages, pending auths and open referrals carry a key ("auth:12")
     so the cursor can pick them for `v`, `a` and `t`."""
     done, todo = ticks
@@ -92,7 +94,9 @@ class CoveragePanel(Panel):
     TITLE = "Coverage"
     NUMBER = 4
 
-    def __init__(self, ticks: tuple[str, str], *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self, ticks: tuple[str, str], *, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.ticks = ticks
 
@@ -108,11 +112,16 @@ class CoveragePanel(Panel):
         rows.clear_options()
         lines = coverage_lines(cov, now, tz, self.ticks)
         rows.add_options(
-            [Option(text, id=key or f"line:{i}", disabled=key is None) for i, (text, key) in enumerate(lines)]
+            [
+                Option(text, id=key or f"line:{i}", disabled=key is None)
+                for i, (text, key) in enumerate(lines)
+            ]
         )
         keys = [key for _t, key in lines if key]
         # The cursor starts on what most needs a decision: a pending auth, then a referral.
-        first = next((k for k in keys if k.startswith(("auth:", "referral:"))), keys[0] if keys else None)
+        first = next(
+            (k for k in keys if k.startswith(("auth:", "referral:"))), keys[0] if keys else None
+        )
         # Where the user put it, if they are working in the panel; else what needs deciding.
         target = keep if keep in keys and self.has_focus_within else first
         if target is not None:

@@ -62,7 +62,9 @@ class Choice(Select[str]):
             return
         if len(event.character) != 1:
             return
-        options = [(str(label), value) for label, value in self._options if value is not Select.NULL]
+        options = [
+            (str(label), value) for label, value in self._options if value is not Select.NULL
+        ]
         if not options:
             return
         letter = event.character.lower()
@@ -119,7 +121,9 @@ class FormScreen(ModalScreen[str | None]):
             yield Static("", id="form-error", classes="error hidden", markup=False)
             with VerticalScroll(id="form-fields", can_focus=False):
                 for f in self.fields:
-                    with Horizontal(classes="form-row note-row" if f.kind == "note" else "form-row"):
+                    with Horizontal(
+                        classes="form-row note-row" if f.kind == "note" else "form-row"
+                    ):
                         yield Label(f.label + (" *" if f.required else ""), classes="form-label")
                         yield self._widget(f)
                         yield Static("", id=f"resolved-{f.name}", classes="resolved")
@@ -265,6 +269,13 @@ class FormScreen(ModalScreen[str | None]):
         text = "  ".join(x for x in [general, *leftover] if x)
         top.update(text)
         top.set_class(not text, "hidden")
+        bad = next((f for f in self.fields if f.name in errors), None)
+        if bad is not None:  # the first field at fault: focused, and scrolled into view
+            widget = self.query_one(f"#field-{bad.name}")
+            self.set_focus(widget)
+            self.call_after_refresh(
+                self.query_one(f"#error-{bad.name}").scroll_visible, animate=False
+            )
 
     def action_save(self, version: int | None = None) -> None:
         if self.saving:

@@ -18,9 +18,9 @@ from pcc_tui.core.services.handoffs import (
     decline_handoff,
     handoffs_for,
 )
-from pcc_tui.tui.selection import patient_label
 from pcc_tui.tui.privacy import mask_patient
 from pcc_tui.tui.screens.form import FormField, FormScreen
+from pcc_tui.tui.selection import patient_label
 from pcc_tui.tui.widgets import KeyTable
 
 if TYPE_CHECKING:

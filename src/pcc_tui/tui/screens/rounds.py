@@ -24,9 +24,9 @@ from pcc_tui.core.services.rounds import (
     view_open_items,
     view_rounds,
 )
-from pcc_tui.tui.selection import patient_label
 from pcc_tui.tui.privacy import mask_patient
 from pcc_tui.tui.screens.form import FormField, FormScreen
+from pcc_tui.tui.selection import patient_label
 from pcc_tui.tui.widgets import KeyList, KeyTable
 
 if TYPE_CHECKING:
