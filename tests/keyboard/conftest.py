@@ -24,6 +24,21 @@ from pcc_tui.core.store.tables import AuditEventRow
 from tests.tui.pty_terminal import KEYS, Terminal
 
 COLS, ROWS = 80, 24
+MEASURED: list[tuple[str, list[str], int]] = []  # (duty, keys pressed, budget)
+
+
+def record_keys(keys: list[str], budget: int) -> None:
+    """Note a duty's counted keys for the summary printed at the end of the run."""
+    test = os.environ.get("PYTEST_CURRENT_TEST", "?").split("::")[-1].split(" ")[0]
+    MEASURED.append((test.removeprefix("test_"), list(keys), budget))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not MEASURED:
+        return
+    terminalreporter.section("keystrokes per duty (typed text not counted)")
+    for duty, keys, budget in MEASURED:
+        terminalreporter.write_line(f"{len(keys):>2} / {budget}  {duty:58} {' '.join(keys)}")
 
 
 @dataclass

@@ -32,9 +32,7 @@ from pcc_tui.core.store.tables import (
     SnoozeRow,
 )
 from pcc_tui.tui.panels.queue import KIND_LABEL, matches
-from tests.keyboard.conftest import Cockpit, quit_cleanly, start
-
-BUDGETS: dict[str, int] = {}
+from tests.keyboard.conftest import Cockpit, quit_cleanly, record_keys, start
 
 
 def needle_for(c: Cockpit, item: QueueItem, *extra: str) -> str:
@@ -62,6 +60,7 @@ def on_row(c: Cockpit, item: QueueItem) -> None:
 
 
 def within(c: Cockpit, budget: int) -> None:
+    record_keys(c.counted, budget)
     assert c.keystrokes <= budget, f"{c.keystrokes} keys: {c.counted} (budget {budget})"
 
 

@@ -99,3 +99,35 @@ async def test_undo_of_a_change_not_on_screen_asks_first(ward: Any) -> None:
         row = s.get(PlanStepRow, done.entity_id)
         assert row is not None and row.status != "completed"
     assert audit_actions(store).count("undo") == 1
+
+
+async def test_details_follow_the_cursor_after_scope_and_filter(ward: Any) -> None:
+    app = make_app(ward)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("e", "slash", *"refer", "enter")  # in one go, as typed
+        await settle(pilot)
+        cockpit = app.cockpit
+        item = cockpit.queue_panel.current_item()
+        assert item is not None and item.kind is QueueKind.REFERRAL
+        assert cockpit.chart is not None and cockpit.chart.patient.id == item.patient.id
+        assert cockpit.timeline is not None and cockpit.timeline.patient_id == item.patient.id
+        await pilot.press("slash", *"zzzz-nobody", "enter")
+        await settle(pilot)
+        assert cockpit.queue_panel.current_item() is None
+        assert cockpit.chart is None and "No patient" in shown(app)
+
+
+async def test_a_new_patient_shows_from_the_banner(ward: Any) -> None:
+    app = make_app(ward)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "G")  # the chart, scrolled to its end
+        await pilot.pause(0.2)
+        scroll = app.cockpit.chart_panel.focus_target()
+        assert scroll.scroll_y > 0
+        await pilot.press("1", "j", "j")
+        await settle(pilot)
+        assert scroll.scroll_y == 0  # the next patient starts at the name
+        chart = app.cockpit.chart
+        assert chart is not None and chart.patient.family_name.upper() in shown(app)

@@ -27,33 +27,17 @@ from pcc_tui.core.domain.read_models import (
     QueueScope,
     Timeline,
 )
-from pcc_tui.core.errors import BreakGlassRequired, ConflictError, OwnRecordRefused, PccError
-from pcc_tui.core.services.handoffs import colleagues
+from pcc_tui.core.errors import BreakGlassRequired, OwnRecordRefused, PccError
 from pcc_tui.core.services.presence import announce, others_viewing
 from pcc_tui.core.services.reads import view_chart, view_coverage, view_queue, view_timeline
-from pcc_tui.core.services.undo import preview_undo, undo_last
 from pcc_tui.tui import keys
+from pcc_tui.tui.cockpit.actions import ActionsMixin
 from pcc_tui.tui.cockpit.live import LiveMixin
-from pcc_tui.tui.forms import (
-    appointments,
-    communications,
-    education,
-    glass,
-    handoffs,
-    insurance,
-    pathways,
-    plans,
-    referrals,
-    snoozing,
-)
-from pcc_tui.tui.forms.base import FormEnv, NoTarget
+from pcc_tui.tui.forms.base import FormEnv
 from pcc_tui.tui.messages import (
-    ActionDone,
-    DetailsForAction,
     PatientLoaded,
     QueueLoaded,
     RecordClosed,
-    UndoAsk,
     WorkFailed,
 )
 from pcc_tui.tui.panels.base import Panel
@@ -61,9 +45,7 @@ from pcc_tui.tui.panels.chart import ChartPanel
 from pcc_tui.tui.panels.coverage import CoveragePanel
 from pcc_tui.tui.panels.queue import QueuePanel
 from pcc_tui.tui.panels.timeline import TimelinePanel
-from pcc_tui.tui.screens.ask import AskScreen
-from pcc_tui.tui.screens.conflict import ConflictScreen
-from pcc_tui.tui.screens.form import RELOAD, FormScreen
+from pcc_tui.tui.screens.form import FormScreen
 from pcc_tui.tui.selection import Selection
 
 if TYPE_CHECKING:
@@ -75,7 +57,7 @@ DETAILS = ("chart", "timeline", "coverage")
 FormBuilder = Callable[[FormEnv, Selection], FormScreen]
 
 
-class CockpitScreen(LiveMixin, Screen[None]):
+class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings("cockpit"))
 
     def __init__(self) -> None:
@@ -330,238 +312,7 @@ class CockpitScreen(LiveMixin, Screen[None]):
             on_coverage=self.coverage_panel.current_key() if panel == "coverage" else None,
         )
 
-    # ---- actions ------------------------------------------------------------------------
-    def read_only(self) -> bool:
-        if self.pcc.actor.role != "viewer":
-            return False
-        self.notify("Read-only account: a viewer changes nothing.", severity="warning")
-        return True
-
-    def _act(self, build: FormBuilder, sel: Selection | None = None) -> None:
-        """Open a form on the selection taken now; details it needs are loaded first."""
-        if self.read_only():
-            return
-        sel = sel or self.selection()
-        if sel.patient is not None and not sel.has_details:
-            self._details_then(sel, build)
-            return
-        self._open(build, sel)
-
-    def _open(self, build: FormBuilder, sel: Selection) -> None:
-        try:
-            screen = build(self.env, sel)
-        except NoTarget as exc:
-            self.notify(str(exc), severity="warning")
-            return
-        self.app.push_screen(screen, self._after_form)
-
-    @work(thread=True, group="details")
-    def _details_then(self, sel: Selection, build: FormBuilder) -> None:
-        app = self.pcc
-        assert sel.patient is not None
-        try:
-            chart = view_chart(app.store, app.actor, sel.patient.id)
-            timeline = view_timeline(app.store, app.actor, sel.patient.id)
-            coverage = view_coverage(app.store, app.actor, sel.patient.id)
-        except PccError as exc:
-            self.post_message(WorkFailed.of("open the chart", exc))
-            return
-        self.post_message(DetailsForAction(sel.with_details(chart, timeline, coverage), build))
-
-    def on_details_for_action(self, message: DetailsForAction) -> None:
-        if not self.gone:
-            self._open(message.build, message.selection)
-
-    def _after_form(self, summary: str | None) -> None:
-        if summary is not None:
-            self.post_message(ActionDone(summary))
-
-    def on_action_done(self, message: ActionDone) -> None:
-        if self.gone:
-            return
-        if message.summary != RELOAD:
-            self.notify(message.summary, timeout=5)
-            self.queue_panel.marked.clear()
-        if self._searched is None:
-            self._settled_key = None  # the row may be gone: the details follow the cursor
-        self.action_reload()
-
-    def action_confirm(self) -> None:
-        self._act(appointments.confirm_form)
-
-    def action_reschedule(self) -> None:
-        self._act(appointments.reschedule_form)
-
-    def action_cancel(self) -> None:
-        self._act(appointments.cancel_form)
-
-    def action_book(self) -> None:
-        self._act(appointments.book_form)
-
-    def action_visit(self) -> None:
-        self._act(appointments.progress_form)
-
-    def action_step_status(self) -> None:
-        self._act(plans.step_status_form)
-
-    def action_note(self) -> None:
-        self._act(communications.note_form)
-
-    def action_log(self) -> None:
-        self._act(communications.log_form)
-
-    def action_education(self) -> None:
-        self._act(education.education_form)
-
-    def action_eligibility(self) -> None:
-        self._act(insurance.eligibility_form)
-
-    def action_prior_auth(self) -> None:
-        self._act(insurance.prior_auth_form)
-
-    def action_referral(self) -> None:
-        self._act(referrals.referral_form)
-
-    def action_snooze(self) -> None:
-        self._act(snoozing.snooze_form)
-
-    def action_start_pathway(self) -> None:
-        self._act(pathways.start_pathway_form)
-
-    def action_move_anchor(self) -> None:
-        self._act(pathways.move_anchor_form)
-
-    def action_break_glass(self) -> None:
-        sel = self.selection()
-        if self.closed_record is None or sel.patient_id != self.closed_record:
-            self.notify("Break the glass applies to a record outside your caseload.")
-            return
-        if self.pcc.actor.role == "viewer":
-            self.notify("A viewer cannot break the glass.", severity="warning")
-            return
-        self._open(glass.break_glass_form, sel)
-
-    def action_hand_over(self) -> None:
-        if self.read_only():
-            return
-        sel = self.selection()
-        if sel.patient is None:
-            self.notify("select a patient first (queue cursor, or : to find one)")
-            return
-        self._open_hand_over(sel)
-
-    @work(thread=True, exclusive=True, group="colleagues")
-    def _open_hand_over(self, sel: Selection) -> None:
-        try:
-            people = colleagues(self.pcc.store)
-        except PccError as exc:
-            self.post_message(WorkFailed.of("list colleagues", exc))
-            return
-        build: FormBuilder = lambda env, s: handoffs.offer_form(env, s, people)  # noqa: E731
-        self.post_message(DetailsForAction(sel, build))
-
-    def action_complete(self) -> None:
-        if self.read_only():
-            return
-        sel = self.selection()
-        try:
-            plans.step_targets(sel)
-        except NoTarget as exc:
-            self.notify(str(exc), severity="warning")
-            return
-        env = self.env
-        self._run_service(
-            "complete the step", lambda version: plans.complete_steps(env, sel, version)
-        )
-
-    def action_undo(self) -> None:
-        if self.read_only():
-            return
-        self._preview_undo(self.patient_id)
-
-    @work(thread=True, exclusive=True, group="undo")
-    def _preview_undo(self, shown: int | None) -> None:
-        app = self.pcc
-        try:
-            preview = preview_undo(app.store, app.actor, app.mask)
-        except PccError as exc:
-            self.post_message(WorkFailed.of("undo", exc))
-            return
-        if preview.patient_id is not None and preview.patient_id != shown:
-            self.post_message(UndoAsk(preview.words, preview.seq))
-            return
-        self.app.call_from_thread(self._run_undo, preview.seq)
-
-    def on_undo_ask(self, message: UndoAsk) -> None:
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._run_undo(message.seq)
-
-        question = f"Undo: {message.words}?"
-        self.app.push_screen(AskScreen(question, "That patient is not on screen now."), answered)
-
-    def _run_undo(self, seq: int) -> None:
-        self._run_service("undo", lambda _v: self._undo(seq))
-
-    def _undo(self, seq: int) -> str:
-        app = self.pcc
-        return f"Undone: {undo_last(app.store, app.actor, app.mask, expect_seq=seq)}"
-
-    @work(thread=True, group="action")
-    def _run_service(
-        self, what: str, call: Callable[[int | None], str], version: int | None = None
-    ) -> None:
-        try:
-            self.post_message(ActionDone(call(version)))
-        except ConflictError as exc:
-            self.app.call_from_thread(self._conflict, what, call, exc)
-        except PccError as exc:
-            self.post_message(WorkFailed.of(what, exc))
-
-    def _conflict(self, what: str, call: Callable[[int | None], str], exc: ConflictError) -> None:
-        def decided(choice: str | None) -> None:
-            if choice == "reapply":
-                self._run_service(what, call, int(exc.theirs.get("version", 0)))
-            else:
-                self.action_reload()
-
-        self.app.push_screen(ConflictScreen(exc), decided)
-
-    # ---- screens on top -----------------------------------------------------------------
-    def action_rounds(self) -> None:
-        ward = self.pcc.actor.ward or (self.chart.patient.ward if self.chart else None)
-        if not ward:
-            self.notify("no ward: open a patient on the ward first", severity="warning")
-            return
-        from pcc_tui.tui.screens.rounds import RoundsScreen  # on first use: a leaner start
-
-        self.app.push_screen(RoundsScreen(ward, self.pcc.rounds_checklist), self._back_on_top)
-
-    def action_handoffs(self) -> None:
-        from pcc_tui.tui.screens.handoffs import HandoffsScreen  # on first use: a leaner start
-
-        self.app.push_screen(HandoffsScreen(), self._back_on_top)
-
-    def action_reports(self) -> None:
-        from pcc_tui.tui.screens.reports import ReportsScreen  # on first use: a leaner start
-
-        mrn = self.chart.patient.mrn if self.chart is not None else None
-        self.app.push_screen(ReportsScreen(mrn), self._back_on_top)
-
-    def _back_on_top(self, open_patient: Any = None) -> None:
-        """A screen on top closed; it may name a patient to open (a report row)."""
-        self.action_reload()
-        if isinstance(open_patient, PatientRef):
-            self.open_patient(open_patient.id, searched=open_patient)
-
 
 def _ref(patient: Any) -> PatientRef:
-    return PatientRef(
-        id=patient.id,
-        mrn=patient.mrn,
-        family_name=patient.family_name,
-        given_name=patient.given_name,
-        birth_date=patient.birth_date,
-        ward=patient.ward,
-        bed=patient.bed,
-    )
+    """The chart's patient as lists name them."""
+    return PatientRef.model_validate(patient.model_dump(include=set(PatientRef.model_fields)))

@@ -71,9 +71,7 @@ def log_form(env: FormEnv, sel: Selection) -> FormScreen:
         override = None
         if contact is not None and contact.consent.value == "objected":
             if values.get("override") != "yes":
-                raise FieldErrors(
-                    {"override": "objected: choose Yes to override"}
-                )
+                raise FieldErrors({"override": "objected: choose Yes to override"})
             if not values.get("override_reason"):
                 raise FieldErrors({"override_reason": "say why the objection is overridden"})
             override = values["override_reason"]

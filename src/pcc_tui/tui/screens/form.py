@@ -239,8 +239,9 @@ class FormScreen(ModalScreen[str | None]):
         """Convert what was typed; raises FieldErrors naming each bad field."""
         out: dict[str, Any] = {}
         errors: dict[str, str] = {}
+        typed = self._raw()
         for f in self.fields:
-            raw = self._raw()[f.name]
+            raw = typed[f.name]
             if raw in (None, ""):
                 if f.required:
                     errors[f.name] = "required"
