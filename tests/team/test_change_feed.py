@@ -90,3 +90,35 @@ def test_presence_shows_who_else_has_the_patient_open(
         assert others_viewing(store, pid) == []
     finally:
         feed.close()
+
+
+def test_the_retry_wait_starts_over_after_a_reconnect(store: Store) -> None:
+    """Outage, back, outage: the second outage waits the first delay again, not the longest."""
+    import threading
+
+    from pcc_tui.core.errors import StoreUnavailable
+    from pcc_tui.core.store.feed import ChangeFeed
+
+    waits: list[float] = []
+    stop = threading.Event()
+    script = iter(["down", "down", "up-then-down", "down", "stop"])
+    feed = ChangeFeed(
+        store,
+        lambda _c: None,
+        lambda online, retry: waits.append(retry) if not online else None,
+        retry=(1.0, 8.0),
+    )
+
+    def listen(_stop: threading.Event) -> None:
+        step = next(script)
+        if step == "stop":
+            stop.set()
+            return
+        if step == "up-then-down":
+            feed._subscribed()
+        raise StoreUnavailable("the database is unreachable")
+
+    feed._listen = listen  # type: ignore[method-assign]
+    stop.wait = lambda _delay=None: False  # type: ignore[method-assign]  # no real waiting
+    feed.run(stop)
+    assert waits == [1.0, 2.0, 1.0, 2.0]

@@ -131,3 +131,19 @@ async def test_a_new_patient_shows_from_the_banner(ward: Any) -> None:
         assert scroll.scroll_y == 0  # the next patient starts at the name
         chart = app.cockpit.chart
         assert chart is not None and chart.patient.family_name.upper() in shown(app)
+
+
+async def test_a_step_that_waits_says_on_what_in_words(ward: Any) -> None:
+    store, _ = ward
+    app = make_app(ward)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        item = await go_to(pilot, lambda i: i.kind is QueueKind.STEP and "waiting" in i.title)
+        await pilot.press("d")
+        await settle(pilot)
+        text = shown(app)
+        assert "waits on '" in text and "complete that first" in text
+        assert f"step {item.entity_id}" not in text  # no internal ids
+    with store.reading() as s:
+        row = s.get(PlanStepRow, item.entity_id)
+        assert row is not None and row.status != "completed"

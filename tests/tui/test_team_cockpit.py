@@ -310,7 +310,8 @@ async def test_outage_shows_offline_keeps_the_form_and_resumes(
     url = new_database("postgresql", cluster, tmp_path, sqlite_template)
     store = open_store(url)
     seed_demo(store, patients=30, seed=5)
-    app = app_for(store, usernames(store)[0])
+    # Retries every 0.1-0.4 s instead of 0.5-15 s: the test waits on the server, not a back-off.
+    app = app_for(store, usernames(store)[0], session=SessionRules(feed_retry=(0.1, 0.4)))
     banner: Callable[[], Static] = lambda: app.query_one("#offline-banner", Static)  # noqa: E731
     try:
         async with app.run_test(size=(80, 24)) as pilot:

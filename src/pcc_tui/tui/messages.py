@@ -9,6 +9,7 @@ from textual.message import Message
 from pcc_tui.core.domain.read_models import CoverageChecklist, PatientChart, Queue, Timeline
 from pcc_tui.core.errors import StoreUnavailable
 from pcc_tui.core.services.live import Change
+from pcc_tui.tui.wording import plain_refusal
 
 if TYPE_CHECKING:
     from pcc_tui.tui.selection import Selection
@@ -52,7 +53,7 @@ class WorkFailed(Message):
 
     @classmethod
     def of(cls, what: str, exc: Exception) -> WorkFailed:
-        return cls(what, str(exc), offline=isinstance(exc, StoreUnavailable))
+        return cls(what, plain_refusal(str(exc)), offline=isinstance(exc, StoreUnavailable))
 
 
 class Changed(Message):

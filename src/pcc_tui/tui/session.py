@@ -44,6 +44,7 @@ class SessionRules:
     live: bool = True  # follow other sessions' changes
     clock: Callable[[], float] = field(default=time.monotonic)  # idle time; tests move it on
     check_s: float = 0.0  # how often idleness is checked; 0: a third of the lock time, <= 5 s
+    feed_retry: tuple[float, float] = (0.5, 15.0)  # live updates: first, longest retry wait
 
     @classmethod
     def from_settings(cls, auth: AuthSettings, method: str) -> SessionRules:

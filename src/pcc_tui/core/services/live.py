@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from pcc_tui.core.services.context import Store
 from pcc_tui.core.store.changes import Change as Change  # re-exported: what a notice carries
-from pcc_tui.core.store.feed import ChangeFeed
+from pcc_tui.core.store.feed import FIRST_RETRY_S, MAX_RETRY_S, ChangeFeed
 
 
 def follow_changes(
@@ -16,6 +16,8 @@ def follow_changes(
     on_changes: Callable[[list[Change]], object],
     on_connectivity: Callable[[bool, float], object],
     stop: threading.Event,
+    retry: tuple[float, float] = (FIRST_RETRY_S, MAX_RETRY_S),
 ) -> None:
-    """Block, delivering other sessions' committed changes until `stop` is set."""
-    ChangeFeed(store, on_changes, on_connectivity).run(stop)
+    """Block, delivering other sessions' committed changes until `stop` is set; after a lost
+    connection, try again after `retry[0]` seconds, doubling up to `retry[1]`."""
+    ChangeFeed(store, on_changes, on_connectivity, retry).run(stop)

@@ -36,26 +36,33 @@ class ChangeFeed:
         store: Store,
         on_changes: Callable[[list[Change]], object],
         on_status: Callable[[bool, float], object] = lambda _online, _retry: None,
+        retry: tuple[float, float] = (FIRST_RETRY_S, MAX_RETRY_S),
     ) -> None:
         self.store = store
+        self.retry = retry  # first and longest wait between tries (tests shorten them)
+        self._connected = False
         self.on_changes = on_changes
         self.on_status = on_status  # (online, seconds until the next try when offline)
         self.last_seq: int | None = None
         self.online = True
 
     def run(self, stop: threading.Event) -> None:
-        delay = FIRST_RETRY_S
+        first, longest = self.retry
+        delay = first
         while not stop.is_set():
+            self._connected = False
             try:
                 self._listen(stop)
                 return
             except Exception as exc:
                 if not _is_link_error(exc):
                     raise
+            if self._connected:
+                delay = first  # it worked since the last outage: a new outage starts over
             self.online = False
             self.on_status(False, delay)
             stop.wait(delay)
-            delay = min(delay * 2, MAX_RETRY_S)
+            delay = min(delay * 2, longest)
 
     def catch_up(self) -> list[Change]:
         """Deliver every change after the last one seen (others' only); returns them."""
@@ -75,6 +82,7 @@ class ChangeFeed:
         return found
 
     def _subscribed(self) -> None:
+        self._connected = True
         self.catch_up()
         if not self.online:
             self.online = True

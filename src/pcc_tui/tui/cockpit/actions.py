@@ -201,9 +201,13 @@ class ActionsMixin(_Base):
             return
         sel = self.selection()
         try:
-            plans.step_targets(sel)
+            targets = plans.step_targets(sel)
         except NoTarget as exc:
             self.notify(str(exc), severity="warning")
+            return
+        waiting = plans.waiting_on(sel, targets)
+        if waiting is not None:
+            self.notify(f"{self.env.who(sel.patient)}: {waiting}", severity="warning")
             return
         env = self.env
         self._run_service(

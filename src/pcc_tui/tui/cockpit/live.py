@@ -80,6 +80,7 @@ class LiveMixin(_Base):
                 lambda found: self.post_message(Changed(found)),
                 lambda online, retry: self.post_message(Connectivity(online, retry)),
                 self._feed_stop,
+                self.pcc.session.feed_retry,
             )
         except Exception as exc:  # say so, never stop following silently (no details: PHI)
             self.post_message(

@@ -46,7 +46,13 @@ def education_form(env: FormEnv, sel: Selection) -> FormScreen:
         sel,
         "Explain a procedure",
         [
-            FormField("topic", "Explanation", "choice", [(t.title, t.id) for t in topics.values()]),
+            FormField(
+                "topic",
+                "Explanation",
+                "choice",
+                [(t.title, t.id) for t in topics.values()],
+                required=True,
+            ),
             FormField("who", "Given to", "choice", who, "patient", True),
             FormField("channel", "How", "choice", CHANNELS, "in-person", True),
             FormField("note", "Note", "note", example="questions asked, leaflet given"),

@@ -53,6 +53,19 @@ def step_targets(sel: Selection) -> list[StepTarget]:
     raise NoTarget("select a plan step in the queue or the timeline (3)")
 
 
+def waiting_on(sel: Selection, targets: list[StepTarget]) -> str | None:
+    """Why a step cannot be completed yet, in words, when the timeline shows it waits."""
+    if sel.timeline is None:
+        return None
+    titles = {e.step.id: e.step.title for e in sel.timeline.entries}
+    for t in targets:
+        entry = next((e for e in sel.timeline.entries if e.step.id == t.step_id), None)
+        if entry is not None and entry.blocked_by:
+            first = ", ".join(f"'{titles.get(d, 'an earlier step')}'" for d in entry.blocked_by)
+            return f"'{t.title}' waits on {first}: complete that first"
+    return None
+
+
 def complete_steps(env: FormEnv, sel: Selection, version: int | None = None) -> str:
     """Runs in a worker, on the steps frozen at the key press."""
     targets = step_targets(sel)

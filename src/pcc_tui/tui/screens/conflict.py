@@ -27,16 +27,17 @@ class ConflictScreen(ModalScreen[str | None]):
     def compose(self):  # type: ignore[no-untyped-def]
         c = self.conflict
         table = Table(box=None, expand=True)
-        table.add_column("field")
-        table.add_column(f"theirs (version {c.theirs.get('version')})")
-        table.add_column(f"mine (from version {c.expected_version})")
+        table.add_column("")
+        table.add_column("theirs (saved)")
+        table.add_column("mine (not saved)")
         for key, mine in c.mine.items():
-            table.add_row(key, str(c.theirs.get(key, "")), str(mine))
-        for key in ("updated_by", "updated_at"):
+            table.add_row(_words(key), _value(c.theirs.get(key)), _value(mine))
+        for key, label in (("updated_by", "changed by"), ("updated_at", "changed at")):
             if key in c.theirs:
-                table.add_row(key, str(c.theirs[key]), "")
+                table.add_row(label, _value(c.theirs[key]), "")
+        thing = c.entity.replace("_", " ")
         with Vertical(id="form"):
-            yield Static(f"Changed by someone else: {c.entity} {c.entity_id}", id="form-title")
+            yield Static(f"Someone else changed this {thing} since you opened it", id="form-title")
             yield Static(table)
             yield Static(
                 "t take theirs (drop mine) | r re-apply mine on top of theirs | Esc cancel",
@@ -45,3 +46,11 @@ class ConflictScreen(ModalScreen[str | None]):
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)
+
+
+def _words(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def _value(value: object) -> str:
+    return "" if value is None else str(value)

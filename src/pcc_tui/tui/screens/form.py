@@ -27,7 +27,7 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 from pcc_tui.core.domain.relative_dates import describe, parse_date, parse_datetime
 from pcc_tui.core.errors import ConflictError, PccError
 from pcc_tui.tui.screens.ask import AskScreen
-from pcc_tui.tui.screens.plain_errors import plain_error
+from pcc_tui.tui.wording import plain_error, plain_refusal
 
 Kind = Literal["text", "note", "choice", "date", "datetime", "int"]
 RELOAD = ""  # dismissed without a change of ours, but what is shown is stale: reload
@@ -260,7 +260,11 @@ class FormScreen(ModalScreen[str | None]):
     def show_errors(self, errors: dict[str, str], general: str = "") -> None:
         names = {f.name for f in self.fields}
         labels = {f.name: f.label for f in self.fields}
-        leftover = [f"{k.replace('_', ' ')}: {v}" for k, v in errors.items() if k not in names]
+        leftover = [
+            v if k in ("form", "") else f"{k.replace('_', ' ')}: {v}"
+            for k, v in errors.items()
+            if k not in names
+        ]
         for f in self.fields:
             box = self.query_one(f"#error-{f.name}", Static)
             message = errors.get(f.name, "")
@@ -306,7 +310,7 @@ class FormScreen(ModalScreen[str | None]):
         except ConflictError as exc:
             self.app.call_from_thread(self._conflict, exc)
         except PccError as exc:
-            self.app.call_from_thread(self._failed, {}, f"Not saved: {exc}")
+            self.app.call_from_thread(self._failed, {}, f"Not saved: {plain_refusal(str(exc))}")
         except Exception as exc:  # a bug must not lose what was typed (no details: PHI)
             self.app.call_from_thread(
                 self._failed, {}, f"Not saved: unexpected {type(exc).__name__}."

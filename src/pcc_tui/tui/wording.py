@@ -3,6 +3,7 @@ coordinator gets the same fact in plain words."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 WORDS = {
@@ -36,3 +37,17 @@ def plain_error(err: Any) -> str:
     if kind == "value_error":
         return str(err.get("msg", "")).removeprefix("Value error, ")
     return "not accepted here"
+
+
+# Core errors name records by id (they may reach a log, and an id is no patient data); on the
+# screen a coordinator gets "this appointment" instead of "appointment 1234".
+_RECORD_ID = re.compile(
+    r"\b(appointment|referral|prior auth|plan step|step|contact|coverage|patient|handoff|"
+    r"care plan|communication|note|problem)s? #?\d+\b",
+    re.IGNORECASE,
+)
+
+
+def plain_refusal(text: str) -> str:
+    """A refusal's message with record ids turned into words."""
+    return _RECORD_ID.sub(lambda m: f"this {m.group(1).lower()}", text)
