@@ -136,3 +136,29 @@ async def test_a_letter_picks_an_option_and_enter_opens_the_list(ward: Any) -> N
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, FormScreen)  # Esc closed the list, not the form
+
+
+async def test_tab_moves_between_panes_on_rounds_reports_and_handoffs(ward: Any) -> None:
+    app = make_app(ward)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for key, first, second in (
+            ("W", "rounds-beds", "rounds-checklist"),
+            ("o", "report-list", "report-table"),
+        ):
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.focused is not None and app.focused.id == first
+            seen = set()
+            for _ in range(4):
+                await pilot.press("tab")
+                seen.add(app.focused.id if app.focused else None)
+            assert second in seen
+            await pilot.press("shift+tab")
+            await pilot.press("escape")
+            await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "handoff-table"
+        await pilot.press("tab")
+        assert app.focused is not None  # Tab is alive on every pushed screen
