@@ -142,12 +142,16 @@ async def test_cancel_defaults_to_no(ward: Any, size: tuple[int, int]) -> None:
         await type_into(pilot, "reason", "did not attend")
         await pilot.press("f2")
         await settle(pilot)
-        assert "choose Yes to go ahead" in shown(app)
+        assert "Cancel " in shown(app) and "(the default)" in shown(app)  # asked, No first
+        await pilot.press("enter")  # No
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)  # back in the form, nothing lost
         with store.reading() as s:
             row = s.get(AppointmentRow, item.entity_id)
             assert row is not None and row.status == "booked"
-        await choose(pilot, "sure", "yes")
         await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("y")
         await settle(pilot)
         assert "marked no-show" in shown(app)
     with store.reading() as s:

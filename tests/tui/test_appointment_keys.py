@@ -59,7 +59,7 @@ async def test_book_then_a_clash_is_refused(ward: Any, size: tuple[int, int]) ->
                 assert "booked Thu 19 Mar 07:15" in shown(app)
         # The second booking clashes: refused with the clash named, and the form keeps input.
         assert isinstance(app.screen, FormScreen)
-        assert "the patient already has appointment" in shown(app)
+        assert "the patient already has an appointment" in shown(app)  # in words, no id
         assert app.screen.query_one("#field-location", Input).value == "Clinic B"
         await pilot.press("escape")
         await pilot.pause()

@@ -276,10 +276,12 @@ async def test_refused_action_is_a_notification_not_a_crash(
         if blocked is None:
             pytest.fail("demo patient should have a blocked step")
         table = app.cockpit.timeline_panel.focus_target()
-        table.move_cursor(row=table.get_row_index(str(blocked.step.id)))
+        await pilot.press("g", *["j"] * table.get_row_index(str(blocked.step.id)))
+        assert app.cockpit.timeline_panel.current_step_id() == blocked.step.id
         await pilot.press("d")
         await settle(pilot)
-        assert "cannot be completed" in shown(app)
+        assert "waits on '" in shown(app) and "complete that first" in shown(app)
+        assert f"step {blocked.step.id}" not in shown(app)  # in words, no internal id
         assert app.is_running
 
 

@@ -130,7 +130,8 @@ async def test_a_letter_picks_an_option_and_enter_opens_the_list(ward: Any) -> N
         outcome = form.query_one("#field-outcome")
         await pilot.press("v")
         assert outcome.value == "voicemail"  # type: ignore[attr-defined]
-        await pilot.press("enter")
+        assert app.focused is form.query_one("#field-next_attempt_due")  # on to the next field
+        await pilot.press("shift+tab", "enter")
         await pilot.pause()
         assert outcome.expanded  # type: ignore[attr-defined]
         await pilot.press("escape")

@@ -12,7 +12,7 @@ from pcc_tui.core.domain.read_models import QueueKind
 from pcc_tui.core.store.tables import ReferralRow, SnoozeRow
 from pcc_tui.tui.panels.queue import item_key
 from tests.tui.conftest import SIZES, audit_actions, go_to, make_app, settle, shown
-from tests.tui.test_actions import choose, type_into
+from tests.tui.test_actions import type_into
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -66,8 +66,9 @@ async def test_track_then_snooze_from_the_queue(ward: Any, size: tuple[int, int]
         await pilot.pause()
         await type_into(pilot, "until", "t+3d")
         await type_into(pilot, "reason", "waiting for lab results")
-        await choose(pilot, "sure", "yes")
         await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("y")  # "Put ... aside?"
         await settle(pilot)
         assert "snoozed until Fri 13 Mar" in shown(app)
         assert item_key(other) not in app.cockpit.queue_panel.items

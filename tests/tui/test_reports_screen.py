@@ -15,7 +15,9 @@ from tests.tui.conftest import SIZES, audit_actions, make_app, settle, shown
 
 async def run_report(pilot: Any, name: str) -> KeyTable:
     options = pilot.app.screen.query_one("#report-list", OptionList)
-    options.focus()
+    if pilot.app.focused is not options:
+        await pilot.press("shift+tab")  # keys only: back from the table to the list
+    assert pilot.app.focused is options
     await pilot.press("home", *(["down"] * list(REPORTS).index(name)), "enter")
     await settle(pilot)
     return pilot.app.screen.query_one("#report-table", KeyTable)

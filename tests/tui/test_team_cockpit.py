@@ -293,7 +293,7 @@ async def test_a_viewer_is_told_not_allowed(team_url: str) -> None:
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            app.cockpit.action_load_queue("ward")
+            await pilot.press("1", "w")  # the ward's queue
             await settle(pilot)
             await pilot.press("n")
             await pilot.pause()

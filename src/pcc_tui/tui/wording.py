@@ -40,7 +40,8 @@ def plain_error(err: Any) -> str:
 
 
 # Core errors name records by id (they may reach a log, and an id is no patient data); on the
-# screen a coordinator gets "this appointment" instead of "appointment 1234".
+# screen a coordinator gets "an appointment" ("The referral ..." at the start) instead of
+# "appointment 1234".
 _RECORD_ID = re.compile(
     r"\b(appointment|referral|prior auth|plan step|step|contact|coverage|patient|handoff|"
     r"care plan|communication|note|problem)s? #?\d+\b",
@@ -50,4 +51,11 @@ _RECORD_ID = re.compile(
 
 def plain_refusal(text: str) -> str:
     """A refusal's message with record ids turned into words."""
-    return _RECORD_ID.sub(lambda m: f"this {m.group(1).lower()}", text)
+
+    def words(m: re.Match[str]) -> str:
+        noun = m.group(1).lower()
+        if m.start() == 0:
+            return f"The {noun}"
+        return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+    return _RECORD_ID.sub(words, text)

@@ -159,8 +159,6 @@ def cancel_form(env: FormEnv, sel: Selection) -> FormScreen:
     who = env.who(sel.patient)
 
     def submit(values: dict[str, Any], version: int | None) -> str:
-        if values["sure"] != "yes":
-            raise FieldErrors({"sure": "choose Yes to go ahead"})
         status = AppointmentStatus(values["status"])
         appointments.set_appointment_status(
             env.store,
@@ -179,7 +177,6 @@ def cancel_form(env: FormEnv, sel: Selection) -> FormScreen:
         f"Cancel: {target.label}",
         [
             FormField("reason", "Reason", required=True, example="patient unwell"),
-            FormField("sure", "Really?", "choice", NO_YES, "no", True),
             FormField(
                 "status",
                 "As",
@@ -190,6 +187,7 @@ def cancel_form(env: FormEnv, sel: Selection) -> FormScreen:
             ),
         ],
         submit,
+        confirm=f"Cancel {target.label} for {who}?",
     )
 
 

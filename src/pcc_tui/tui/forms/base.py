@@ -60,11 +60,19 @@ def form(
     fields: list[FormField],
     submit: Submit,
     intro: str = "",
+    confirm: str = "",
 ) -> FormScreen:
     clock = env.store.clock
     label = patient_label(sel.patient, env.mask, clock.today()) if sel.patient else ""
     return FormScreen(
-        title, fields, submit, now=clock.now(), tz=clock.tz, patient=label, intro=intro
+        title,
+        fields,
+        submit,
+        now=clock.now(),
+        tz=clock.tz,
+        patient=label,
+        intro=intro,
+        confirm=confirm,
     )
 
 

@@ -64,6 +64,16 @@ def log_form(env: FormEnv, sel: Selection) -> FormScreen:
     contacts = {str(c.id): c for c in contacts_of(sel)}
     objected = any(c.consent.value == "objected" for c in contacts.values())
     callback = sel.item_of(QueueKind.CALLBACK)
+    # Calling back a family contact: the call is with them, not the patient.
+    owed = next(
+        (
+            c
+            for c in (sel.chart.communications if sel.chart else [])
+            if callback and c.id == callback.entity_id
+        ),
+        None,
+    )
+    with_first = str(owed.contact_id) if owed and str(owed.contact_id) in contacts else "patient"
 
     def submit(values: dict[str, Any], version: int | None) -> str:
         contact = contacts.get(values["who"] or "patient")
@@ -98,7 +108,7 @@ def log_form(env: FormEnv, sel: Selection) -> FormScreen:
         return f"{who_word}: call with {with_whom} logged{checked}{closed}"
 
     fields = [
-        FormField("who", "With", "choice", who, "patient", True),
+        FormField("who", "With", "choice", who, with_first, True),
         FormField("verified", "Caller verified?", "choice", NO_YES, "no", True),
         FormField(
             "outcome",

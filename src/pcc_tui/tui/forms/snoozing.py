@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcc_tui.core.services.snoozing import snooze_item
-from pcc_tui.tui.forms.base import NO_YES, FormEnv, NoTarget, form
-from pcc_tui.tui.screens.form import FieldErrors, FormField, FormScreen
+from pcc_tui.tui.forms.base import FormEnv, NoTarget, form
+from pcc_tui.tui.screens.form import FormField, FormScreen
 from pcc_tui.tui.selection import Selection
 
 
@@ -17,8 +17,6 @@ def snooze_form(env: FormEnv, sel: Selection) -> FormScreen:
     who = env.who(sel.patient) if len(items) == 1 else f"{len(items)} items"
 
     def submit(values: dict[str, Any], version: int | None) -> str:
-        if values["sure"] != "yes":
-            raise FieldErrors({"sure": "choose Yes to put these aside"})
         for it in items:
             snooze_item(
                 env.store,
@@ -38,8 +36,8 @@ def snooze_form(env: FormEnv, sel: Selection) -> FormScreen:
         [
             FormField("until", "Until", "date", required=True, example="t+3d, mon"),
             FormField("reason", "Reason", required=True, example="waiting for lab results"),
-            FormField("sure", "Put aside?", "choice", NO_YES, "no", True),
         ],
         submit,
         intro="It comes back to the queue on that day; the snooze is kept on record.",
+        confirm=f"Put {what} aside?",
     )

@@ -55,7 +55,9 @@ Submit = Callable[[dict[str, Any], int | None], str]
 
 class Choice(Select[str]):
     """A drop-down a keyboard can drive: Enter (or up/down) opens it; a letter picks the next
-    option starting with that letter without opening it, as in a native select."""
+    option starting with that letter without opening it, and moves on to the next field (one
+    key per choice: `c v` then the date is "confirm: voicemail, try again ..."). To pick
+    another option with the same letter, shift+Tab back and press it again, or open the list."""
 
     def on_key(self, event: events.Key) -> None:
         if self.expanded or event.character is None or not event.character.isalnum():
@@ -76,6 +78,8 @@ class Choice(Select[str]):
         event.prevent_default()
         if hit is not None:
             self.value = hit
+            # At once, not on the next idle tick: the next key of a burst lands there.
+            self.screen.focus_next()
 
 
 class FormScreen(ModalScreen[str | None]):
@@ -96,6 +100,7 @@ class FormScreen(ModalScreen[str | None]):
         tz: tzinfo,
         patient: str = "",
         intro: str = "",
+        confirm: str = "",
     ) -> None:
         super().__init__(classes="form-screen")
         self.form_title = title
@@ -105,6 +110,7 @@ class FormScreen(ModalScreen[str | None]):
         self.now = now
         self.tz = tz
         self.intro = intro
+        self.confirm = confirm  # a risky save asks this first (y, or No by default)
         self.saving = False
         self._initial: dict[str, Any] = {}
         # Texts to read out, by the value of the `topic` choice (education): shown as chosen.
@@ -291,6 +297,17 @@ class FormScreen(ModalScreen[str | None]):
             self.show_errors(exc.errors, "Please correct the marked fields.")
             return
         self.show_errors({})
+        if self.confirm and version is None:
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._start(values, version)
+
+            self.app.push_screen(AskScreen(self.confirm), answered)
+            return
+        self._start(values, version)
+
+    def _start(self, values: dict[str, Any], version: int | None) -> None:
         self.saving = True
         self.query_one("#form-keys", Static).update("Saving...")
         self._run(values, version)
