@@ -81,7 +81,8 @@ class QueuePanel(Panel):
         table.add_column("Pri", key="pri", width=3)
         table.add_column("Kind", key="kind", width=5)
         table.add_column("Patient", key="patient", width=10)
-        table.add_column("What is owed", key="what")
+        # A fixed width: an auto width is measured from the rows and raced the first layout.
+        table.add_column("What is owed", key="what", width=60)
         yield table
 
     def focus_target(self) -> KeyTable:
