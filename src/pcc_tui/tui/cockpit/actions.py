@@ -46,6 +46,15 @@ else:
 FormBuilder = Callable[[FormEnv, Selection], FormScreen]
 
 
+def fetch_details(app: Host, patient_id: int) -> tuple[Any, Any, Any]:
+    """The patient's chart, timeline and coverage (three audited reads; run in a worker)."""
+    return (
+        view_chart(app.store, app.actor, patient_id),
+        view_timeline(app.store, app.actor, patient_id),
+        view_coverage(app.store, app.actor, patient_id),
+    )
+
+
 class ActionsMixin(_Base):
     if TYPE_CHECKING:  # what the cockpit provides
         patient_id: int | None
@@ -93,12 +102,9 @@ class ActionsMixin(_Base):
 
     @work(thread=True, group="details")
     def _details_then(self, sel: Selection, build: FormBuilder) -> None:
-        app = self.pcc
         assert sel.patient is not None
         try:
-            chart = view_chart(app.store, app.actor, sel.patient.id)
-            timeline = view_timeline(app.store, app.actor, sel.patient.id)
-            coverage = view_coverage(app.store, app.actor, sel.patient.id)
+            chart, timeline, coverage = fetch_details(self.pcc, sel.patient.id)
         except PccError as exc:
             self.post_message(WorkFailed.of("open the chart", exc))
             return

@@ -29,9 +29,9 @@ from pcc_tui.core.domain.read_models import (
 )
 from pcc_tui.core.errors import BreakGlassRequired, OwnRecordRefused, PccError
 from pcc_tui.core.services.presence import announce, others_viewing
-from pcc_tui.core.services.reads import view_chart, view_coverage, view_queue, view_timeline
+from pcc_tui.core.services.reads import view_queue
 from pcc_tui.tui import keys
-from pcc_tui.tui.cockpit.actions import ActionsMixin
+from pcc_tui.tui.cockpit.actions import ActionsMixin, fetch_details
 from pcc_tui.tui.cockpit.live import LiveMixin
 from pcc_tui.tui.forms.base import FormEnv
 from pcc_tui.tui.messages import (
@@ -235,9 +235,7 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
     def _load_patient(self, patient_id: int) -> None:
         app = self.pcc
         try:
-            chart = view_chart(app.store, app.actor, patient_id)
-            timeline = view_timeline(app.store, app.actor, patient_id)
-            coverage = view_coverage(app.store, app.actor, patient_id)
+            chart, timeline, coverage = fetch_details(app, patient_id)
             announce(app.store, app.actor, patient_id)
             viewers = others_viewing(app.store, patient_id)
         except BreakGlassRequired as exc:

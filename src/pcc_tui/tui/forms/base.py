@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from pcc_tui.core.domain.read_models import PatientRef
 from pcc_tui.core.services.context import Actor, Store
+from pcc_tui.tui.privacy import mask_patient
 from pcc_tui.tui.screens.form import FormField, FormScreen, Submit
 from pcc_tui.tui.selection import Selection, patient_label
 
@@ -38,13 +38,8 @@ class FormEnv:
         return self.store.clock.now()
 
     def who(self, patient: PatientRef | None) -> str:
-        """A patient as toasts name them (the display policy decides how much)."""
-        if patient is None:
-            return "the patient"
-        if self.mask == "name":
-            return f"{patient.given_name} {patient.family_name}"
-        initials = f"{patient.given_name[:1]}{patient.family_name[:1]}".upper()
-        return f"{initials} ..{patient.mrn[-4:]}"
+        """A patient as toasts name them: as the lists do, by the display policy."""
+        return "the patient" if patient is None else mask_patient(patient, self.mask)
 
 
 def need_patient(sel: Selection) -> PatientRef:
@@ -78,8 +73,3 @@ def form(
 
 def when(env: FormEnv, at: datetime) -> str:
     return at.astimezone(env.store.clock.tz).strftime("%a %d %b %H:%M")
-
-
-def choose(values: dict[str, Any], name: str, default: str = "") -> str:
-    value = values.get(name)
-    return str(value) if value else default

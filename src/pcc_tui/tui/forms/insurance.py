@@ -66,15 +66,9 @@ def _pending_auth(sel: Selection) -> AuthEntry | None:
     """The pending auth the key means: the queue row, or the one picked in the coverage panel."""
     entries = {e.auth.id: e for e in (sel.coverage.auths if sel.coverage else [])}
     picked = sel.coverage_pick("auth")
-    if picked is not None and picked in entries:
-        return entries[picked]
-    item = sel.item_of(QueueKind.AUTH)
-    if item is not None and sel.panel == "queue":
-        found = entries.get(item.entity_id)
-        if found is not None:
-            return found
-        return None
-    return None
+    item = sel.item_of(QueueKind.AUTH) if sel.panel == "queue" else None
+    key = picked if picked is not None else (item.entity_id if item else None)
+    return entries.get(key) if key is not None else None
 
 
 def prior_auth_form(env: FormEnv, sel: Selection) -> FormScreen:
