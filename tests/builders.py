@@ -122,3 +122,14 @@ def version_of(store: Store, table: type, entity_id: int) -> int:
         row = s.get(table, entity_id)
         assert row is not None
         return int(row.version)
+
+
+def sealed(store: Store) -> tuple[object, str]:
+    """Seal the whole audit trail with a fresh test key; returns (key, its public text)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from pcc_tui.core.store.audit_seal import public_text, seal
+
+    key = Ed25519PrivateKey.generate()
+    seal(store.engine, key)
+    return key, public_text(key.public_key())

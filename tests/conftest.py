@@ -53,6 +53,41 @@ def pg_cluster() -> Iterator[PgCluster | None]:
         cluster.stop()
 
 
+PCC_GROUPS = ("pcc_viewer", "pcc_coordinator", "pcc_supervisor", "pcc_admin")
+
+
+@pytest.fixture(autouse=True)
+def _drop_person_logins(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Person logins are cluster-wide: each test's go when it ends, so the next test can add
+    its own `alex` (tests run one at a time)."""
+    yield
+    if "pg_cluster" not in request.fixturenames:
+        return
+    cluster = request.getfixturevalue("pg_cluster")
+    if cluster is not None:
+        drop_person_logins(cluster)
+
+
+def drop_person_logins(cluster: PgCluster) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            names = conn.execute(
+                text(
+                    "SELECT DISTINCT u.rolname FROM pg_auth_members m"
+                    " JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member"
+                    " WHERE g.rolname = ANY(:groups) AND u.rolcanlogin"
+                ),
+                {"groups": list(PCC_GROUPS)},
+            ).scalars()
+            for name in list(names):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
+    finally:
+        admin.dispose()
+
+
 def _require_postgres(cluster: PgCluster | None) -> PgCluster:
     if cluster is not None:
         return cluster

@@ -68,11 +68,6 @@ def build_parser() -> argparse.ArgumentParser:
         ("current", "print the schema revision"),
     ):
         _common(db_sub.add_parser(name, help=text))
-    grant = db_sub.add_parser(
-        "grant-app", help="PostgreSQL: give ROLE the application's rights (audit: insert only)"
-    )
-    _common(grant)
-    grant.add_argument("role", metavar="ROLE")
 
     demo = sub.add_parser("demo", help="synthetic demo data")
     demo_sub = demo.add_subparsers(dest="demo_command", metavar="ACTION", required=True)
@@ -118,12 +113,6 @@ def cmd_db(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings.database_url == default_database_url():
         _ensure_sqlite_folder(settings.database_url)
-    if args.db_command == "grant-app":
-        store = Store.open(settings.database_url)
-        try:
-            return cli_audit.cmd_grant_app(store, args.role)
-        finally:
-            store.close()
     engine = make_engine(settings.database_url)
     try:
         if args.db_command == "upgrade":
@@ -163,11 +152,18 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    if args.audit_command == "verify":
+    if args.audit_command == "keygen":
+        return cli_audit.cmd_keygen(args)
+    commands = {
+        "verify": cli_audit.cmd_verify,
+        "seal": cli_audit.cmd_seal,
+        "anchor": cli_audit.cmd_anchor,
+    }
+    if args.audit_command in commands:
         settings = _settings(args)
         store = Store.open(settings.database_url)
         try:
-            return cli_audit.cmd_verify(store)
+            return commands[args.audit_command](store, settings, args)
         finally:
             store.close()
     return run_as_user(args, cli_audit.cmd_review)

@@ -58,14 +58,24 @@ def test_upgrade_seed_verify(kind: str, pg_cluster: PgCluster | None, tmp_path) 
     assert seeded.stdout.startswith("seeded 40 patients, 400 plan steps, 120 appointments")
     again = pcc("demo", "seed", url=url)
     assert again.returncode == 2 and "empty database" in again.stderr
-    verified = pcc("audit", "verify", url=url)
-    assert verified.returncode == 0 and "intact" in verified.stdout
+    key = tmp_path / "audit.key"
+    made = pcc("audit", "keygen", "--out", str(key))
+    assert made.returncode == 0 and key.stat().st_mode & 0o777 == 0o600
+    public = made.stdout.split('public_key = "')[1].split('"')[0]
+    sealed = pcc("audit", "seal", "--key", str(key), url=url)
+    assert sealed.returncode == 0 and "into 1 blocks" in sealed.stdout, sealed.stderr
+    anchors = tmp_path / "anchors.jsonl"
+    assert pcc("audit", "anchor", "--key", str(key), "--out", str(anchors), url=url).returncode == 0
+    verified = pcc("audit", "verify", "--public-key", public, "--anchors", str(anchors), url=url)
+    assert verified.returncode == 0 and "intact" in verified.stdout, verified.stderr
+    assert "0 rows not sealed" in verified.stdout and "1 anchors checked" in verified.stdout
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE audit_event SET action = 'x' WHERE seq = 1"))
+        first = conn.execute(text("SELECT min(seq) FROM audit_event")).scalar_one()
+        conn.execute(text(f"UPDATE audit_event SET action = 'x' WHERE seq = {first}"))
     engine.dispose()
-    broken = pcc("audit", "verify", url=url)
-    assert broken.returncode == 1 and "broken at row 1" in broken.stderr
+    broken = pcc("audit", "verify", "--public-key", public, url=url)
+    assert broken.returncode == 1 and f"broken at block 1, row {first}" in broken.stderr
 
 
 def test_schema_behind_is_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -78,7 +88,7 @@ def test_schema_behind_is_one_line(tmp_path) -> None:  # type: ignore[no-untyped
     result = pcc("audit", "verify", url=url)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "pcc: database schema is at revision 0000, this pcc needs 0008: run `pcc db upgrade`"
+        "pcc: database schema is at revision 0000, this pcc needs 0010: run `pcc db upgrade`"
         " (or update pcc if the database is newer)"
     ]
 

@@ -7,7 +7,7 @@ import multiprocessing as mp
 from sqlalchemy import func, select
 
 from pcc_tui.core.services.context import Actor
-from pcc_tui.core.store.audit import verify
+from pcc_tui.core.store.audit_verify import verify
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import NoteRow
 from tests import builders

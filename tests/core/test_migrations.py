@@ -39,7 +39,7 @@ def test_mutable_tables_carry_version_and_stamps() -> None:
         "name_variant",
         "patient_name_token",
         "audit_event",
-        "audit_head",
+        "audit_block",  # sealed once, never edited
         "fhir_link",  # import bookkeeping, rewritten by each import, never edited by hand
         "change_log",  # append-only notices of changes
         "presence",  # each session's own heartbeat row

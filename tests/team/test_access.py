@@ -18,7 +18,7 @@ from pcc_tui.core.services.access import break_glass
 from pcc_tui.core.services.context import resolve_actor
 from pcc_tui.core.services.reads import view_chart, view_timeline
 from pcc_tui.core.services.reports import run_report
-from pcc_tui.core.store.audit import verify
+from pcc_tui.core.store.audit_verify import verify
 from pcc_tui.core.store.database import Store
 from tests import builders
 from tests.conftest import FIXED_NOW, SYSTEM

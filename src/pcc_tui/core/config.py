@@ -56,6 +56,11 @@ class PolicySettings(BaseModel):
     referral_reply_days_external: int = Field(default=7, ge=1, le=120)
     break_glass_minutes: int = Field(default=60, ge=5, le=24 * 60)
     confirm_ahead_business_days: int = Field(default=2, ge=0, le=10)
+    # Who may break the glass (PostgreSQL also refuses it to viewers and admins itself).
+    break_glass_roles: tuple[Literal["coordinator", "supervisor"], ...] = (
+        "coordinator",
+        "supervisor",
+    )
 
 
 class AuthSettings(BaseModel):
@@ -74,6 +79,15 @@ class AuthSettings(BaseModel):
         return "os" if dialect == "sqlite" else "password"
 
 
+class AuditSettings(BaseModel):
+    """The sealed audit chain: the sealer's private key file, the public key that `pcc
+    audit verify` pins, and where anchors are kept (outside the database)."""
+
+    signing_key: str | None = None
+    public_key: str | None = None
+    anchors: str | None = None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PCC_", extra="ignore")
 
@@ -81,6 +95,7 @@ class Settings(BaseSettings):
     user: str | None = None
     policy: PolicySettings = PolicySettings()
     auth: AuthSettings = AuthSettings()
+    audit: AuditSettings = AuditSettings()
     keymap: dict[str, str] = {}  # binding id -> keys, e.g. complete-step = "D"
     theme: str | None = None  # dark, light, high-contrast, ansi
     mouse: bool = True
@@ -153,7 +168,11 @@ def _check_keys(path: Path, text: str) -> None:
 
     data = tomllib.loads(text)
     # [keymap]'s keys are binding ids: the TUI's key registry checks them.
-    sections: dict[str, type[BaseModel]] = {"policy": PolicySettings, "auth": AuthSettings}
+    sections: dict[str, type[BaseModel]] = {
+        "policy": PolicySettings,
+        "auth": AuthSettings,
+        "audit": AuditSettings,
+    }
 
     def unknown(key: str, known: list[str], trail: list[str]) -> ConfigError:
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)

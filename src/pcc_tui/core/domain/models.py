@@ -372,5 +372,6 @@ class AuditEvent(Model):
     entity_type: str | None = None
     entity_id: int | None = None
     detail: dict[str, object] = {}
-    prev_hash: str
-    hash: str
+    client: str | None = None
+    db_user: str | None = None
+    block: int | None = None

@@ -11,11 +11,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, text
 from sqlalchemy.orm import Session
 
 from pcc_tui.core.domain.codes import OPEN_TASK_STATUSES, CoordinatorRole, TaskStatus
-from pcc_tui.core.errors import BreakGlassRequired, DomainError, NotFound, OwnRecordRefused
+from pcc_tui.core.errors import (
+    BreakGlassRequired,
+    DomainError,
+    Forbidden,
+    NotFound,
+    OwnRecordRefused,
+)
 from pcc_tui.core.services.context import Actor, Tx, action
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import (
@@ -27,6 +33,14 @@ from pcc_tui.core.store.tables import (
 )
 
 REASON_MIN = 10
+
+
+def patient_exists(session: Session, patient_id: int) -> bool:
+    """Whether the patient exists, even where the database hides their rows from this
+    person (PostgreSQL row-level security): outside one's scope is "break the glass"."""
+    if session.get_bind().dialect.name == "postgresql":
+        return bool(session.scalar(text("SELECT pcc_patient_exists(:p)"), {"p": patient_id}))
+    return session.get(PatientRow, patient_id) is not None
 BREAK_GLASS_PURPOSE = "BTG"  # HL7 v3 ActReason: break the glass
 
 
@@ -78,9 +92,15 @@ def open_record(tx: Tx, patient_id: int) -> datetime | None:
         raise OwnRecordRefused("you cannot open your own record: ask a colleague")
     patient = tx.session.get(PatientRow, patient_id)
     if patient is None:
+        if patient_exists(tx.session, patient_id):  # PostgreSQL hid it: out of scope
+            _needs_glass(tx, patient_id)
         raise NotFound("patient", patient_id)
     if _in_scope(tx.session, tx.actor, patient):
         return None
+    return _needs_glass(tx, patient_id)
+
+
+def _needs_glass(tx: Tx, patient_id: int) -> datetime:
     until = grant_until(tx.session, tx.actor, patient_id, tx.now)
     if until is None:
         raise BreakGlassRequired(patient_id)
@@ -92,11 +112,14 @@ def break_glass(store: Store, actor: Actor, patient_id: int, reason: str) -> dat
     """Grant `actor` access to a patient outside their caseload for the site's set time."""
     with action(store, actor, "patient.break-glass") as tx:
         tx.patient_id, tx.entity_type, tx.entity_id = patient_id, "patient", patient_id
+        if actor.role not in store.policy.break_glass_roles:
+            allowed = " or ".join(store.policy.break_glass_roles)
+            raise Forbidden(f"a {actor.role} may not break the glass: that is for a {allowed}")
         if _own_record(tx.session, actor) == patient_id:
             raise OwnRecordRefused(
                 "you cannot open your own record, not even by breaking the glass"
             )
-        if tx.session.get(PatientRow, patient_id) is None:
+        if not patient_exists(tx.session, patient_id):
             raise NotFound("patient", patient_id)
         why = " ".join(reason.split())
         if len(why) < REASON_MIN:

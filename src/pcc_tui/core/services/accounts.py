@@ -1,8 +1,11 @@
 """Accounts: sign-in (password, or OS user name + PIN), lockout, and their management.
 
-Secrets are stored only as argon2id hashes. Every sign-in, refused or not, is audited; after
-`max_failed` refusals in a row the account locks until an admin resets its secret. The
-refusal message is the same whatever was wrong, so it does not reveal which accounts exist.
+Secrets are stored only as argon2id hashes. Every sign-in, refused or not, is audited; each
+try is counted before its secret is checked (`store/attempts.py`), with a growing wait after
+each failure, and after `max_failed` in a row the account locks until an admin resets its
+secret. The refusal message is the same whatever was wrong, so it does not reveal which
+accounts exist. On PostgreSQL a person's database login is their first secret; this one
+guards PIN sign-in and the idle lock inside their session.
 """
 
 from __future__ import annotations
@@ -22,13 +25,16 @@ from pcc_tui.core.domain.codes import AuditOutcome, CoordinatorRole
 from pcc_tui.core.errors import AuthFailed, DomainError, NotFound
 from pcc_tui.core.services.context import Actor, Tx, action, actor_of
 from pcc_tui.core.services.permissions import ADMINS, require
-from pcc_tui.core.store import audit
+from pcc_tui.core.store import attempts, audit, logins
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import CoordinatorRow, PatientRow
 
 PASSWORD_MIN = 10
-PIN_DIGITS = (4, 12)
-REFUSED = "sign-in refused: wrong user name or secret, or the account is locked or disabled"
+PIN_DIGITS = (6, 12)
+REFUSED = (
+    "sign-in refused: wrong user name or secret, or the account is locked or disabled"
+    " (after a wrong try, wait a moment before the next)"
+)
 Method = Literal["password", "pin"]
 _hasher = PasswordHasher()
 
@@ -83,31 +89,38 @@ def unlock(store: Store, actor: Actor, secret: str, *, method: Method, max_faile
 def _check_secret(
     store: Store, name: str, secret: str, method: Method, max_failed: int, event: str
 ) -> Actor:
+    """Claim an attempt (counted before the check, so parallel tries cannot outrun it),
+    check the secret, and audit the try whatever it came to."""
     now = store.clock.now()
+    with store.reading() as session:
+        row = _account(session, name, method)
+        known = row is not None and row.active
+        username = row.username if row is not None else name[:64]
+        hashed = attempts.secret_hash(session, username, method, store.person) if known else None
+    claimed = attempts.Claim(None)
+    if known:
+        with store.writing() as session:
+            claimed = attempts.claim(session, username, max_failed, now)
+    right = _matches(hashed if claimed.slot is not None else None, secret)
     found: Actor | None = None
     with store.writing() as session:
-        session.info.update(actor=name[:64] or "?", now=now)
-        row = _account(session, name, method)
-        hashed = None if row is None else (row.pin_hash if method == "pin" else row.password_hash)
-        right = _matches(hashed, secret)
-        why = "ok"
-        if row is None or not row.active:
+        session.info.update(actor=username or "?", now=now)
+        if not known:
             why = "unknown or disabled account"
-        elif row.locked_at is not None:
-            why = "account locked"
-        elif not right:
-            row.failed_logins += 1
-            why = f"wrong {method} ({row.failed_logins} in a row)"
-            if row.failed_logins >= max_failed:
-                row.locked_at = now
-                why += ": account locked"
+        elif claimed.slot is None:
+            why = "refused unchecked: account locked, or too soon after a failure"
+        elif right and attempts.forgive(session, username):
+            why = "ok"
+            fresh = _account(session, username, "password")
+            found = actor_of(fresh) if fresh is not None else None
         else:
-            row.failed_logins = 0
-            found = actor_of(row)
+            why = f"wrong {method} ({claimed.slot} in a row)"
+            if claimed.locked:
+                why += ": account locked"
         audit.append(
             session,
             at=now,
-            actor=row.username if row is not None else name[:64],
+            actor=username,
             action=event,
             outcome=AuditOutcome.SUCCESS if found else AuditOutcome.MINOR_FAILURE,
             entity_type="coordinator",
@@ -161,6 +174,8 @@ def _bootstrap(session: Session) -> bool:
 
 
 def admin_can_sign_in(store: Store) -> bool:
+    if store.person:
+        return True  # a person's login exists: the owner added the first admin already
     with store.reading() as session:
         return not _bootstrap(session)
 
@@ -197,6 +212,9 @@ def add_user(
             raise DomainError("an account needs a password or a PIN")
         if tx.session.scalar(select(CoordinatorRow.id).where(CoordinatorRow.username == username)):
             raise DomainError(f"user name {username!r} is taken")
+        postgres = store.dialect == "postgresql"
+        if postgres:
+            logins.check_login_name(username)
         row = tx.add(
             CoordinatorRow(
                 username=username,
@@ -212,7 +230,9 @@ def add_user(
                 own_patient_id=_patient_by_mrn(tx.session, own_mrn) if own_mrn else None,
             )
         )
-        tx.about(row, role=role, bootstrap=bootstrap)
+        if postgres:  # their own database login, in the group role of their pcc role
+            logins.create_login(tx.session, username, role, password)
+        tx.about(row, role=role, bootstrap=bootstrap, db_login=postgres)
         return int(row.id)
 
 
@@ -230,6 +250,8 @@ def disable_user(store: Store, actor: Actor, username: str) -> None:
             raise DomainError("you cannot disable your own account")
         tx.track(row)
         row.active = False
+        if store.dialect == "postgresql":
+            logins.set_login(tx.session, username, enabled=False)
         tx.about(row)
 
 
@@ -254,7 +276,9 @@ def reset_secret(
             row.pin_hash = _hasher.hash(check_pin(pin))
         if own_mrn:
             row.own_patient_id = _patient_by_mrn(tx.session, own_mrn)
-        row.failed_logins, row.locked_at = 0, None
+        row.failed_logins, row.locked_at, row.last_failed_at = 0, None, None
+        if store.dialect == "postgresql" and password:
+            logins.set_login(tx.session, username, password=password)
         tx.about(row, password=bool(password), pin=bool(pin))
 
 

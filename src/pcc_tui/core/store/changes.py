@@ -16,15 +16,16 @@ from typing import Any
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
-from pcc_tui.core.store.tables import AuditHeadRow, ChangeLogRow, PatientRow
+from pcc_tui.core.store.tables import ChangeLogRow, PatientRow
 
 CHANNEL = "pcc_changes"
 # Bookkeeping that is not a change to anyone's care (presence is announced on its own).
 QUIET_TABLES = frozenset(
-    {"audit_event", "audit_head", "change_log", "access_grant", "fhir_link", "presence"}
+    {"audit_event", "audit_block", "change_log", "access_grant", "fhir_link", "presence"}
     | {"name_token", "name_gram", "name_variant", "patient_name_token"}
 )
 _TABLES, _PATIENTS = "pcc_changed_tables", "pcc_changed_patients"
+CHANGE_LOCK = 7_320_002  # pg_advisory_xact_lock key: change numbers follow commit order
 
 
 @dataclass(frozen=True)
@@ -72,9 +73,11 @@ def record(session: Session, origin: str) -> int | None:
     patients: set[int] = session.info.pop(_PATIENTS, set())
     if not tables:
         return None
-    # Take the audit head lock first, so change numbers follow commit order across sessions
-    # (a reader asking for "after 41" can never miss a 41 that commits late).
-    session.execute(select(AuditHeadRow.id).where(AuditHeadRow.id == 1).with_for_update())
+    # Numbered under a lock held to commit, so numbers follow commit order across sessions
+    # (a reader asking for "after 41" can never miss a 41 that commits late). Only writes
+    # of care data take it; audited reads do not. SQLite: the write lock already does this.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SELECT pg_advisory_xact_lock({CHANGE_LOCK})"))
     row = ChangeLogRow(
         at=datetime.now(UTC),  # wall time, whatever the store's clock: latency is measured
         actor=str(session.info.get("actor", "system")),

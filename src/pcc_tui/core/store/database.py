@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -33,6 +34,7 @@ class Policy:
     break_glass_minutes: int = 60
     # Appointments still to confirm show in the queue this many business days ahead.
     confirm_ahead_business_days: int = 2
+    break_glass_roles: tuple[str, ...] = ("coordinator", "supervisor")
 
 
 @dataclass
@@ -74,6 +76,20 @@ class Store:
                 engine.dispose()
                 raise
         return cls(engine, clock or Clock(), policy or Policy())
+
+    @cached_property
+    def person(self) -> bool:
+        """PostgreSQL: this session is a person's own login (a member of a pcc group role),
+        so the database scopes, audits and refuses for itself."""
+        if self.dialect != "postgresql":
+            return False
+        with self.engine.connect() as conn:
+            return bool(conn.execute(text("SELECT pcc_is_person()")).scalar())
+
+    @property
+    def login(self) -> str | None:
+        """The database user name this store connects as (PostgreSQL), if the URL names one."""
+        return self.engine.url.username if self.dialect == "postgresql" else None
 
     @property
     def writer_engine(self) -> Engine:

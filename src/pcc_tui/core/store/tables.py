@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -19,7 +20,6 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -64,10 +64,12 @@ class CoordinatorRow(Tracked, Base):
     ward: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Sign-in: argon2 hashes only. `os_user` binds PIN sign-in to the SSH login name.
-    password_hash: Mapped[str | None] = mapped_column(String(200))
-    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    # Deferred: on PostgreSQL only admins may read them (column grants, migration 0010).
+    password_hash: Mapped[str | None] = mapped_column(String(200), deferred=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(200), deferred=True)
     os_user: Mapped[str | None] = mapped_column(String(64), unique=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_failed_at: Mapped[datetime | None]
     locked_at: Mapped[datetime | None]
     # The user's own record, if they are also a patient here: they may never open it.
     own_patient_id: Mapped[int | None] = mapped_column(Integer)
@@ -430,10 +432,14 @@ class FhirLinkRow(Base):
 
 
 class AuditEventRow(Base):
-    """Append-only, hash-chained. `seq` is gapless; `prev_hash` links to the row before."""
+    """Append-only. Rows are numbered as they are written (no lock, gaps allowed) and later
+    sealed, in number order, into signed hash-linked blocks (`audit_block`, `audit_seal.py`).
+    On PostgreSQL the server writes them: time from its clock, `db_user` its session user."""
 
     __tablename__ = "audit_event"
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     recorded_at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
@@ -442,30 +448,43 @@ class AuditEventRow(Base):
     entity_type: Mapped[str | None] = mapped_column(String(40))
     entity_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
-    # Where the user sat: SSH client address and tty (hashed with the row when present).
+    # Where the user sat: SSH client address and tty.
     client: Mapped[str | None] = mapped_column(String(200))
+    # The database login that wrote the row (PostgreSQL; None on SQLite).
+    db_user: Mapped[str | None] = mapped_column(String(64))
+    block: Mapped[int | None] = mapped_column(BigInteger, index=True)
     __table_args__ = (
         Index("ix_audit_event_patient_at", "patient_id", "recorded_at"),
         Index("ix_audit_event_actor_at", "actor", "recorded_at"),
     )
 
 
-class AuditHeadRow(Base):
-    """One row: the chain's tip. Locking it serialises audit appends across sessions."""
+class AuditBlockRow(Base):
+    """A sealed run of audit rows: their digest, the hash of the block before, and a
+    signature by the sealer's key (which no cockpit role can read)."""
 
-    __tablename__ = "audit_head"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    last_seq: Mapped[int] = mapped_column(Integer)
-    last_hash: Mapped[str] = mapped_column(String(64))
-    __table_args__ = (UniqueConstraint("last_seq"),)
+    __tablename__ = "audit_block"
+    block: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_seq: Mapped[int] = mapped_column(BigInteger)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    row_count: Mapped[int] = mapped_column(Integer)
+    rows_digest: Mapped[str] = mapped_column(String(64))
+    # Where to look when the digest fails: the row numbers ("1-40,42-99") and the first 8
+    # hex digits of each row's hash, in order. Covered by the digest, never trusted alone.
+    row_seqs: Mapped[str] = mapped_column(Text)
+    row_marks: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(64))
+    public_key: Mapped[str] = mapped_column(String(100))
+    signature: Mapped[str] = mapped_column(String(200))
+    sealed_at: Mapped[datetime]
 
 
 class ChangeLogRow(Base):
     """One row per committed change: which patients and tables it touched. Sessions catch up
     from here after a reconnect; PostgreSQL also NOTIFYs the sequence number. Rows are
-    numbered in commit order (the writer holds the audit head lock when it takes its number).
+    numbered in commit order (the writer holds the change-log lock when it takes its number).
     """
 
     __tablename__ = "change_log"
