@@ -78,7 +78,7 @@ def drop_person_logins(cluster: PgCluster) -> None:
                 text(
                     "SELECT DISTINCT u.rolname FROM pg_auth_members m"
                     " JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member"
-                    " WHERE g.rolname = ANY(:groups) AND u.rolcanlogin"
+                    " WHERE g.rolname = ANY(:groups) AND u.rolname <> ALL(:groups)"
                 ),
                 {"groups": list(PCC_GROUPS)},
             ).scalars()

@@ -2,7 +2,8 @@
 
 initdb/pg_ctl refuse to run as root, so as root they run through `runuser -u postgres`.
 The cluster listens on 127.0.0.1 on a free port with its socket in its own temp folder, and
-durability is switched off: these databases live for one test run.
+durability is switched off: these databases live for one test run. TCP connections need a
+password (SCRAM), as on a real server, so person logins are tested with theirs.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+OWNER_PASSWORD = "pcc-test-owner"
+
+
 @dataclass
 class PgCluster:
     bin_dir: Path
@@ -56,13 +60,19 @@ class PgCluster:
             shutil.chown(root, "postgres", "postgres")
         cluster = cls(bin_dir, root, _free_port(), as_postgres)
         data = root / "data"
+        pwfile = root / "pw"
+        pwfile.write_text(OWNER_PASSWORD + "\n")
+        if as_postgres:
+            shutil.chown(pwfile, "postgres", "postgres")
         cluster._run(
             "initdb",
             "-D",
             str(data),
             "-U",
             "pcc",
-            "--auth=trust",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            f"--pwfile={pwfile}",
             "-E",
             "UTF8",
             "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C",
@@ -99,7 +109,7 @@ class PgCluster:
         self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "fast", "-w", "stop")
 
     def url(self, database: str = "postgres") -> str:
-        return f"postgresql+psycopg://pcc@127.0.0.1:{self.port}/{database}"
+        return f"postgresql+psycopg://pcc:{OWNER_PASSWORD}@127.0.0.1:{self.port}/{database}"
 
     def create_database(self, name: str, template: str | None = None) -> str:
         """An empty database (or a copy of `template`); returns its URL."""

@@ -16,11 +16,12 @@ from contextlib import suppress
 from pathlib import Path
 
 from pcc_tui import __version__, cli_audit, cli_export, cli_import, cli_report, cli_users
+from pcc_tui.cli_signin import lock_method, open_signed_in, sign_in_sqlite
 from pcc_tui.core.config import Settings, config_path, default_database_url, load_settings
 from pcc_tui.core.errors import PccError
 from pcc_tui.core.services.context import Actor
 from pcc_tui.core.store.database import Policy, Store
-from pcc_tui.core.store.engine import make_engine, parse_url
+from pcc_tui.core.store.engine import make_engine, parse_url, tls_warning
 from pcc_tui.core.store.migrate import current_revision, head_revision, upgrade
 
 EXIT_USAGE = 2
@@ -87,7 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(database_url=getattr(args, "db", None), user=getattr(args, "user", None))
+    settings = load_settings(
+        database_url=getattr(args, "db", None), user=getattr(args, "user", None)
+    )
+    warning = tls_warning(settings.database_url)
+    if warning:
+        print(f"pcc: {warning}", file=sys.stderr)
+    return settings
 
 
 def _policy(settings: Settings) -> Policy:
@@ -171,19 +178,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_user(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    store = Store.open(settings.database_url, policy=_policy(settings))
-    try:
-        return cli_users.cmd_user(args, store, settings)
-    finally:
-        store.close()
+    return cli_users.cmd_user(args, settings, _policy(settings))
 
 
 def run_as_user(args: argparse.Namespace, command: Callable[..., int]) -> int:
-    """Open the store, sign the user in, run a command that reads or exports."""
+    """Sign the user in (on their own connection), run a command that reads or exports."""
     settings = _settings(args)
-    store = Store.open(settings.database_url, policy=_policy(settings))
+    store, actor = open_signed_in(settings, _policy(settings))
     try:
-        return command(args, store, cli_users.authenticate(store, settings))
+        return command(args, store, actor)
     finally:
         store.close()
 
@@ -205,15 +208,18 @@ def cmd_tui(args: argparse.Namespace) -> int:
             if url == default_database_url() and not Path(parse_url(url).database or "").exists():
                 # First run on this machine: create the local database for the user.
                 _create_schema(url)
-            store = Store.open(url, policy=_policy(settings))
-        try:
-            from pcc_tui.tui.keys import KeymapError, check_keymap
+            store = None
+        from pcc_tui.tui.keys import KeymapError, check_keymap
 
-            try:
-                check_keymap(settings.keymap)
-            except KeymapError as exc:
-                raise PccError(f"{config_path()}: {exc}") from None
-            actor = cli_users.authenticate(store, settings, demo=args.demo)
+        try:
+            check_keymap(settings.keymap)
+        except KeymapError as exc:
+            raise PccError(f"{config_path()}: {exc}") from None
+        if store is None:
+            store, actor = open_signed_in(settings, _policy(settings), url=url)
+        else:
+            actor = sign_in_sqlite(store, settings, demo=True)
+        try:
             from pcc_tui.tui.app import PccApp, SessionRules, crash_notice
 
             mouse = settings.mouse and not args.no_mouse
@@ -227,7 +233,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
                 mask=settings.patient_mask,
                 rounds_checklist=settings.rounds_checklist,
                 session=SessionRules.from_settings(
-                    settings.auth, cli_users.sign_in_mode(store, settings, args.demo)
+                    settings.auth, lock_method(store, settings, actor, args.demo)
                 ),
                 demo=args.demo,
             )

@@ -7,71 +7,17 @@ pipes them in; they are never taken from the command line (it shows in `ps` and 
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from collections.abc import Callable
 
+from pcc_tui.cli_signin import open_signed_in, read_secret, sign_in_sqlite
 from pcc_tui.core.config import Settings, os_user
-from pcc_tui.core.errors import AuthFailed, UnknownUser
-from pcc_tui.core.services.context import Actor, first_coordinator, resolve_actor
-from pcc_tui.core.store.database import Store
+from pcc_tui.core.errors import AuthFailed
+from pcc_tui.core.services.context import Actor
+from pcc_tui.core.store.database import Policy, Store
+from pcc_tui.core.store.engine import parse_url
 
 ROLES = ["coordinator", "supervisor", "viewer", "admin"]
-
-
-def read_secret(prompt: str) -> str:
-    if sys.stdin is not None and sys.stdin.isatty():
-        return getpass.getpass(prompt)
-    line = sys.stdin.readline() if sys.stdin is not None else ""
-    return line.rstrip("\r\n")
-
-
-def sign_in_mode(store: Store, settings: Settings, demo: bool) -> str:
-    return "os" if demo else settings.auth.effective_mode(store.dialect)
-
-
-def authenticate(store: Store, settings: Settings, *, demo: bool = False) -> Actor:
-    """The acting user, signed in the way the site chose (audited by the accounts service)."""
-    from pcc_tui.core.services.accounts import sign_in
-
-    mode = sign_in_mode(store, settings, demo)
-    if mode == "os":
-        return _os_actor(store, settings, demo)
-    if mode == "pin":
-        name = os_user()
-        if not name:
-            raise AuthFailed("PIN sign-in needs an OS user name, and this process has none")
-        secret = read_secret(f"PIN for {name}: ")
-    else:
-        name = settings.user or os_user() or ""
-        secret = read_secret(f"Password for {name}: ")
-    if not secret:
-        raise AuthFailed("sign-in refused: no secret given")
-    return sign_in(
-        store,
-        name,
-        secret,
-        method="pin" if mode == "pin" else "password",
-        max_failed=settings.auth.max_failed_logins,
-    )
-
-
-def _os_actor(store: Store, settings: Settings, demo: bool) -> Actor:
-    if settings.user:
-        return resolve_actor(store, settings.user)
-    name = os_user()
-    if name:
-        try:
-            return resolve_actor(store, name)
-        except UnknownUser:
-            pass
-    if demo:
-        first = first_coordinator(store)
-        if first:
-            return first
-    raise UnknownUser(
-        f"your user name {name!r} is not a coordinator here: pass --user NAME (or set PCC_USER)"
-    )
 
 
 def add_commands(sub: argparse._SubParsersAction, common: Callable[..., None]) -> None:  # type: ignore[type-arg]
@@ -105,13 +51,27 @@ def _new_secret(pin: bool) -> str:
     return first
 
 
-def cmd_user(args: argparse.Namespace, store: Store, settings: Settings) -> int:
-    from pcc_tui.core.services import accounts
-
-    if args.user_command == "add" and _no_admin_yet(store):
-        actor = Actor(os_user() or "bootstrap", None, "coordinator", "first admin")
+def cmd_user(args: argparse.Namespace, settings: Settings, policy: Policy) -> int:
+    if parse_url(settings.database_url).get_backend_name() == "postgresql":
+        store, actor = open_signed_in(settings, policy)
     else:
-        actor = authenticate(store, settings)
+        store = Store.open(settings.database_url, policy=policy)
+        if args.user_command == "add" and _no_admin_yet(store):
+            actor = Actor(os_user() or "bootstrap", None, "coordinator", "first admin")
+        else:
+            try:
+                actor = sign_in_sqlite(store, settings)
+            except BaseException:
+                store.close()
+                raise
+    try:
+        return _run(args, store, actor)
+    finally:
+        store.close()
+
+
+def _run(args: argparse.Namespace, store: Store, actor: Actor) -> int:
+    from pcc_tui.core.services import accounts
     if args.user_command == "list":
         print(f"{'user':16}{'role':12}{'ward':12}{'state':10}sign-in")
         for a in accounts.list_users(store, actor):

@@ -1,11 +1,11 @@
-"""`pcc user`, password sign-in, `pcc audit who-viewed|user` and `pcc db grant-app`, as real
-processes on PostgreSQL (where sign-in defaults to a password) and SQLite (OS login)."""
+"""`pcc user`, sign-in as one's own database login, `pcc audit who-viewed|user`, as real
+processes on PostgreSQL (the server checks each person's password)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import PatientRow
@@ -52,20 +52,10 @@ def test_accounts_and_sign_in_on_postgresql(pg_cluster: PgCluster | None, tmp_pa
     assert pcc("audit", "verify", url=url).returncode == 0
 
 
-def test_grant_app_role_prints_what_it_granted(
-    pg_cluster: PgCluster | None, tmp_path: Path
-) -> None:
-    url = _empty_database("postgresql", pg_cluster, tmp_path, "grants")
-    assert pcc("db", "upgrade", url=url).returncode == 0
-    assert pg_cluster is not None
-    admin = create_engine(pg_cluster.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text("CREATE ROLE pcc_cli_app LOGIN"))
-    admin.dispose()
-    done = pcc("db", "grant-app", "pcc_cli_app", url=url)
-    assert done.returncode == 0, done.stderr
-    assert 'GRANT SELECT, INSERT ON "audit_event" TO pcc_cli_app' in done.stdout
-    sqlite = f"sqlite:///{tmp_path / 's.db'}"
-    assert pcc("db", "upgrade", url=sqlite).returncode == 0
-    on_sqlite = pcc("db", "grant-app", "x", url=sqlite)
-    assert on_sqlite.returncode == 2 and "PostgreSQL" in on_sqlite.stderr
+def test_a_remote_server_without_tls_is_warned_about(tmp_path: Path) -> None:
+    plain = pcc("audit", "verify", "--db", "postgresql://alex@db.example.invalid/pcc")
+    assert "without TLS" in plain.stderr and "sslmode=verify-full" in plain.stderr
+    tls = "postgresql://alex@db.example.invalid/pcc?sslmode=verify-full"
+    assert "without TLS" not in pcc("audit", "verify", "--db", tls).stderr
+    local = f"postgresql://alex@127.0.0.1:1/pcc"
+    assert "without TLS" not in pcc("audit", "verify", "--db", local).stderr

@@ -47,6 +47,7 @@ def test_four_processes_write_one_database(store: Store, coordinator: Actor, db_
     assert all(p.exitcode == 0 for p in procs)
     with store.reading() as s:
         assert s.scalar(select(func.count()).select_from(NoteRow)) == PROCESSES * NOTES_EACH
-    report = verify(store.engine)
+    _key, public = builders.sealed(store)
+    report = verify(store.engine, public_key=public)
     assert report.intact, report
-    assert report.rows_checked >= PROCESSES * NOTES_EACH
+    assert report.rows_checked >= PROCESSES * NOTES_EACH and report.unsealed == 0

@@ -42,7 +42,8 @@ class Team:
     def store(self, name: str) -> Store:
         """`name`'s own session: their login, not the owner's."""
         if name not in self.stores:
-            url = make_url(self.url).set(username=name).render_as_string(hide_password=False)
+            url = make_url(self.url).set(username=name, password=PASSWORD)
+            url = url.render_as_string(hide_password=False)
             self.stores[name] = Store.open(url, clock=fixed_clock())
         return self.stores[name]
 

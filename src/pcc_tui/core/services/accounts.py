@@ -132,6 +132,22 @@ def _check_secret(
     return found
 
 
+def bound_account(store: Store, os_name: str) -> str | None:
+    """The active account this OS login is bound to (`--os-user`, or the same user name)."""
+    with store.reading() as session:
+        row = _account(session, os_name, "pin")
+        return row.username if row is not None and row.active else None
+
+
+def secret_kind(store: Store, username: str) -> Method | None:
+    """Which secret proves this account: its password, else its PIN, else None."""
+    with store.reading() as session:
+        for method in ("password", "pin"):
+            if attempts.secret_hash(session, username, method, store.person):
+                return method  # type: ignore[return-value]
+    return None
+
+
 def record_session_event(store: Store, actor: Actor, event: str, **detail: Any) -> None:
     """Logout, lock, idle logoff: audited with who and where, nothing else changes."""
     with store.writing() as session:

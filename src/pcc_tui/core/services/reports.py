@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from pcc_tui.core.errors import DomainError
@@ -169,7 +169,11 @@ def run_report(
         if kind.needs_patient:
             if not patient_mrn:
                 raise DomainError(f"report {name} needs --patient MRN")
-            pid = tx.session.scalar(select(PatientRow.id).where(PatientRow.mrn == patient_mrn))
+            if kind.roles == REVIEWERS and store.person:
+                # An access review names the patient without opening their record.
+                pid = tx.session.scalar(text("SELECT pcc_review_patient(:m)"), {"m": patient_mrn})
+            else:
+                pid = tx.session.scalar(select(PatientRow.id).where(PatientRow.mrn == patient_mrn))
             if pid is None:
                 raise DomainError("no patient has that MRN")
             tx.patient_id, tx.entity_type, tx.entity_id = pid, "patient", pid

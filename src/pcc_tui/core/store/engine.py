@@ -34,6 +34,29 @@ def parse_url(raw: str) -> URL:
     return url
 
 
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+TLS_MODES = ("require", "verify-ca", "verify-full")
+
+
+def tls_warning(raw: str) -> str | None:
+    """A line to show when patient data would cross a network unencrypted."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        return None
+    if url.get_backend_name() != "postgresql":
+        return None
+    host = url.host or ""
+    if not host or host.startswith("/") or host in LOOPBACK:
+        return None  # a local socket or loopback: nothing crosses the network
+    if url.query.get("sslmode") in TLS_MODES:
+        return None
+    return (
+        f"warning: {host} is reached without TLS: patient data would cross the network"
+        " in the clear; add ?sslmode=verify-full to the URL"
+    )
+
+
 def safe_url(url: URL | str) -> str:
     """The URL without its password, for messages."""
     return (make_url(url) if isinstance(url, str) else url).render_as_string(hide_password=True)

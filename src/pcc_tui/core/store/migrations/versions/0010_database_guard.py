@@ -104,6 +104,14 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT EXISTS (SELECT 1 FROM patient WHERE id = pid)
 $$;
 
+-- Access reviews (supervisors, admins) name a patient by MRN without opening the record.
+CREATE OR REPLACE FUNCTION pcc_review_patient(p_mrn text) RETURNS integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT id FROM patient WHERE mrn = p_mrn
+    AND (pg_has_role(session_user, 'pcc_supervisor', 'member')
+         OR pg_has_role(session_user, 'pcc_admin', 'member'))
+$$;
+
 CREATE OR REPLACE FUNCTION pcc_sees_coverage(cid integer) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT pcc_sees((SELECT patient_id FROM coverage WHERE id = cid))
@@ -347,6 +355,7 @@ def _grants(database: str) -> list[str]:
         "pcc_sees(integer)",
         "pcc_sees_coverage(integer)",
         "pcc_patient_exists(integer)",
+        "pcc_review_patient(text)",
         "pcc_audit_append(text, timestamptz, text, text, integer, text, integer, text, text)",
         "pcc_my_secret(text)",
         "pcc_claim_attempt(text, integer, timestamptz)",
@@ -469,6 +478,7 @@ def downgrade() -> None:
         "pcc_audit_append(text, timestamptz, text, text, integer, text, integer, text, text)",
         "pcc_sees_coverage(integer)",
         "pcc_patient_exists(integer)",
+        "pcc_review_patient(text)",
         "pcc_sees(integer)",
         "pcc_sees_all()",
         "pcc_is_person()",
