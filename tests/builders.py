@@ -133,3 +133,22 @@ def sealed(store: Store) -> tuple[object, str]:
     key = Ed25519PrivateKey.generate()
     seal(store.engine, key)
     return key, public_text(key.public_key())
+
+
+def bind_os_user(url: str, username: str) -> None:
+    """Bind `username` to the OS login running the tests, as `pcc user add --os-user` does:
+    on SQLite that account is then the one the OS login signs in as, with no secret."""
+    from sqlalchemy import create_engine, text
+
+    from pcc_tui.core.config import os_user
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE coordinator SET os_user = NULL WHERE os_user = :me"), {"me": os_user()}
+        )
+        conn.execute(
+            text("UPDATE coordinator SET os_user = :me WHERE username = :u"),
+            {"me": os_user(), "u": username},
+        )
+    engine.dispose()

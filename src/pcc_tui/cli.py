@@ -22,9 +22,23 @@ from pcc_tui.core.errors import PccError
 from pcc_tui.core.services.context import Actor
 from pcc_tui.core.store.database import Policy, Store
 from pcc_tui.core.store.engine import make_engine, parse_url, tls_warning
+from pcc_tui.core.store.files import private_folder
 from pcc_tui.core.store.migrate import current_revision, head_revision, upgrade
 
 EXIT_USAGE = 2
+
+
+MAX_SEED = 1_000_000
+
+
+def _patients(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text[:20]!r}") from None
+    if not 1 <= n <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"between 1 and {MAX_SEED:,}")
+    return n
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -74,7 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo_sub = demo.add_subparsers(dest="demo_command", metavar="ACTION", required=True)
     seed = demo_sub.add_parser("seed", help="fill an empty database with a demo caseload")
     _common(seed)
-    seed.add_argument("--patients", type=int, default=60, help="how many patients (default 60)")
+    seed.add_argument(
+        "--patients",
+        type=_patients,
+        default=60,
+        help=f"how many patients (default 60, at most {MAX_SEED:,})",
+    )
     seed.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
 
     aud = sub.add_parser("audit", help="the audit trail")
@@ -102,9 +121,10 @@ def _policy(settings: Settings) -> Policy:
 
 
 def _ensure_sqlite_folder(url: str) -> None:
+    """The folder for a local database, created owner-only (0700) whatever the umask."""
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database:
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        private_folder(Path(parsed.database).expanduser().parent)
 
 
 def _create_schema(url: str) -> None:
@@ -138,6 +158,8 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
     settings = _settings(args)
     store = Store.open(settings.database_url, policy=_policy(settings))
     try:
+        if store.person:
+            raise PccError("seed a demo as the schema owner, not as a person's login")
 
         def progress(done: int, total: int) -> None:
             if total >= 5000 and sys.stderr.isatty():
@@ -266,9 +288,10 @@ def _signed_out(store: Store, actor: Actor, reason: str) -> None:
 
 def clear_terminal() -> None:
     """Leave nothing of the session on screen or in the terminal's scrollback."""
-    if sys.stdout.isatty():
-        sys.stdout.write("\x1b[H\x1b[2J\x1b[3J")
-        sys.stdout.flush()
+    with suppress(OSError, ValueError):  # a hung-up terminal (SIGHUP) takes no more output
+        if sys.stdout.isatty():
+            sys.stdout.write("\x1b[H\x1b[2J\x1b[3J")
+            sys.stdout.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -68,7 +68,10 @@ def _postgres(settings: Settings, policy: Policy, url: URL) -> tuple[Store, Acto
         if sign_in_mode(settings, "postgresql", False) == "pin":
             pin = read_secret(f"PIN for {actor.username}: ")
             actor = accounts.sign_in(
-                store, actor.username, pin, method="pin",
+                store,
+                actor.username,
+                pin,
+                method="pin",
                 max_failed=settings.auth.max_failed_logins,
             )
         else:
@@ -137,8 +140,11 @@ def sign_in_sqlite(store: Store, settings: Settings, demo: bool = False) -> Acto
 def _os_actor(store: Store, settings: Settings, demo: bool) -> Actor:
     name = os_user()
     bound = accounts.bound_account(store, name) if name else None
+    if settings.user and demo:
+        return resolve_actor(store, settings.user)  # synthetic data: any demo account
     if settings.user and settings.user != bound:
         # Not the account this OS login is bound to: prove it with that account's secret.
+        resolve_actor(store, settings.user)  # an unknown or locked account says so first
         method = accounts.secret_kind(store, settings.user)
         if method is None:
             raise AuthFailed(
@@ -146,7 +152,10 @@ def _os_actor(store: Store, settings: Settings, demo: bool) -> Actor:
             )
         secret = read_secret(f"{'PIN' if method == 'pin' else 'Password'} for {settings.user}: ")
         return accounts.sign_in(
-            store, settings.user, secret, method=method,
+            store,
+            settings.user,
+            secret,
+            method=method,
             max_failed=settings.auth.max_failed_logins,
         )
     if bound:

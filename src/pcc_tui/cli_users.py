@@ -72,6 +72,7 @@ def cmd_user(args: argparse.Namespace, settings: Settings, policy: Policy) -> in
 
 def _run(args: argparse.Namespace, store: Store, actor: Actor) -> int:
     from pcc_tui.core.services import accounts
+
     if args.user_command == "list":
         print(f"{'user':16}{'role':12}{'ward':12}{'state':10}sign-in")
         for a in accounts.list_users(store, actor):

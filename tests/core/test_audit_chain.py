@@ -20,11 +20,11 @@ from pcc_tui.core.store.audit_seal import (
     BLOCK_ROWS,
     append_anchor,
     block_hash,
-    row_digest,
-    rows_digest,
     make_anchor,
     public_text,
     read_anchors,
+    row_digest,
+    rows_digest,
     seal,
 )
 from pcc_tui.core.store.audit_verify import verify

@@ -77,6 +77,7 @@ def test_cli_writes_an_owner_only_file(tmp_path: Path) -> None:
     finally:
         store.close()
     assert mrn is not None
+    builders.bind_os_user(url, "alex")
     out = tmp_path / "appts.ics"
     done = pcc("export", "ics", "--patient", mrn, "--out", str(out), "--user", "alex", url=url)
     assert done.returncode == 0, done.stderr

@@ -57,5 +57,5 @@ def test_a_remote_server_without_tls_is_warned_about(tmp_path: Path) -> None:
     assert "without TLS" in plain.stderr and "sslmode=verify-full" in plain.stderr
     tls = "postgresql://alex@db.example.invalid/pcc?sslmode=verify-full"
     assert "without TLS" not in pcc("audit", "verify", "--db", tls).stderr
-    local = f"postgresql://alex@127.0.0.1:1/pcc"
+    local = "postgresql://alex@127.0.0.1:1/pcc"
     assert "without TLS" not in pcc("audit", "verify", "--db", local).stderr

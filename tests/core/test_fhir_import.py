@@ -25,6 +25,7 @@ from pcc_tui.core.store.tables import (
     ProblemRow,
 )
 from pcc_tui.resources import fixtures_dir
+from tests import builders
 from tests.core.test_cli import pcc
 
 SYNTHEA = fixtures_dir() / "fhir" / "synthea"
@@ -183,6 +184,7 @@ def test_cli_imports_reports_and_exits(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
     assert pcc("db", "upgrade", url=url).returncode == 0
     assert pcc("demo", "seed", "--patients", "5", url=url).returncode == 0
+    builders.bind_os_user(url, "alex")
     (tmp_path / "in").mkdir()
     for path in BUNDLES[:2]:
         (tmp_path / "in" / path.name).write_bytes(path.read_bytes())

@@ -116,6 +116,7 @@ def test_cli_lists_runs_and_writes_csv(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'r.db'}"
     assert pcc("db", "upgrade", url=url).returncode == 0
     assert pcc("demo", "seed", url=url).returncode == 0
+    builders.bind_os_user(url, "alex")
     listed = pcc("report", "--list")
     assert listed.returncode == 0 and [ln.split()[0] for ln in listed.stdout.splitlines()] == list(
         REPORTS

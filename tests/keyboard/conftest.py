@@ -21,6 +21,7 @@ from pcc_tui.core.demo.seed import seed_demo
 from pcc_tui.core.services.context import Actor, first_coordinator
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import AuditEventRow
+from tests import builders
 from tests.tui.pty_terminal import KEYS, Terminal
 
 COLS, ROWS = 80, 24
@@ -110,6 +111,8 @@ def start(url: str, user: str, tmp_path: Path, *extra: str) -> Terminal:
         XDG_CONFIG_HOME=str(home / ".config"),
         PCC_CONFIG=str(home / "none.toml"),
     )
+    if url.startswith("sqlite"):
+        builders.bind_os_user(url, user)  # this OS login is that coordinator's
     argv = [sys.executable, "-m", "pcc_tui", "--db", url, "--user", user, "--no-mouse", *extra]
     term = Terminal(argv, COLS, ROWS, env)
     term.wait_for("1 Queue |", timeout=60)

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from pcc_tui.core.domain.read_models import QueueKind
 from pcc_tui.core.services.reads import view_queue
 from pcc_tui.core.store.tables import AuditEventRow
+from tests import builders
 from tests.tui.pty_terminal import Terminal
 
 SSHD = Path("/usr/sbin/sshd")
@@ -72,6 +73,7 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]
 def test_duties_over_ssh_t(sshd: tuple[int, Path], seeded: Any, size: tuple[int, int]) -> None:
     port, home = sshd
     url, store, actor = seeded
+    builders.bind_os_user(url, actor.username)  # the SSH login is that coordinator's
     remote = (
         f"cd {ROOT} && TERM=xterm-256color PCC_CONFIG={home}/none.toml "
         f"{sys.executable} -m pcc_tui --db {url} --user {actor.username} --no-mouse"

@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from tests import builders
 from tests.keyboard.conftest import Cockpit, quit_cleanly
 from tests.tui.pty_terminal import Terminal
 
@@ -64,6 +65,7 @@ def test_q_in_the_demo_asks_first(tmp_path: Path) -> None:
 def test_a_keymap_clash_is_refused_at_start_in_one_line(seeded: Any, tmp_path: Path) -> None:
     url, _store, actor = seeded
     (tmp_path / "config.toml").write_text('[keymap]\ncomplete-step = "c"\n')
+    builders.bind_os_user(url, actor.username)
     result = subprocess.run(
         [sys.executable, "-m", "pcc_tui", "--db", url, "--user", actor.username],
         env=_env(tmp_path),
@@ -97,6 +99,7 @@ def test_a_crash_leaves_a_readable_notice_without_patient_data(seeded: Any, tmp_
     url, _store, actor = seeded
     script = tmp_path / "crash.py"
     script.write_text(CRASH)
+    builders.bind_os_user(url, actor.username)
     for debug in ("", "1"):
         env = _env(tmp_path) | ({"PCC_DEBUG": debug} if debug else {})
         argv = [sys.executable, str(script), "--db", url, "--user", actor.username]

@@ -66,8 +66,9 @@ def team(pg_cluster: PgCluster | None, tmp_path: Path, sqlite_template: Path) ->
     url = new_database("postgresql", cluster, tmp_path, sqlite_template)
     owner = Store.open(url, clock=fixed_clock())
     boot = Actor("it", None, "coordinator", "IT")
-    accounts.add_user(owner, boot, username="root", display_name="Root", role="admin",
-                      password=PASSWORD)
+    accounts.add_user(
+        owner, boot, username="root", display_name="Root", role="admin", password=PASSWORD
+    )
     root = resolve_actor(owner, "root")
     for name, role, ward in (
         ("alex", "coordinator", "4 North"),
@@ -75,8 +76,15 @@ def team(pg_cluster: PgCluster | None, tmp_path: Path, sqlite_template: Path) ->
         ("vic", "viewer", "4 North"),
         ("sam", "supervisor", None),
     ):
-        accounts.add_user(owner, root, username=name, display_name=name.title(), role=role,
-                          ward=ward, password=PASSWORD)
+        accounts.add_user(
+            owner,
+            root,
+            username=name,
+            display_name=name.title(),
+            role=role,
+            ward=ward,
+            password=PASSWORD,
+        )
     alex, blair = resolve_actor(owner, "alex"), resolve_actor(owner, "blair")
     north = builders.patient(owner, alex, "MRN-N1")
     south = builders.patient(owner, blair, "MRN-S1", ward="5 South", family_name="Southgate")

@@ -41,11 +41,19 @@ class Ticking:
 
 
 def _account(store: Store, name: str = "casey", **secret: str) -> None:
-    accounts.add_user(store, SYSTEM, username="root", display_name="Root", role="admin",
-                      password=PASSWORD)
+    accounts.add_user(
+        store, SYSTEM, username="root", display_name="Root", role="admin", password=PASSWORD
+    )
     root = resolve_actor(store, "root")
-    accounts.add_user(store, root, username=name, display_name=name.title(),
-                      role="coordinator", os_user="cjones", **secret)  # type: ignore[arg-type]
+    accounts.add_user(
+        store,
+        root,
+        username=name,
+        display_name=name.title(),
+        role="coordinator",
+        os_user="cjones",
+        **secret,
+    )  # type: ignore[arg-type]
 
 
 def _state(store: Store, name: str = "casey") -> tuple[int, bool]:

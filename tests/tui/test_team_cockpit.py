@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from textual.widgets import Static, TextArea
 
+from pcc_tui.core.clock import Clock
 from pcc_tui.core.demo.seed import seed_demo
 from pcc_tui.core.domain.read_models import QueueKind
 from pcc_tui.core.services import accounts, plans
@@ -214,6 +216,8 @@ async def test_idle_lock_hides_everything_and_keeps_the_form(team_url: str) -> N
             await pilot.press(*"wrong password!", "enter")
             await until(pilot, lambda: "Not unlocked" in screen_text(app))
             assert app.is_locked
+            # A try within a second of a failure is refused unchecked: the user waits.
+            store.clock = Clock.fixed(store.clock.now() + timedelta(seconds=2))
             await pilot.press(*PASSWORD, "enter")
             await until(pilot, lambda: not app.is_locked)
             assert isinstance(app.screen, FormScreen)

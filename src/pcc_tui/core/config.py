@@ -43,10 +43,16 @@ def default_database_url() -> str:
 
 
 def os_user() -> str | None:
+    """The login name of this process's real user id (not $USER, which anyone can set)."""
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return None
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError, OSError):
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):
+            return None
 
 
 class PolicySettings(BaseModel):

@@ -93,3 +93,15 @@ class BreakGlassRequired(PccError):
 class ConfigError(PccError):
     """The config file (or a PCC_* variable) cannot be used: the message names the file, the
     line and the field, and how to fix it."""
+
+
+class ExportFailed(PccError):
+    """Writing an export failed (the path, the disk): audited as a failed export."""
+
+
+class UnreadableRecord(PccError):
+    """A stored record pcc cannot read (damaged or foreign data): named by id, logged."""
+
+    def __init__(self, table: str, record_id: object) -> None:
+        super().__init__(f"unreadable record: {table} #{record_id} (its stored data is damaged)")
+        self.table, self.record_id = table, record_id

@@ -7,6 +7,8 @@ rather than waiting for it.
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -78,6 +80,15 @@ class SessionMixin(_Base):
         self._last_input = self.session.clock()
         # Wakes the app without drawing anything: an idle screen still sends 0 bytes.
         self.set_interval(self.session.check_every_s, self.check_idle_lock, name=IDLE_CHECK)
+        self._end_on_signals()
+
+    def _end_on_signals(self) -> None:
+        """A dropped SSH session (SIGHUP), `kill` (SIGTERM) or SIGINT ends the session the
+        way `q` does: screen and scrollback cleared, terminal restored, sign-out audited."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            with suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self.end_session, f"signal {sig.name}")
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.Paste):
@@ -130,7 +141,9 @@ class SessionMixin(_Base):
         self.post_message(Unlocked())
 
     def _unlock_refused(self) -> None:
-        self._lock_message("Not unlocked: wrong secret. Too many tries lock the account.")
+        self._lock_message(
+            "Not unlocked. After a wrong try wait a moment; too many tries lock the account."
+        )
 
     def _lock_message(self, text: str) -> None:
         for screen in self.screen_stack:

@@ -71,6 +71,7 @@ class Queue(BaseModel):
     counts: dict[QueueKind, int]
     capped: list[QueueKind] = []  # kinds with more than the counted maximum (shown as "N+")
     truncated: bool
+    unreadable: list[str] = []  # stored rows that could not be read: "plan_step #12"
 
 
 class CareTeamEntry(BaseModel):
@@ -97,6 +98,7 @@ class PatientChart(BaseModel):
     education: list[EducationGiven] = []
     # Set when the record is open only by breaking the glass: the banner shows until when.
     break_glass_until: datetime | None = None
+    unreadable: list[str] = []  # stored rows that could not be read: "note #12"
 
 
 class TimelineEntry(BaseModel):
@@ -115,6 +117,7 @@ class Timeline(BaseModel):
     patient_id: int
     today: date
     entries: list[TimelineEntry]
+    unreadable: list[str] = []
 
     @property
     def now_index(self) -> int:
@@ -150,6 +153,7 @@ class CoverageChecklist(BaseModel):
     referrals: list[ReferralEntry]
     next_appointment: Appointment | None
     missing: list[str]
+    unreadable: list[str] = []
 
 
 class SearchMatch(StrEnum):

@@ -25,6 +25,9 @@ class BadDate(DomainError):
     pass
 
 
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)  # what a care record can mean
+
+
 def _add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
@@ -82,7 +85,24 @@ def _parse_day(word: str, now: datetime) -> date | datetime:
 
 
 def parse_when(text: str, now: datetime) -> date | datetime:
-    """A date, or a datetime in `now`'s zone when a time was given (or 'now' used)."""
+    """A date, or a datetime in `now`'s zone when a time was given (or 'now' used). Any
+    string either parses or raises BadDate naming what to type (t+99999999d included)."""
+    try:
+        found = _parse_when(text, now)
+    except (OverflowError, ValueError):  # t+99999999d, t+8000y, a 5,000-digit number
+        raise BadDate(_out_of_range(text)) from None
+    day = found.date() if isinstance(found, datetime) else found
+    if not EARLIEST <= day <= LATEST:
+        raise BadDate(_out_of_range(text))
+    return found
+
+
+def _out_of_range(text: str) -> str:
+    shown = text.strip()[:20]
+    return f"{shown!r} is out of range: dates run from {EARLIEST.year} to {LATEST.year}"
+
+
+def _parse_when(text: str, now: datetime) -> date | datetime:
     words = text.strip().lower().split()
     if not words:
         raise BadDate("empty: type a date such as t, t+3d or mon")

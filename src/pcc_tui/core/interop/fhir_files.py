@@ -224,6 +224,9 @@ def read_ndjson(path: Path, wanted: Wanted = EVERYTHING) -> tuple[list[Unit], li
         except json.JSONDecodeError as exc:
             problems.append(Problem(name, number, None, f"not valid JSON: {exc.msg}"))
             continue
+        except (RecursionError, ValueError):
+            problems.append(Problem(name, number, None, "not usable JSON (nesting or size)"))
+            continue
         if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
             problems.append(Problem(name, number, None, "not a FHIR resource (no resourceType)"))
             continue
@@ -233,7 +236,15 @@ def read_ndjson(path: Path, wanted: Wanted = EVERYTHING) -> tuple[list[Unit], li
 
 
 def read(path: Path, wanted: Wanted = EVERYTHING) -> tuple[list[Unit], list[Problem]]:
-    return read_ndjson(path, wanted) if path.suffix == ".ndjson" else read_json(path, wanted)
+    """One file's units and problems; no content makes this raise (the file is refused)."""
+    try:
+        if path.suffix == ".ndjson":
+            return read_ndjson(path, wanted)
+        return read_json(path, wanted)
+    except RecursionError:
+        return [], [Problem(path.name, None, None, "nested too deeply to be a FHIR resource")]
+    except ValueError as exc:  # e.g. a number of thousands of digits
+        return [], [Problem(path.name, None, None, f"not usable JSON: {str(exc)[:80]}")]
 
 
 def read_all(

@@ -142,9 +142,10 @@ def bound_account(store: Store, os_name: str) -> str | None:
 def secret_kind(store: Store, username: str) -> Method | None:
     """Which secret proves this account: its password, else its PIN, else None."""
     with store.reading() as session:
-        for method in ("password", "pin"):
+        methods: tuple[Method, ...] = ("password", "pin")
+        for method in methods:
             if attempts.secret_hash(session, username, method, store.person):
-                return method  # type: ignore[return-value]
+                return method
     return None
 
 
@@ -266,7 +267,7 @@ def disable_user(store: Store, actor: Actor, username: str) -> None:
             raise DomainError("you cannot disable your own account")
         tx.track(row)
         row.active = False
-        if store.dialect == "postgresql":
+        if store.dialect == "postgresql" and logins.login_exists(tx.session, username):
             logins.set_login(tx.session, username, enabled=False)
         tx.about(row)
 
@@ -294,7 +295,10 @@ def reset_secret(
             row.own_patient_id = _patient_by_mrn(tx.session, own_mrn)
         row.failed_logins, row.locked_at, row.last_failed_at = 0, None, None
         if store.dialect == "postgresql" and password:
-            logins.set_login(tx.session, username, password=password)
+            if logins.login_exists(tx.session, username):
+                logins.set_login(tx.session, username, password=password)
+            else:  # an account made before logins were per person (or imported): make one
+                logins.create_login(tx.session, username, row.role, password)
         tx.about(row, password=bool(password), pin=bool(pin))
 
 

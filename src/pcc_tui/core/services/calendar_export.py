@@ -6,6 +6,8 @@ written by the CLI is readable by its owner only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
@@ -19,8 +21,11 @@ from pcc_tui.core.store.tables import AppointmentRow, PatientRow, PractitionerRo
 PRODID = "-//pcc-tui//patient care coordination//EN"
 
 
-def appointments_ics(store: Store, actor: Actor, mrn: str) -> tuple[bytes, int]:
-    """The calendar and how many appointments it holds."""
+def appointments_ics(
+    store: Store, actor: Actor, mrn: str, sink: Callable[[bytes], None] | None = None
+) -> tuple[bytes, int]:
+    """The calendar and how many appointments it holds. `sink` writes it inside the audited
+    action: if writing fails (ExportFailed) the export is audited as failed, not as done."""
     with action(store, actor, "patient.export.ics") as tx:
         patient_id = tx.session.scalar(select(PatientRow.id).where(PatientRow.mrn == mrn.strip()))
         if patient_id is None:
@@ -55,4 +60,7 @@ def appointments_ics(store: Store, actor: Actor, mrn: str) -> tuple[bytes, int]:
             event.add("sequence", appt.version - 1)  # a reschedule bumps it: calendars update
             cal.add_component(event)
         tx.detail["appointments"] = len(rows)
-        return cal.to_ical(), len(rows)
+        data = cal.to_ical()
+        if sink is not None:
+            sink(data)
+        return data, len(rows)

@@ -29,7 +29,8 @@ from pcc_tui.core.errors import (
 )
 from pcc_tui.core.store import audit, changes
 from pcc_tui.core.store.database import Store as Store  # re-exported: the TUI holds one
-from pcc_tui.core.store.tables import Base, CoordinatorRow, Tracked
+from pcc_tui.core.store.queries import scope
+from pcc_tui.core.store.tables import Base, CoordinatorRow, PatientRow, Tracked
 
 R = TypeVar("R", bound=Base)
 M = TypeVar("M", bound=BaseModel)
@@ -44,6 +45,12 @@ class Actor:
     pool: str | None = None
     ward: str | None = None
     own_patient_id: int | None = None  # their own record as a patient: never theirs to open
+
+
+def _scoped(actor: Actor) -> bool:
+    """A person's account works within their scope; the system and admins (imports) do not
+    (PostgreSQL's row-level security still applies to an admin's own login)."""
+    return actor.coordinator_id is not None and actor.role != CoordinatorRole.ADMIN
 
 
 def actor_of(row: CoordinatorRow) -> Actor:
@@ -134,7 +141,12 @@ class Tx:
         if row is None:
             raise NotFound(table.__tablename__, entity_id)
         if self.patient_id is None:
-            self.patient_id = getattr(row, "patient_id", None)
+            self.patient_id = (
+                row.id if isinstance(row, PatientRow) else getattr(row, "patient_id", None)
+            )
+            if self.patient_id is not None and _scoped(self.actor):
+                # Acting on a patient's record needs the same access as opening it.
+                scope.check_open(self.session, self.actor, self.patient_id, self.now)
         if expected_version is not None:
             self.mine = mine or {}
             self.guarded = (table, entity_id, expected_version)

@@ -19,7 +19,10 @@ from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import PatientRow
 
 
-def patient_bundle(store: Store, actor: Actor, mrn: str) -> tuple[bytes, Counter[str]]:
+def patient_bundle(
+    store: Store, actor: Actor, mrn: str, sink: Callable[[bytes], None] | None = None
+) -> tuple[bytes, Counter[str]]:
+    """The patient's Bundle; `sink` writes it inside the audited action (see calendar_export)."""
     with action(store, actor, "patient.export.fhir") as tx:
         pid = tx.session.scalar(select(PatientRow.id).where(PatientRow.mrn == mrn.strip()))
         if pid is None:
@@ -34,7 +37,10 @@ def patient_bundle(store: Store, actor: Actor, mrn: str) -> tuple[bytes, Counter
             "timestamp": tx.now.isoformat(),
             "entry": [{"fullUrl": f"{r['resourceType']}/{r['id']}", "resource": r} for r in found],
         }
-        return json.dumps(bundle, indent=1).encode(), counts
+        data = json.dumps(bundle, indent=1).encode()
+        if sink is not None:
+            sink(data)
+        return data, counts
 
 
 def bulk(store: Store, actor: Actor, write: Callable[[str, str], None]) -> Counter[str]:

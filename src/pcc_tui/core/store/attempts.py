@@ -54,9 +54,7 @@ def claim(session: Session, username: str, max_failed: int, now: datetime) -> Cl
         return Claim(None)
     if row.failed_logins >= max_failed:
         return Claim(None)
-    if row.last_failed_at is not None and now < row.last_failed_at + delay_after(
-        row.failed_logins
-    ):
+    if row.last_failed_at is not None and now < row.last_failed_at + delay_after(row.failed_logins):
         return Claim(None)
     slot = row.failed_logins + 1
     locked = slot >= max_failed
@@ -77,9 +75,10 @@ def forgive(session: Session, username: str) -> bool:
         update(CoordinatorRow)
         .where(CoordinatorRow.username == username, CoordinatorRow.active.is_(True))
         .values(failed_logins=0, locked_at=None, last_failed_at=None)
+        .returning(CoordinatorRow.id)
         .execution_options(synchronize_session=False)
-    )
-    return bool(done.rowcount)
+    ).first()
+    return done is not None
 
 
 def secret_hash(session: Session, username: str, method: str, person: bool) -> str | None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from pcc_tui.core.store.tables import AuditEventRow
 
+
 def canonical_detail(detail: Mapping[str, object]) -> str:
     return json.dumps(detail, sort_keys=True, separators=(",", ":"), default=str)
 

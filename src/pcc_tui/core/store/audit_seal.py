@@ -210,9 +210,7 @@ def seal(engine: Engine, key: Ed25519PrivateKey, *, max_blocks: int = 1000) -> S
             digest = rows_digest(digests)
             at = _server_now(session)
             first_seq, last_seq = int(batch[0].seq), int(batch[-1].seq)
-            digest_of_block = block_hash(
-                number, prev, first_seq, last_seq, len(batch), digest, at
-            )
+            digest_of_block = block_hash(number, prev, first_seq, last_seq, len(batch), digest, at)
             session.add(
                 AuditBlockRow(
                     block=number,

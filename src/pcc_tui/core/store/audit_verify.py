@@ -153,9 +153,7 @@ def _rows_fit(session: Session, report: ChainReport, b: AuditBlockRow) -> bool:
 
 
 def _stray_rows(session: Session, report: ChainReport, last: int) -> None:
-    stray = session.scalar(
-        select(func.min(AuditEventRow.seq)).where(AuditEventRow.block > last)
-    )
+    stray = session.scalar(select(func.min(AuditEventRow.seq)).where(AuditEventRow.block > last))
     if stray is not None:
         report.fail(None, int(stray), f"claims a block after the last one ({last}): inserted")
 
@@ -194,9 +192,7 @@ def _check_anchors(
             select(AuditBlockRow.hash).where(AuditBlockRow.block == anchor.block)
         )
         if stored_hash != anchor.hash:
-            report.fail(
-                anchor.block, None, f"differs from the anchor of {anchor.at} (rewritten)"
-            )
+            report.fail(anchor.block, None, f"differs from the anchor of {anchor.at} (rewritten)")
             return
 
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pcc_tui.core.clock import Clock
-from pcc_tui.core.errors import StoreUnavailable
+from pcc_tui.core.errors import Forbidden, StoreUnavailable
 from pcc_tui.core.store import changes
 from pcc_tui.core.store.audit import client_label
 from pcc_tui.core.store.engine import first_line, make_engine, safe_url, writer
@@ -50,6 +52,8 @@ class Store:
     def __post_init__(self) -> None:
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(writer(self.engine), expire_on_commit=False)
+        self._file = sqlite_file(self.engine)
+        self._file_id = _identity(self._file) if self._file else None
 
     @classmethod
     def open(
@@ -64,10 +68,17 @@ class Store:
         try:
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
+                if engine.dialect.name == "sqlite":
+                    conn.execute(text("SELECT count(*) FROM sqlite_master"))
         except OperationalError as exc:
             engine.dispose()
             raise StoreUnavailable(
                 f"cannot reach the database at {safe_url(engine.url)}: {first_line(exc)}"
+            ) from exc
+        except DBAPIError as exc:  # e.g. SQLite: "file is not a database"
+            engine.dispose()
+            raise StoreUnavailable(
+                f"{safe_url(engine.url)} is not a usable database: {first_line(exc)}"
             ) from exc
         if check:
             try:
@@ -110,14 +121,43 @@ class Store:
     def writing(self) -> Iterator[Session]:
         """One transaction that will write: committed on exit, rolled back on error. What it
         changed goes to the change log in the same transaction."""
+        self._check_file()
         with unreachable_as_store_error(), self._write() as session, session.begin():
             session.info["client"] = self.client
             yield session
             session.flush()
             changes.record(session, self.origin)
 
+    def _check_file(self) -> None:
+        """SQLite keeps writing to a deleted file's inode and loses it all at exit: a file
+        that is gone, replaced or read-only is refused before the write, not after."""
+        if self._file is None:
+            return
+        found = _identity(self._file)
+        if found is None:
+            raise StoreUnavailable("the database file is gone (deleted or moved)")
+        if found != self._file_id:
+            raise StoreUnavailable("the database file was replaced by another one")
+        if not os.access(self._file, os.W_OK):
+            raise StoreUnavailable("the database file can no longer be written")
+
     def close(self) -> None:
         self.engine.dispose()
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    name = engine.url.database
+    if engine.dialect.name != "sqlite" or not name or name == ":memory:":
+        return None
+    return Path(name).expanduser().resolve()
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 @contextmanager
@@ -127,9 +167,26 @@ def unreachable_as_store_error() -> Iterator[None]:
     try:
         yield
     except DBAPIError as exc:
+        state = getattr(exc.orig, "sqlstate", None)
+        if _disk_full(exc, state):
+            raise StoreUnavailable(
+                "the disk holding the database is full: free some space, then save again"
+            ) from exc
+        if state == INSUFFICIENT_PRIVILEGE:  # PostgreSQL roles and row-level security
+            raise Forbidden(
+                "the database refused this: it is outside what your account may see or change"
+            ) from exc
         if not (exc.connection_invalidated or _lost_connection(exc)):
             raise
         raise StoreUnavailable(f"the database is unreachable: {first_line(exc)}") from exc
+
+
+INSUFFICIENT_PRIVILEGE = "42501"
+DISK_FULL = "53100"
+
+
+def _disk_full(exc: DBAPIError, state: str | None) -> bool:
+    return state == DISK_FULL or "database or disk is full" in str(exc.orig).lower()
 
 
 _SQLITE_UNREACHABLE = ("unable to open", "database is locked", "disk i/o error")

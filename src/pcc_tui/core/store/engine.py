@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from pcc_tui.core.errors import StoreUnavailable
+from pcc_tui.core.store.files import refuse_if_shared, write_private
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_CONNECT_TIMEOUT_S = 5
@@ -87,9 +89,15 @@ def make_engine(raw_url: str, **kwargs: Any) -> Engine:
 
 def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
     if url.database and url.database != ":memory:":
-        parent = Path(url.database).expanduser().parent
-        if not parent.is_dir():
-            raise StoreUnavailable(f"folder for the SQLite file does not exist: {parent}")
+        path = Path(url.database).expanduser()
+        if not path.parent.is_dir():
+            raise StoreUnavailable(f"folder for the SQLite file does not exist: {path.parent}")
+        # Patient data: owner-only from the first byte (SQLite gives its -wal and -shm files
+        # the database file's mode), and a file others can read is refused, not used.
+        refuse_if_shared(path)
+        if not path.exists():
+            with suppress(FileExistsError):
+                write_private(path, b"")
     engine = create_engine(
         url,
         hide_parameters=True,  # SQL errors must never echo patient data

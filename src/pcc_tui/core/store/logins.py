@@ -41,6 +41,11 @@ def create_login(session: Session, username: str, role: str, password: str | Non
     )
 
 
+def login_exists(session: Session, username: str) -> bool:
+    found = session.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": username})
+    return found is not None
+
+
 def set_login(
     session: Session, username: str, *, password: str | None = None, enabled: bool | None = None
 ) -> None:

@@ -10,10 +10,8 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
-    Date,
     ForeignKey,
     Index,
     Integer,
@@ -23,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
-from pcc_tui.core.store.types import UTCDateTime
+from pcc_tui.core.store.types import ReadableDate, ReadableJSON, UTCDateTime
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -91,14 +89,14 @@ class PatientRow(Tracked, Base):
     mrn: Mapped[str] = mapped_column(String(64), unique=True)  # EHR MRNs may be UUIDs
     family_name: Mapped[str] = mapped_column(String(200))
     given_name: Mapped[str] = mapped_column(String(200))
-    birth_date: Mapped[date] = mapped_column(Date, index=True)
+    birth_date: Mapped[date] = mapped_column(ReadableDate, index=True)
     sex: Mapped[str] = mapped_column(String(10))
     preferred_language: Mapped[str | None] = mapped_column(String(40))
     phone: Mapped[str | None] = mapped_column(String(32))
     address: Mapped[str | None] = mapped_column(String(300))
     ward: Mapped[str | None] = mapped_column(String(40))
     bed: Mapped[str | None] = mapped_column(String(20))
-    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    flags: Mapped[list[str]] = mapped_column(ReadableJSON, default=list)
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("coordinator.id"))
     status: Mapped[str] = mapped_column(String(20))
     void_reason: Mapped[str | None] = mapped_column(String(300))
@@ -117,8 +115,8 @@ class ContactRow(Tracked, Base):
     relationship: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
     consent: Mapped[str] = mapped_column(String(20))
-    share_scope: Mapped[list[str]] = mapped_column(JSON, default=list)
-    consent_on: Mapped[date | None] = mapped_column(Date)
+    share_scope: Mapped[list[str]] = mapped_column(ReadableJSON, default=list)
+    consent_on: Mapped[date | None] = mapped_column(ReadableDate)
     consent_recorded_by: Mapped[str | None] = mapped_column(String(64))
     verification_method: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20))
@@ -131,8 +129,8 @@ class CareTeamMemberRow(Tracked, Base):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
     role: Mapped[str] = mapped_column(String(200))
-    start: Mapped[date | None] = mapped_column(Date)
-    end: Mapped[date | None] = mapped_column(Date)
+    start: Mapped[date | None] = mapped_column(ReadableDate)
+    end: Mapped[date | None] = mapped_column(ReadableDate)
     status: Mapped[str] = mapped_column(String(20))
     void_reason: Mapped[str | None] = mapped_column(String(300))
 
@@ -144,7 +142,7 @@ class ProblemRow(Tracked, Base):
     display: Mapped[str] = mapped_column(String(200))
     code: Mapped[str | None] = mapped_column(String(40))
     clinical_status: Mapped[str] = mapped_column(String(20))
-    onset: Mapped[date | None] = mapped_column(Date)
+    onset: Mapped[date | None] = mapped_column(ReadableDate)
     entered_in_error: Mapped[bool] = mapped_column(Boolean, default=False)
     void_reason: Mapped[str | None] = mapped_column(String(300))
 
@@ -176,10 +174,10 @@ class CarePlanRow(Tracked, Base):
     title: Mapped[str] = mapped_column(String(200))
     template: Mapped[str | None] = mapped_column(String(80))
     status: Mapped[str] = mapped_column(String(20))
-    period_start: Mapped[date] = mapped_column(Date)
-    period_end: Mapped[date | None] = mapped_column(Date)
+    period_start: Mapped[date] = mapped_column(ReadableDate)
+    period_end: Mapped[date | None] = mapped_column(ReadableDate)
     anchor_kind: Mapped[str | None] = mapped_column(String(30))
-    anchor_date: Mapped[date | None] = mapped_column(Date)
+    anchor_date: Mapped[date | None] = mapped_column(ReadableDate)
     void_reason: Mapped[str | None] = mapped_column(String(300))
 
 
@@ -195,10 +193,10 @@ class PlanStepRow(Tracked, Base):
     priority: Mapped[str] = mapped_column(String(10))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("coordinator.id"))
     owner_pool: Mapped[str | None] = mapped_column(String(60))
-    due_from: Mapped[date | None] = mapped_column(Date)
-    due_by: Mapped[date] = mapped_column(Date)
+    due_from: Mapped[date | None] = mapped_column(ReadableDate)
+    due_by: Mapped[date] = mapped_column(ReadableDate)
     anchor_offset: Mapped[int | None]
-    needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    needs: Mapped[list[str]] = mapped_column(ReadableJSON, default=list)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
     prior_auth_id: Mapped[int | None] = mapped_column(ForeignKey("prior_authorization.id"))
@@ -232,9 +230,9 @@ class ReferralRow(Tracked, Base):
     internal: Mapped[bool] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(20))
     tracking: Mapped[str] = mapped_column(String(20))
-    sent_on: Mapped[date] = mapped_column(Date)
-    reply_due: Mapped[date] = mapped_column(Date)
-    reply_received_on: Mapped[date | None] = mapped_column(Date)
+    sent_on: Mapped[date] = mapped_column(ReadableDate)
+    reply_due: Mapped[date] = mapped_column(ReadableDate)
+    reply_received_on: Mapped[date | None] = mapped_column(ReadableDate)
     reply: Mapped[str | None] = mapped_column(Text)
     void_reason: Mapped[str | None] = mapped_column(String(300))
     __table_args__ = (
@@ -250,8 +248,8 @@ class CoverageRow(Tracked, Base):
     plan: Mapped[str | None] = mapped_column(String(120))
     member_id: Mapped[str] = mapped_column(String(200))
     order: Mapped[int] = mapped_column(Integer)
-    period_start: Mapped[date | None] = mapped_column(Date)
-    period_end: Mapped[date | None] = mapped_column(Date)
+    period_start: Mapped[date | None] = mapped_column(ReadableDate)
+    period_end: Mapped[date | None] = mapped_column(ReadableDate)
     status: Mapped[str] = mapped_column(String(20))
     void_reason: Mapped[str | None] = mapped_column(String(300))
 
@@ -284,8 +282,8 @@ class PriorAuthorizationRow(Tracked, Base):
     auth_number: Mapped[str | None] = mapped_column(String(60))
     units_approved: Mapped[int | None] = mapped_column(Integer)
     units_used: Mapped[int] = mapped_column(Integer, default=0)
-    valid_from: Mapped[date | None] = mapped_column(Date)
-    valid_to: Mapped[date | None] = mapped_column(Date)
+    valid_from: Mapped[date | None] = mapped_column(ReadableDate)
+    valid_to: Mapped[date | None] = mapped_column(ReadableDate)
     void_reason: Mapped[str | None] = mapped_column(String(300))
     __table_args__ = (Index("ix_prior_authorization_decision_due", "decision", "decision_due"),)
 
@@ -409,7 +407,7 @@ class SnoozeRow(Tracked, Base):
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int] = mapped_column(Integer)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
-    until: Mapped[date] = mapped_column(Date)
+    until: Mapped[date] = mapped_column(ReadableDate)
     reason: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(20))
     void_reason: Mapped[str | None] = mapped_column(String(300))

@@ -27,7 +27,12 @@ from pcc_tui.core.domain.read_models import (
     QueueScope,
     Timeline,
 )
-from pcc_tui.core.errors import BreakGlassRequired, OwnRecordRefused, PccError
+from pcc_tui.core.errors import (
+    BreakGlassRequired,
+    OwnRecordRefused,
+    PccError,
+    UnreadableRecord,
+)
 from pcc_tui.core.services.presence import announce, others_viewing
 from pcc_tui.core.services.reads import view_queue
 from pcc_tui.tui import keys
@@ -241,7 +246,7 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
         except BreakGlassRequired as exc:
             self.post_message(RecordClosed(patient_id, RECORD_OUTSIDE.format(exc=exc), True))
             return
-        except OwnRecordRefused as exc:
+        except (OwnRecordRefused, UnreadableRecord) as exc:
             self.post_message(RecordClosed(patient_id, str(exc), False))
             return
         except PccError as exc:
@@ -266,7 +271,11 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
 
     def show_chart(self) -> None:
         if self.chart is not None:
-            self.chart_panel.show(self.chart, self.pcc.store.clock.tz, self.viewers)
+            bad = [*self.chart.unreadable]
+            for part in (self.timeline, self.coverage):
+                bad += getattr(part, "unreadable", [])
+            chart = self.chart.model_copy(update={"unreadable": bad}) if bad else self.chart
+            self.chart_panel.show(chart, self.pcc.store.clock.tz, self.viewers)
 
     def _clear_details(self, reason: str) -> None:
         self.chart_panel.clear(reason)

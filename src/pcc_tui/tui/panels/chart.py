@@ -34,6 +34,8 @@ def render_chart(chart: PatientChart, tz: tzinfo, viewers: list[str] | None = No
     out.append("\n")
     if p.flags:
         out.append("Flags: " + ", ".join(p.flags) + "\n", style="bold")
+    if chart.unreadable:  # damaged rows left out, named by id (and logged)
+        out.append("Unreadable, left out: " + ", ".join(chart.unreadable) + "\n", style="bold")
     out.append("\nContacts\n", style="underline")
     if not chart.contacts:
         out.append("  none recorded\n", style="dim")

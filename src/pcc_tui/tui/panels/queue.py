@@ -135,6 +135,8 @@ class QueuePanel(Panel):
         scope = {"mine": "mine", "ward": "my ward", "all": "everyone"}[self.queue.scope.value]
         shown = f" /{self.needle}" if self.needle else ""
         self.border_title = f"1 Queue | {scope}{shown}"
+        if self.queue.unreadable:  # damaged rows left out: named by id, first, so it shows
+            parts.insert(0, f"unreadable {', '.join(self.queue.unreadable[:2])} |")
         self.border_subtitle = " ".join(parts)
 
     def current_key(self) -> str | None:

@@ -20,10 +20,18 @@ from pcc_tui.core.domain.codes import (
     RecordStatus,
 )
 from pcc_tui.core.domain.education import EducationGiven
-from pcc_tui.core.domain.models import Communication, Contact, Note, Patient, Problem
+from pcc_tui.core.domain.models import (
+    Appointment,
+    CareTeamMember,
+    Communication,
+    Contact,
+    Note,
+    Patient,
+    Problem,
+)
 from pcc_tui.core.domain.read_models import PatientChart
-from pcc_tui.core.errors import NotFound
-from pcc_tui.core.store.queries.rows import as_models
+from pcc_tui.core.errors import NotFound, UnreadableRecord
+from pcc_tui.core.store.queries.rows import as_models, readable
 from pcc_tui.core.store.tables import (
     AppointmentRow,
     CareTeamMemberRow,
@@ -183,28 +191,33 @@ def load_chart(
                 ("education", EDUCATION),
             )
         }
-    [patient] = as_models(Patient, [banner])
+    bad: list[str] = []
+    found = as_models(Patient, [banner], bad)
+    if not found:
+        raise UnreadableRecord("patient", patient_id)
+    patient = found[0]
     return PatientChart.model_validate(
         {
             "patient": patient,
             "age": age_on(patient.birth_date, today),
             "coordinator_name": banner["coordinator_name"],
-            "contacts": as_models(Contact, lists["contacts"]),
+            "contacts": as_models(Contact, lists["contacts"], bad),
             "care_team": [
                 {
                     "member": m,
-                    "practitioner_name": m["practitioner_name"],
-                    "specialty": m["practitioner_specialty"],
+                    "practitioner_name": row["practitioner_name"],
+                    "specialty": row["practitioner_specialty"],
                 }
-                for m in lists["care_team"]
+                for row, m in readable(CareTeamMember, lists["care_team"], bad)
             ],
-            "problems": as_models(Problem, lists["problems"]),
+            "problems": as_models(Problem, lists["problems"], bad),
             "upcoming": [
-                {"appointment": a, "practitioner_name": a["practitioner_name"]}
-                for a in lists["upcoming"]
+                {"appointment": a, "practitioner_name": row["practitioner_name"]}
+                for row, a in readable(Appointment, lists["upcoming"], bad)
             ],
-            "communications": as_models(Communication, lists["communications"]),
-            "notes": as_models(Note, lists["notes"]),
-            "education": as_models(EducationGiven, lists["education"]),
+            "communications": as_models(Communication, lists["communications"], bad),
+            "notes": as_models(Note, lists["notes"], bad),
+            "education": as_models(EducationGiven, lists["education"], bad),
+            "unreadable": bad,
         }
     )

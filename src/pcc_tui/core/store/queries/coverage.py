@@ -114,9 +114,10 @@ def load_coverage(
     session: Session, patient_id: int, *, today: date, now: datetime, stale_days: int
 ) -> CoverageChecklist:
     conn = session.connection()
-    coverages = fetch(conn, Coverage, COVERAGES, pid=patient_id)
+    bad: list[str] = []
+    coverages = fetch(conn, Coverage, COVERAGES, bad, pid=patient_id)
     last_checks: dict[int, EligibilityCheck] = {}
-    for check in fetch(conn, EligibilityCheck, CHECKS, pid=patient_id):
+    for check in fetch(conn, EligibilityCheck, CHECKS, bad, pid=patient_id):
         last_checks.setdefault(check.coverage_id, check)
     stale_before = now - timedelta(days=stale_days)
     cov_entries = [
@@ -130,7 +131,8 @@ def load_coverage(
         for c in coverages
     ]
     auths = [
-        _auth_entry(a, now, today) for a in fetch(conn, PriorAuthorization, AUTHS, pid=patient_id)
+        _auth_entry(a, now, today)
+        for a in fetch(conn, PriorAuthorization, AUTHS, bad, pid=patient_id)
     ]
     referrals = [
         ReferralEntry.model_construct(
@@ -139,11 +141,11 @@ def load_coverage(
             and ref.status == ServiceRequestStatus.ACTIVE
             and ref.reply_due < today,
         )
-        for ref in fetch(conn, Referral, REFERRALS, pid=patient_id)
+        for ref in fetch(conn, Referral, REFERRALS, bad, pid=patient_id)
     ]
-    upcoming = fetch(conn, Appointment, NEXT_APPOINTMENT, pid=patient_id, now=now)
+    upcoming = fetch(conn, Appointment, NEXT_APPOINTMENT, bad, pid=patient_id, now=now)
     next_appt = upcoming[0] if upcoming else None
-    open_steps = fetch(conn, PlanStep, OPEN_STEPS, pid=patient_id)
+    open_steps = fetch(conn, PlanStep, OPEN_STEPS, bad, pid=patient_id)
     missing = _missing(cov_entries, auths, referrals, next_appt, open_steps, today=today)
     return CoverageChecklist.model_construct(
         patient_id=patient_id,
@@ -152,6 +154,7 @@ def load_coverage(
         referrals=referrals,
         next_appointment=next_appt,
         missing=missing,
+        unreadable=bad,
     )
 
 

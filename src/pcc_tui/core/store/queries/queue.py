@@ -14,7 +14,7 @@ from functools import lru_cache
 from heapq import merge
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import (
     ColumnElement,
     FromClause,
@@ -46,7 +46,7 @@ from pcc_tui.core.domain.codes import (
 )
 from pcc_tui.core.domain.read_models import Queue, QueueItem, QueueKind, QueueScope
 from pcc_tui.core.store.queries.pipelined import fetch_all
-from pcc_tui.core.store.queries.rows import patient_ref, patient_ref_columns
+from pcc_tui.core.store.queries.rows import left_out, patient_ref, patient_ref_columns
 from pcc_tui.core.store.tables import (
     AppointmentRow,
     CommunicationRow,
@@ -537,6 +537,22 @@ def _add_other_refs(
         refs.update({row[0]: patient_ref(row) for row in conn.execute(others)})
 
 
+def _valid_items(found: list[dict[str, Any]], unreadable: list[str]) -> list[QueueItem]:
+    try:
+        return _ITEMS.validate_python(found)
+    except ValidationError:
+        items = []
+        for item in found:
+            try:
+                items.append(QueueItem.model_validate(item))
+            except ValidationError as exc:
+                if any(err["loc"][:1] == ("patient",) for err in exc.errors()):
+                    left_out(unreadable, "patient", (item.get("patient") or {}).get("id"))
+                else:
+                    left_out(unreadable, str(item.get("entity_type")), item.get("entity_id"))
+        return items
+
+
 def load_queue(session: Session, req: QueueRequest) -> Queue:
     params = {
         "coordinator_id": req.coordinator_id,
@@ -580,10 +596,12 @@ def load_queue(session: Session, req: QueueRequest) -> Queue:
                 capped.append(query.kind)
         found.extend(kind_items[: req.limit])
     found.sort(key=_rank)
+    unreadable: list[str] = []
     return Queue.model_construct(
         scope=req.scope,
         day=req.today,
-        items=_ITEMS.validate_python(found[: req.limit]),
+        items=_valid_items(found[: req.limit], unreadable),
+        unreadable=unreadable,
         counts=counts,
         capped=capped,
         truncated=sum(counts.values()) > min(len(found), req.limit),

@@ -2,12 +2,15 @@
 
 Queries here are module-level statements with bound parameters: built once, compiled once,
 so a chart costs the database round trips and little else. Rows are validated by
-pydantic-core in one call (faster than `model_construct`); a stored row that no longer passes
-today's rules (old or imported data) is still returned, built without validation.
+pydantic-core in one call (faster than `model_construct`). A stored row that does not pass
+(an unknown status, a date or JSON the column types could not read) is left out and named
+("plan_step #12") in the caller's `unreadable` list and in the log, by id only: the rest of
+the screen works, and nothing downstream meets a half-built model.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any, TypeVar
@@ -25,25 +28,50 @@ def _adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
     return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
-def as_models(model: type[M], rows: Sequence[Mapping[str, Any]]) -> list[M]:
+log = logging.getLogger("pcc.store")
+
+
+def as_models(
+    model: type[M], rows: Sequence[Mapping[str, Any]], unreadable: list[str] | None = None
+) -> list[M]:
+    return [m for _row, m in readable(model, rows, unreadable)]
+
+
+def readable(
+    model: type[M], rows: Sequence[Mapping[str, Any]], unreadable: list[str] | None = None
+) -> list[tuple[Mapping[str, Any], M]]:
+    """(row, model) for every row that validates; the others are named and left out."""
     try:
-        return _adapter(model).validate_python(rows)
+        return list(zip(rows, _adapter(model).validate_python(rows), strict=True))
     except ValidationError:
         out = []
         for row in rows:
             try:
-                out.append(model.model_validate(row))
+                out.append((row, model.model_validate(row)))
             except ValidationError:
-                out.append(model.model_construct(**_known(model, row)))
+                left_out(unreadable, _name(model), row.get("id"))
         return out
 
 
-def _known(model: type[BaseModel], row: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k in model.model_fields}
+def left_out(unreadable: list[str] | None, table: str, row_id: object) -> None:
+    what = f"{table} #{row_id if row_id is not None else '?'}"
+    log.warning("unreadable record %s left out", what)  # the id only: never a value
+    if unreadable is not None and what not in unreadable:
+        unreadable.append(what)
 
 
-def fetch(conn: Connection, model: type[M], stmt: Executable, **params: Any) -> list[M]:
-    return as_models(model, [dict(m) for m in conn.execute(stmt, params).mappings()])
+def _name(model: type[BaseModel]) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in model.__name__).lstrip("_")
+
+
+def fetch(
+    conn: Connection,
+    model: type[M],
+    stmt: Executable,
+    unreadable: list[str] | None = None,
+    **params: Any,
+) -> list[M]:
+    return as_models(model, [dict(m) for m in conn.execute(stmt, params).mappings()], unreadable)
 
 
 def patient_ref_columns() -> tuple[Any, ...]:

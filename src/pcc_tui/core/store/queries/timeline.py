@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 from pcc_tui.core.domain.codes import FINISHED_TASK_STATUSES, CarePlanStatus, TaskStatus
 from pcc_tui.core.domain.models import PlanStep
 from pcc_tui.core.domain.read_models import Timeline
-from pcc_tui.core.store.queries.rows import as_models
+from pcc_tui.core.store.queries.rows import readable
 from pcc_tui.core.store.tables import CarePlanRow, CoordinatorRow, PlanStepRow, StepDependencyRow
 
 _DEP = aliased(PlanStepRow)
@@ -49,9 +49,10 @@ def load_timeline(session: Session, patient_id: int, *, today: date) -> Timeline
         deps[step_id].append((dep_id, dep_status))
     for row in rows:
         row["depends_on"] = sorted(d for d, _ in deps[row["id"]])
-    steps = as_models(PlanStep, rows)
+    unreadable: list[str] = []
     entries = []
-    for row, step in zip(rows, steps, strict=True):
+    for found, step in readable(PlanStep, rows, unreadable):
+        row = dict(found)
         finished = step.status in FINISHED_TASK_STATUSES
         entries.append(
             {
@@ -68,4 +69,6 @@ def load_timeline(session: Session, patient_id: int, *, today: date) -> Timeline
                 ),
             }
         )
-    return Timeline.model_validate({"patient_id": patient_id, "today": today, "entries": entries})
+    return Timeline.model_validate(
+        {"patient_id": patient_id, "today": today, "entries": entries, "unreadable": unreadable}
+    )

@@ -1,4 +1,4 @@
-'''PostgreSQL: the database is the guard (per-person roles, row-level security, server audit)
+"""PostgreSQL: the database is the guard (per-person roles, row-level security, server audit)
 
 Four group roles (`pcc_viewer`, `pcc_coordinator`, `pcc_supervisor`, `pcc_admin`); each
 person logs in as their own role, a member of one of them (`pcc user add`). Row-level
@@ -12,7 +12,7 @@ The schema owner needs CREATEROLE (it creates the group roles, and person roles 
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-01
-'''
+"""
 
 from __future__ import annotations
 
@@ -402,8 +402,8 @@ def _policies() -> list[str]:
         " session_user OR pg_has_role(session_user, 'pcc_supervisor', 'member')"
         " OR pg_has_role(session_user, 'pcc_admin', 'member'))",
         "CREATE POLICY pcc_add ON access_grant FOR INSERT TO pcc_coordinator WITH CHECK ("
-        "username = session_user AND NOT EXISTS (SELECT 1 FROM coordinator c WHERE c.username = session_user"
-        " AND c.own_patient_id = patient_id))",
+        "username = session_user AND NOT EXISTS (SELECT 1 FROM coordinator c"
+        " WHERE c.username = session_user AND c.own_patient_id = patient_id))",
         # Presence: everyone sees who has what open; each writes only their own rows.
         "ALTER TABLE presence ENABLE ROW LEVEL SECURITY",
         f"CREATE POLICY pcc_read ON presence FOR SELECT TO {PEOPLE} USING (true)",
