@@ -118,3 +118,32 @@ def test_a_failure_while_writing_leaves_no_partial_file(seeded: str, tmp_path: P
     else:
         assert "cannot write" in _one_clear_line(result)
     assert not list(folder.glob("*.part"))
+
+
+def test_on_sqlite_another_account_needs_its_secret(seeded: str, tmp_path: Path) -> None:
+    """`--user` naming an account that is not this OS login's asks for that account's
+    secret; one with none cannot be taken over at all."""
+    root_pw, sam_pw = "root password 1", "sam password 22"
+    assert pcc("user", "add", "root", "--name", "Root", "--role", "admin", url=seeded,
+               stdin=root_pw).returncode == 0
+    engine = create_engine(seeded)
+    with engine.connect() as conn:
+        other = conn.execute(
+            text("SELECT username FROM coordinator WHERE username NOT IN ('alex', 'root')"
+                 " AND role = 'coordinator' ORDER BY id")
+        ).scalars().first()
+    engine.dispose()
+    assert other
+    bare = pcc("report", "caseload", "--user", other, url=seeded)
+    assert "no secret to prove it" in _one_clear_line(bare)
+    # An admin gives that account a password: now it can be named, with the password only.
+    builders.bind_os_user(seeded, "root")
+    done = pcc("user", "reset-password", other, url=seeded, stdin=f"{sam_pw}\n")
+    assert done.returncode == 0, done.stderr
+    builders.bind_os_user(seeded, "alex")
+    ran = pcc("report", "caseload", "--user", other, url=seeded, stdin=f"{sam_pw}\n")
+    assert ran.returncode == 0, ran.stderr
+    assert "sign-in refused" in _one_clear_line(
+        pcc("report", "caseload", "--user", other, url=seeded, stdin="wrong one!!\n")
+    )
+    assert pcc("report", "caseload", "--user", "alex", url=seeded).returncode == 0

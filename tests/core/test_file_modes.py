@@ -75,3 +75,40 @@ def test_a_deleted_or_replaced_database_file_is_not_written_to(
             add_note(store, actor, 1, "typed after the file was swapped")
     finally:
         store.close()
+
+
+def test_a_full_disk_is_named_and_nothing_is_lost(tmp_path: Path, sqlite_template: Path) -> None:
+    """SQLite's own limit stands in for the disk: the same SQLITE_FULL a full disk gives."""
+    from sqlalchemy import event
+
+    from pcc_tui.core.demo.seed import seed_demo
+    from pcc_tui.core.services.reads import view_chart
+
+    url = new_database("sqlite", None, tmp_path, sqlite_template)
+    store = Store.open(url, clock=fixed_clock())
+    try:
+        seed_demo(store, patients=5, seed=1)
+        actor = first_coordinator(store)
+        assert actor is not None
+        with store.engine.connect() as conn:
+            pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
+
+        @event.listens_for(store.engine, "connect")
+        def _cap(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            dbapi_conn.execute(f"PRAGMA max_page_count = {pages}")
+
+        store.engine.dispose()
+        before = len(view_chart(store, actor, 1).notes)
+        saved = 0
+        with pytest.raises(StoreUnavailable, match="disk holding the database is full"):
+            for _ in range(500):
+                add_note(store, actor, 1, "x" * 3900)
+                saved += 1
+        store.engine.dispose()
+        event.remove(store.engine, "connect", _cap)
+        before += saved  # what was reported saved is there; the refused note is not
+        assert len(view_chart(store, actor, 1).notes) == before
+        add_note(store, actor, 1, "after space was freed")
+        assert len(view_chart(store, actor, 1).notes) == before + 1
+    finally:
+        store.close()

@@ -274,3 +274,18 @@ def test_the_owner_can_still_seed_and_import(team: Team) -> None:
         assert conn.execute(text("SELECT count(*) FROM patient")).scalar_one() == 2
     engine.dispose()
     assert SYSTEM.role == "admin"
+
+
+def test_a_person_can_neither_seed_nor_change_the_schema(team: Team) -> None:
+    from pcc_tui.core.demo.seed import seed_demo
+    from pcc_tui.core.errors import DomainError
+
+    with pytest.raises(DomainError, match="schema owner"):
+        seed_demo(team.store("alex"), patients=5)
+    assert "permission denied" in _refused(team.psql("alex"), "CREATE TABLE sneaky (id int)")
+    assert "must be owner" in _refused(
+        team.psql("root"), "ALTER TABLE patient DISABLE ROW LEVEL SECURITY"
+    )
+    assert "must be owner" in _refused(
+        team.psql("root"), "ALTER TABLE patient DISABLE TRIGGER pcc_audit_update"
+    )

@@ -237,10 +237,10 @@ async def test_conflict_shows_both_and_reapplies(ward: Any, size: tuple[int, int
         await pilot.press("s")
         await pilot.pause()
         await type_into(pilot, "business_status", "mine: faxed")
-        # Meanwhile a colleague changes the same step.
+        # Meanwhile a colleague (a supervisor: the step is outside sam's own ward) changes it.
         from pcc_tui.core.services.context import Actor
 
-        colleague = Actor("sam", 2, "coordinator", "Sam Okafor")
+        colleague = Actor("sam", 2, "supervisor", "Sam Okafor")
         plans.set_step_status(
             store,
             colleague,

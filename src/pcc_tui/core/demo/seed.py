@@ -143,6 +143,8 @@ def seed_demo(
 ) -> SeedReport:
     if patients < 1:
         raise DomainError("the demo needs at least one patient")
+    if store.person:  # bulk rows bypass the services: only the schema owner may seed
+        raise DomainError("seed a demo as the schema owner, not as a person's login")
     started = timer.perf_counter()
     report = SeedReport()
     data = load_demo_data()

@@ -22,7 +22,7 @@ from pcc_tui.core.services.voiding import ENTERED_IN_ERROR, VOIDABLE
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.queries.names import index_patient_names
 from pcc_tui.core.store.tables import AuditEventRow, Base, PatientRow, ProblemRow
-from pcc_tui.core.store.types import UTCDateTime
+from pcc_tui.core.store.types import ReadableDate, UTCDateTime
 
 # What each undoable change did, in the words a toast uses ("Undone: step completed for ...").
 WORDS = {
@@ -86,7 +86,7 @@ def _restore(table: type[Base], key: str, value: Any) -> Any:
     column_type = table.__table__.c[key].type
     if isinstance(column_type, UTCDateTime):
         return datetime.fromisoformat(value)
-    if isinstance(column_type, Date):
+    if isinstance(column_type, Date | ReadableDate):
         return date.fromisoformat(value)
     return value
 
