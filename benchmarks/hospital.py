@@ -90,7 +90,8 @@ def worker(
     seconds: float,
     edit_every: int,
     audited: bool,
-    start_at: float,
+    go: Any,
+    ready: Any,
     out: Any,
 ) -> None:
     from pcc_tui.core.services.communications import add_note
@@ -108,9 +109,12 @@ def worker(
     rng = random.Random(name)
     views: list[float] = []
     notes = 0
-    while time.time() < start_at:
+    ready.put(name)
+    while go.value == 0.0:  # every process imported and connected before the clock starts
         time.sleep(0.01)
-    end = start_at + seconds
+    while time.time() < go.value:
+        time.sleep(0.001)
+    end = go.value + seconds
     n = 0
     while time.time() < end:
         pid = rng.choice(patients)
@@ -129,15 +133,16 @@ def sealer(url: str, stop: threading.Event, lags: list[float]) -> None:
     key = Ed25519PrivateKey.generate()
     store = Store.open(url)
     try:
+        seal(store.engine, key)  # what came before this run (seeding, the last run)
         while not stop.is_set():
-            seal(store.engine, key)
-            with store.reading() as s:
+            stop.wait(0.25)
+            with store.reading() as s:  # the tail's age just before this round seals it
                 oldest = s.scalar(
                     select(func.min(AuditEventRow.recorded_at)).where(AuditEventRow.block.is_(None))
                 )
             if oldest is not None:
                 lags.append((datetime.now(UTC) - oldest).total_seconds())
-            stop.wait(0.25)
+            seal(store.engine, key)
         seal(store.engine, key)
     finally:
         store.close()
@@ -148,15 +153,18 @@ def run(url: str, names: list[str], n: int, seconds: float, edit_every: int, aud
     out: Any = ctx.Queue()
     with Store.open(url).engine.connect() as conn:
         notes_before = conn.execute(select(func.count()).select_from(NoteRow)).scalar_one()
-    start_at = time.time() + 4.0 + n * 0.05  # every process imported and connected first
+    go, ready = ctx.Value("d", 0.0), ctx.Queue()
     procs = [
         ctx.Process(
-            target=worker, args=(url, names[i], seconds, edit_every, audited, start_at, out)
+            target=worker, args=(url, names[i], seconds, edit_every, audited, go, ready, out)
         )
         for i in range(n)
     ]
     for p in procs:
         p.start()
+    for _ in procs:
+        ready.get(timeout=600)
+    go.value = time.time() + 0.5
     stop, lags = threading.Event(), []
     seal_thread = threading.Thread(target=sealer, args=(url, stop, lags), daemon=True)
     seal_thread.start()

@@ -75,11 +75,28 @@ $$;
 CREATE OR REPLACE FUNCTION pcc_sees_all() RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT EXISTS (SELECT 1 FROM coordinator c WHERE c.username = session_user
-                 AND c.active AND c.locked_at IS NULL AND c.role = 'supervisor'
-                 AND c.own_patient_id IS NULL)
+                 AND c.active AND c.locked_at IS NULL AND c.role = 'supervisor')
 $$;
 
--- The rule of services/access.py `_in_scope`, in the database.
+-- The acting person's own row, read once per query (policies wrap these in a sub-select, so
+-- they run as one InitPlan): NULL when the login is no active, unlocked account.
+CREATE OR REPLACE FUNCTION pcc_my_id() RETURNS integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT id FROM coordinator WHERE username = session_user AND active AND locked_at IS NULL
+$$;
+
+CREATE OR REPLACE FUNCTION pcc_my_ward() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT ward FROM coordinator WHERE username = session_user AND active AND locked_at IS NULL
+$$;
+
+CREATE OR REPLACE FUNCTION pcc_my_own_patient() RETURNS integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT own_patient_id FROM coordinator WHERE username = session_user
+$$;
+
+-- The rule of store/queries/scope.py `in_scope`, in the database (the slow path of the
+-- patient policy: open steps, offered handoffs and grants).
 CREATE OR REPLACE FUNCTION pcc_sees(pid integer) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT EXISTS (
@@ -110,11 +127,6 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT id FROM patient WHERE mrn = p_mrn
     AND (pg_has_role(session_user, 'pcc_supervisor', 'member')
          OR pg_has_role(session_user, 'pcc_admin', 'member'))
-$$;
-
-CREATE OR REPLACE FUNCTION pcc_sees_coverage(cid integer) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  SELECT pcc_sees((SELECT patient_id FROM coverage WHERE id = cid))
 $$;
 
 -- Every audit row goes through here (or the change trigger): a person's rows carry their
@@ -351,9 +363,11 @@ def _grants(database: str) -> list[str]:
     ]
     for fn in (
         "pcc_is_person()",
+        "pcc_my_id()",
+        "pcc_my_ward()",
+        "pcc_my_own_patient()",
         "pcc_sees_all()",
         "pcc_sees(integer)",
-        "pcc_sees_coverage(integer)",
         "pcc_patient_exists(integer)",
         "pcc_review_patient(text)",
         "pcc_audit_append(text, timestamptz, text, text, integer, text, integer, text, text)",
@@ -369,11 +383,25 @@ def _grants(database: str) -> list[str]:
     return out
 
 
+# A patient is open when they are the person's caseload or on their ward (cheap: compared
+# with values read once per query), else when `pcc_sees` says so (open steps, offers,
+# grants); never one's own record. Every other table defers to the patient's policy with an
+# index probe, so the rule lives in one place and costs little per row.
+PATIENT_RULE = (
+    "id IS DISTINCT FROM (SELECT pcc_my_own_patient()) AND ((SELECT pcc_sees_all())"
+    " OR coordinator_id = (SELECT pcc_my_id())"
+    " OR (ward IS NOT NULL AND ward = (SELECT pcc_my_ward())) OR pcc_sees(id))"
+)
+CHILD_RULE = (
+    "(({col} IS DISTINCT FROM (SELECT pcc_my_own_patient())) AND (SELECT pcc_sees_all()))"
+    " OR EXISTS (SELECT 1 FROM patient p WHERE p.id = {col})"
+)
+
+
 def _policies() -> list[str]:
-    seen = "(SELECT pcc_sees_all()) OR pcc_sees({col})"
     out: list[str] = []
     for table, col in BY_PATIENT.items():
-        rule = seen.format(col=col)
+        rule = PATIENT_RULE if table == "patient" else CHILD_RULE.format(col=f"{table}.{col}")
         out += [
             f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
             f"CREATE POLICY pcc_read ON {table} FOR SELECT TO {PEOPLE} USING ({rule})",
@@ -384,7 +412,7 @@ def _policies() -> list[str]:
         ]
         if table == "patient_name_token":
             out.append(f"CREATE POLICY pcc_drop ON {table} FOR DELETE TO {WRITERS} USING ({rule})")
-    cov = "(SELECT pcc_sees_all()) OR pcc_sees_coverage(coverage_id)"
+    cov = "EXISTS (SELECT 1 FROM coverage c WHERE c.id = eligibility_check.coverage_id)"
     out += [
         "ALTER TABLE eligibility_check ENABLE ROW LEVEL SECURITY",
         f"CREATE POLICY pcc_read ON eligibility_check FOR SELECT TO {PEOPLE} USING ({cov})",
@@ -476,11 +504,13 @@ def downgrade() -> None:
         "pcc_grant_times()",
         "pcc_audit_change()",
         "pcc_audit_append(text, timestamptz, text, text, integer, text, integer, text, text)",
-        "pcc_sees_coverage(integer)",
         "pcc_patient_exists(integer)",
         "pcc_review_patient(text)",
         "pcc_sees(integer)",
         "pcc_sees_all()",
+        "pcc_my_own_patient()",
+        "pcc_my_ward()",
+        "pcc_my_id()",
         "pcc_is_person()",
     ):
         op.execute(f"DROP FUNCTION IF EXISTS {fn}")
