@@ -124,14 +124,24 @@ def test_on_sqlite_another_account_needs_its_secret(seeded: str, tmp_path: Path)
     """`--user` naming an account that is not this OS login's asks for that account's
     secret; one with none cannot be taken over at all."""
     root_pw, sam_pw = "root password 1", "sam password 22"
-    assert pcc("user", "add", "root", "--name", "Root", "--role", "admin", url=seeded,
-               stdin=root_pw).returncode == 0
+    assert (
+        pcc(
+            "user", "add", "root", "--name", "Root", "--role", "admin", url=seeded, stdin=root_pw
+        ).returncode
+        == 0
+    )
     engine = create_engine(seeded)
     with engine.connect() as conn:
-        other = conn.execute(
-            text("SELECT username FROM coordinator WHERE username NOT IN ('alex', 'root')"
-                 " AND role = 'coordinator' ORDER BY id")
-        ).scalars().first()
+        other = (
+            conn.execute(
+                text(
+                    "SELECT username FROM coordinator WHERE username NOT IN ('alex', 'root')"
+                    " AND role = 'coordinator' ORDER BY id"
+                )
+            )
+            .scalars()
+            .first()
+        )
     engine.dispose()
     assert other
     bare = pcc("report", "caseload", "--user", other, url=seeded)

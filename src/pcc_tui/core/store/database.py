@@ -97,10 +97,15 @@ class Store:
         with self.engine.connect() as conn:
             return bool(conn.execute(text("SELECT pcc_is_person()")).scalar())
 
-    @property
+    @cached_property
     def login(self) -> str | None:
-        """The database user name this store connects as (PostgreSQL), if the URL names one."""
-        return self.engine.url.username if self.dialect == "postgresql" else None
+        """The database login this store connects as (PostgreSQL; the server's word, which
+        is libpq's default when the URL names nobody)."""
+        if self.dialect != "postgresql":
+            return None
+        with self.engine.connect() as conn:
+            found = conn.execute(text("SELECT session_user")).scalar()
+        return None if found is None else str(found)
 
     @property
     def writer_engine(self) -> Engine:

@@ -392,9 +392,11 @@ PATIENT_RULE = (
     " OR coordinator_id = (SELECT pcc_my_id())"
     " OR (ward IS NOT NULL AND ward = (SELECT pcc_my_ward())) OR pcc_sees(id))"
 )
+# OFFSET 0 keeps the EXISTS a per-row index probe: without it the planner may instead hash
+# every patient the person can see (a pcc_sees call each) for every query.
 CHILD_RULE = (
     "(({col} IS DISTINCT FROM (SELECT pcc_my_own_patient())) AND (SELECT pcc_sees_all()))"
-    " OR EXISTS (SELECT 1 FROM patient p WHERE p.id = {col})"
+    " OR EXISTS (SELECT 1 FROM patient p WHERE p.id = {col} OFFSET 0)"
 )
 
 
@@ -412,7 +414,7 @@ def _policies() -> list[str]:
         ]
         if table == "patient_name_token":
             out.append(f"CREATE POLICY pcc_drop ON {table} FOR DELETE TO {WRITERS} USING ({rule})")
-    cov = "EXISTS (SELECT 1 FROM coverage c WHERE c.id = eligibility_check.coverage_id)"
+    cov = "EXISTS (SELECT 1 FROM coverage c WHERE c.id = eligibility_check.coverage_id OFFSET 0)"
     out += [
         "ALTER TABLE eligibility_check ENABLE ROW LEVEL SECURITY",
         f"CREATE POLICY pcc_read ON eligibility_check FOR SELECT TO {PEOPLE} USING ({cov})",
