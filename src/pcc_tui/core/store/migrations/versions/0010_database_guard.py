@@ -63,6 +63,11 @@ WRITABLE = (*BY_PATIENT, "eligibility_check", "practitioner", "step_dependency")
 WRITABLE += ("name_token", "name_gram", "name_variant", "fhir_link")
 
 FUNCTIONS = f"""
+-- The session's login name. A function call, not the SESSION_USER keyword, because
+-- PostgreSQL will not look up an index with the keyword (a seq scan of every account).
+CREATE OR REPLACE FUNCTION pcc_login() RETURNS text
+LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN session_user; END $$;
+
 CREATE OR REPLACE FUNCTION pcc_is_person() RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT EXISTS (
@@ -74,25 +79,8 @@ $$;
 
 CREATE OR REPLACE FUNCTION pcc_sees_all() RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  SELECT EXISTS (SELECT 1 FROM coordinator c WHERE c.username = session_user
+  SELECT EXISTS (SELECT 1 FROM coordinator c WHERE c.username = public.pcc_login()
                  AND c.active AND c.locked_at IS NULL AND c.role = 'supervisor')
-$$;
-
--- The acting person's own row, read once per query (policies wrap these in a sub-select, so
--- they run as one InitPlan): NULL when the login is no active, unlocked account.
-CREATE OR REPLACE FUNCTION pcc_my_id() RETURNS integer
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  SELECT id FROM coordinator WHERE username = session_user AND active AND locked_at IS NULL
-$$;
-
-CREATE OR REPLACE FUNCTION pcc_my_ward() RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  SELECT ward FROM coordinator WHERE username = session_user AND active AND locked_at IS NULL
-$$;
-
-CREATE OR REPLACE FUNCTION pcc_my_own_patient() RETURNS integer
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  SELECT own_patient_id FROM coordinator WHERE username = session_user
 $$;
 
 -- The rule of store/queries/scope.py `in_scope`, in the database (the slow path of the
@@ -101,7 +89,7 @@ CREATE OR REPLACE FUNCTION pcc_sees(pid integer) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT EXISTS (
     SELECT 1 FROM coordinator me
-    WHERE me.username = session_user AND me.active AND me.locked_at IS NULL
+    WHERE me.username = public.pcc_login() AND me.active AND me.locked_at IS NULL
       AND me.own_patient_id IS DISTINCT FROM pid
       AND (me.role = 'supervisor'
         OR EXISTS (SELECT 1 FROM patient p WHERE p.id = pid
@@ -159,7 +147,7 @@ BEGIN
                            entity_id, detail, client, db_user)
   VALUES (CASE WHEN person THEN clock_timestamp() ELSE coalesce(p_at, clock_timestamp()) END
             AT TIME ZONE 'UTC',
-          CASE WHEN person THEN session_user::text ELSE left(p_actor, 64) END,
+          CASE WHEN person THEN public.pcc_login() ELSE left(p_actor, 64) END,
           p_action, p_outcome, p_patient_id, p_entity_type, p_entity_id, p_detail,
           left(p_client, 200), session_user)
   RETURNING seq INTO new_seq;
@@ -217,7 +205,7 @@ $$;
 CREATE OR REPLACE FUNCTION pcc_guard_coordinator() RETURNS trigger
 LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
-  IF OLD.username = session_user AND (NEW.role IS DISTINCT FROM OLD.role
+  IF OLD.username = public.pcc_login() AND (NEW.role IS DISTINCT FROM OLD.role
       OR NEW.username IS DISTINCT FROM OLD.username OR NEW.active IS DISTINCT FROM OLD.active
       OR NEW.own_patient_id IS DISTINCT FROM OLD.own_patient_id) THEN
     RAISE EXCEPTION 'pcc: nobody changes their own account''s role or state'
@@ -236,7 +224,7 @@ $$;
 CREATE OR REPLACE FUNCTION pcc_my_secret(p_kind text) RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT CASE WHEN p_kind = 'pin' THEN pin_hash ELSE password_hash END
-  FROM coordinator WHERE username = session_user
+  FROM coordinator WHERE username = public.pcc_login()
 $$;
 
 -- Claimed before the secret is checked, so parallel tries cannot outrun the count: each
@@ -248,7 +236,7 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     locked_at = CASE WHEN c.failed_logins + 1 >= p_max THEN t.at ELSE c.locked_at END
   FROM (SELECT (CASE WHEN pcc_is_person() THEN clock_timestamp()
                      ELSE coalesce(p_now, clock_timestamp()) END) AT TIME ZONE 'UTC' AS at,
-               CASE WHEN pcc_is_person() THEN session_user::text ELSE p_user END AS who) t
+               CASE WHEN pcc_is_person() THEN public.pcc_login() ELSE p_user END AS who) t
   WHERE c.username = t.who AND c.active AND c.locked_at IS NULL AND c.failed_logins < p_max
     AND (c.failed_logins = 0 OR c.last_failed_at IS NULL
          OR c.last_failed_at + make_interval(secs => least(power(2, c.failed_logins - 1), 300))
@@ -261,7 +249,7 @@ CREATE OR REPLACE FUNCTION pcc_attempt_right(p_user text) RETURNS boolean
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   WITH done AS (
     UPDATE coordinator SET failed_logins = 0, locked_at = NULL, last_failed_at = NULL
-    WHERE username = CASE WHEN pcc_is_person() THEN session_user::text ELSE p_user END
+    WHERE username = CASE WHEN pcc_is_person() THEN public.pcc_login() ELSE p_user END
       AND active
     RETURNING 1)
   SELECT EXISTS (SELECT 1 FROM done)
@@ -362,10 +350,8 @@ def _grants(database: str) -> list[str]:
         "GRANT SELECT, INSERT, UPDATE ON coordinator TO pcc_admin",
     ]
     for fn in (
+        "pcc_login()",
         "pcc_is_person()",
-        "pcc_my_id()",
-        "pcc_my_ward()",
-        "pcc_my_own_patient()",
         "pcc_sees_all()",
         "pcc_sees(integer)",
         "pcc_patient_exists(integer)",
@@ -384,18 +370,27 @@ def _grants(database: str) -> list[str]:
 
 
 # A patient is open when they are the person's caseload or on their ward (cheap: compared
-# with values read once per query), else when `pcc_sees` says so (open steps, offers,
-# grants); never one's own record. Every other table defers to the patient's policy with an
-# index probe, so the rule lives in one place and costs little per row.
+# with the person's own row, read once per query by an uncorrelated sub-select on
+# `coordinator`, whose rows everyone may read), else when `pcc_sees` says so (open steps,
+# offers, grants); never one's own record. Every other table defers to the patient's policy
+# with an index probe, so the rule lives in one place and costs little per row. The
+# sub-selects are written out, not wrapped in functions: a function call costs ~75 us.
+ME = "(SELECT c.{col} FROM public.coordinator c WHERE c.username = public.pcc_login(){live})"
+LIVE = " AND c.active AND c.locked_at IS NULL"
+OWN = ME.format(col="own_patient_id", live="")
+SUPERVISOR = (
+    "EXISTS (SELECT 1 FROM public.coordinator c WHERE c.username = public.pcc_login()"
+    f"{LIVE} AND c.role = 'supervisor')"
+)
 PATIENT_RULE = (
-    "id IS DISTINCT FROM (SELECT pcc_my_own_patient()) AND ((SELECT pcc_sees_all())"
-    " OR coordinator_id = (SELECT pcc_my_id())"
-    " OR (ward IS NOT NULL AND ward = (SELECT pcc_my_ward())) OR pcc_sees(id))"
+    f"id IS DISTINCT FROM {OWN} AND ({SUPERVISOR}"
+    f" OR coordinator_id = {ME.format(col='id', live=LIVE)}"
+    f" OR (ward IS NOT NULL AND ward = {ME.format(col='ward', live=LIVE)}) OR pcc_sees(id))"
 )
 # OFFSET 0 keeps the EXISTS a per-row index probe: without it the planner may instead hash
 # every patient the person can see (a pcc_sees call each) for every query.
 CHILD_RULE = (
-    "(({col} IS DISTINCT FROM (SELECT pcc_my_own_patient())) AND (SELECT pcc_sees_all()))"
+    f"(({{col}} IS DISTINCT FROM {OWN}) AND {SUPERVISOR})"
     " OR EXISTS (SELECT 1 FROM patient p WHERE p.id = {col} OFFSET 0)"
 )
 
@@ -424,26 +419,24 @@ def _policies() -> list[str]:
         # Audit: one's own rows; supervisors and admins review everyone's.
         "ALTER TABLE audit_event ENABLE ROW LEVEL SECURITY",
         f"CREATE POLICY pcc_read ON audit_event FOR SELECT TO {PEOPLE} USING (actor ="
-        " session_user OR pg_has_role(session_user, 'pcc_supervisor', 'member')"
+        " public.pcc_login() OR pg_has_role(session_user, 'pcc_supervisor', 'member')"
         " OR pg_has_role(session_user, 'pcc_admin', 'member'))",
         # Break the glass: one's own grants, for a limited time, never backdated.
         "ALTER TABLE access_grant ENABLE ROW LEVEL SECURITY",
         f"CREATE POLICY pcc_read ON access_grant FOR SELECT TO {PEOPLE} USING (username ="
-        " session_user OR pg_has_role(session_user, 'pcc_supervisor', 'member')"
+        " public.pcc_login() OR pg_has_role(session_user, 'pcc_supervisor', 'member')"
         " OR pg_has_role(session_user, 'pcc_admin', 'member'))",
         "CREATE POLICY pcc_add ON access_grant FOR INSERT TO pcc_coordinator WITH CHECK ("
-        "username = session_user AND NOT EXISTS (SELECT 1 FROM coordinator c"
-        " WHERE c.username = session_user AND c.own_patient_id = patient_id))",
+        "username = public.pcc_login() AND NOT EXISTS (SELECT 1 FROM coordinator c"
+        " WHERE c.username = public.pcc_login() AND c.own_patient_id = patient_id))",
         # Presence: everyone sees who has what open; each writes only their own rows.
         "ALTER TABLE presence ENABLE ROW LEVEL SECURITY",
         f"CREATE POLICY pcc_read ON presence FOR SELECT TO {PEOPLE} USING (true)",
-        f"CREATE POLICY pcc_own ON presence FOR ALL TO {PEOPLE} USING (username = session_user)"
-        " WITH CHECK (username = session_user)",
-        # Accounts: admins manage (the trigger stops anyone changing their own role).
-        "ALTER TABLE coordinator ENABLE ROW LEVEL SECURITY",
-        f"CREATE POLICY pcc_read ON coordinator FOR SELECT TO {PEOPLE} USING (true)",
-        "CREATE POLICY pcc_manage ON coordinator FOR ALL TO pcc_admin USING (true)"
-        " WITH CHECK (true)",
+        f"CREATE POLICY pcc_own ON presence FOR ALL TO {PEOPLE}"
+        " USING (username = public.pcc_login()) WITH CHECK (username = public.pcc_login())",
+        # Accounts need no row-level security: everyone reads the granted columns, only
+        # admins write (grants), and the trigger stops anyone changing their own role. (With
+        # RLS on, the policies' look-up of the person's own row could not use its index.)
     ]
     return out
 
@@ -492,7 +485,7 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS pcc_guard ON coordinator")
     op.execute("DROP TRIGGER IF EXISTS pcc_grant_times ON access_grant")
     tables = [*BY_PATIENT, "eligibility_check", "audit_event", "access_grant", "presence"]
-    for table in [*tables, "coordinator"]:
+    for table in tables:
         for policy in ("pcc_read", "pcc_add", "pcc_change", "pcc_drop", "pcc_own", "pcc_manage"):
             op.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
         op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
@@ -510,10 +503,8 @@ def downgrade() -> None:
         "pcc_review_patient(text)",
         "pcc_sees(integer)",
         "pcc_sees_all()",
-        "pcc_my_own_patient()",
-        "pcc_my_ward()",
-        "pcc_my_id()",
         "pcc_is_person()",
+        "pcc_login()",
     ):
         op.execute(f"DROP FUNCTION IF EXISTS {fn}")
     # The group roles are cluster-wide and may serve other databases: they stay.
