@@ -13,7 +13,7 @@ import pytest
 
 from pcc_tui.core.errors import StoreUnavailable
 from pcc_tui.core.services.communications import add_note
-from pcc_tui.core.services.context import first_coordinator
+from pcc_tui.core.services.context import Actor, first_coordinator
 from pcc_tui.core.store.database import Store
 from tests.conftest import fixed_clock, new_database
 from tests.core.test_cli import pcc
@@ -54,61 +54,59 @@ def test_a_database_others_can_read_is_refused_with_the_fix(tmp_path: Path, umas
     assert pcc("audit", "verify", url=url).returncode == 0
 
 
-def test_a_deleted_or_replaced_database_file_is_not_written_to(
-    tmp_path: Path, sqlite_template: Path
-) -> None:
+@pytest.fixture
+def small_ward(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[Store, Actor]]:
+    """A seeded SQLite file of its own (these tests are about the file)."""
     from pcc_tui.core.demo.seed import seed_demo
 
-    url = new_database("sqlite", None, tmp_path, sqlite_template)
-    store = Store.open(url, clock=fixed_clock())
+    store = Store.open(new_database("sqlite", None, tmp_path, sqlite_template), clock=fixed_clock())
     try:
         seed_demo(store, patients=5, seed=1)
         actor = first_coordinator(store)
         assert actor is not None
-        path = Path(store.engine.url.database or "")
-        moved = path.with_suffix(".moved")
-        os.rename(path, moved)
-        with pytest.raises(StoreUnavailable, match="database file is gone"):
-            add_note(store, actor, 1, "typed after the file went")
-        shutil.copy(moved, path)
-        with pytest.raises(StoreUnavailable, match="replaced"):
-            add_note(store, actor, 1, "typed after the file was swapped")
+        yield store, actor
     finally:
         store.close()
 
 
-def test_a_full_disk_is_named_and_nothing_is_lost(tmp_path: Path, sqlite_template: Path) -> None:
+def test_a_deleted_or_replaced_database_file_is_not_written_to(
+    small_ward: tuple[Store, Actor],
+) -> None:
+    store, actor = small_ward
+    path = Path(store.engine.url.database or "")
+    moved = path.with_suffix(".moved")
+    os.rename(path, moved)
+    with pytest.raises(StoreUnavailable, match="database file is gone"):
+        add_note(store, actor, 1, "typed after the file went")
+    shutil.copy(moved, path)
+    with pytest.raises(StoreUnavailable, match="replaced"):
+        add_note(store, actor, 1, "typed after the file was swapped")
+
+
+def test_a_full_disk_is_named_and_nothing_is_lost(small_ward: tuple[Store, Actor]) -> None:
     """SQLite's own limit stands in for the disk: the same SQLITE_FULL a full disk gives."""
     from sqlalchemy import event
 
-    from pcc_tui.core.demo.seed import seed_demo
     from pcc_tui.core.services.reads import view_chart
 
-    url = new_database("sqlite", None, tmp_path, sqlite_template)
-    store = Store.open(url, clock=fixed_clock())
-    try:
-        seed_demo(store, patients=5, seed=1)
-        actor = first_coordinator(store)
-        assert actor is not None
-        with store.engine.connect() as conn:
-            pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
+    store, actor = small_ward
+    with store.engine.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
 
-        @event.listens_for(store.engine, "connect")
-        def _cap(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
-            dbapi_conn.execute(f"PRAGMA max_page_count = {pages}")
+    @event.listens_for(store.engine, "connect")
+    def _cap(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.execute(f"PRAGMA max_page_count = {pages}")
 
-        store.engine.dispose()
-        before = len(view_chart(store, actor, 1).notes)
-        saved = 0
-        with pytest.raises(StoreUnavailable, match="disk holding the database is full"):
-            for _ in range(500):
-                add_note(store, actor, 1, "x" * 3900)
-                saved += 1
-        store.engine.dispose()
-        event.remove(store.engine, "connect", _cap)
-        before += saved  # what was reported saved is there; the refused note is not
-        assert len(view_chart(store, actor, 1).notes) == before
-        add_note(store, actor, 1, "after space was freed")
-        assert len(view_chart(store, actor, 1).notes) == before + 1
-    finally:
-        store.close()
+    store.engine.dispose()
+    before = len(view_chart(store, actor, 1).notes)
+    saved = 0
+    with pytest.raises(StoreUnavailable, match="disk holding the database is full"):
+        for _ in range(500):
+            add_note(store, actor, 1, "x" * 3900)
+            saved += 1
+    store.engine.dispose()
+    event.remove(store.engine, "connect", _cap)
+    before += saved  # what was reported saved is there; the refused note is not
+    assert len(view_chart(store, actor, 1).notes) == before
+    add_note(store, actor, 1, "after space was freed")
+    assert len(view_chart(store, actor, 1).notes) == before + 1

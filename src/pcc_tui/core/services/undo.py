@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, select
+from sqlalchemy import select
 
 from pcc_tui.core.domain.codes import AuditOutcome
 from pcc_tui.core.errors import ConflictError, DomainError
@@ -86,7 +86,7 @@ def _restore(table: type[Base], key: str, value: Any) -> Any:
     column_type = table.__table__.c[key].type
     if isinstance(column_type, UTCDateTime):
         return datetime.fromisoformat(value)
-    if isinstance(column_type, Date | ReadableDate):
+    if isinstance(column_type, ReadableDate):  # every date column (store/tables.py)
         return date.fromisoformat(value)
     return value
 

@@ -26,6 +26,7 @@ from pcc_tui.core.store.audit_seal import (
     expand_ranges,
     key_id,
     load_public,
+    public_text,
     row_digest,
     rows_digest,
     signature_ok,
@@ -120,8 +121,6 @@ def _walk_blocks(session: Session, report: ChainReport, pinned: Ed25519PublicKey
 
 
 def _pinned_id(pinned: Ed25519PublicKey) -> str:
-    from pcc_tui.core.store.audit_seal import public_text
-
     return key_id(public_text(pinned))
 
 

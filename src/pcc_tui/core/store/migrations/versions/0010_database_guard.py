@@ -255,23 +255,32 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT EXISTS (SELECT 1 FROM done)
 $$;
 
+-- What both account functions check first: an admin (or the owner) calls, and a password
+-- comes only as a SCRAM verifier.
+CREATE OR REPLACE FUNCTION pcc_admin_checks(p_verifier text) RETURNS void
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  IF pcc_is_person() AND NOT pg_has_role(session_user, 'pcc_admin', 'member') THEN
+    RAISE EXCEPTION 'pcc: only admins manage accounts' USING ERRCODE = '42501';
+  END IF;
+  IF p_verifier IS NOT NULL AND p_verifier NOT LIKE 'SCRAM-SHA-256$%' THEN
+    RAISE EXCEPTION 'pcc: a password is given as a SCRAM verifier' USING ERRCODE = '22023';
+  END IF;
+END
+$$;
+
 -- Admins add people without holding CREATEROLE themselves: one login role per person, in
 -- one pcc group, with a SCRAM verifier made on the client (the password never reaches SQL).
 CREATE OR REPLACE FUNCTION pcc_create_login(p_name text, p_group text, p_verifier text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-  IF pcc_is_person() AND NOT pg_has_role(session_user, 'pcc_admin', 'member') THEN
-    RAISE EXCEPTION 'pcc: only admins add people' USING ERRCODE = '42501';
-  END IF;
+  PERFORM pcc_admin_checks(p_verifier);
   IF p_name !~ '^[a-z_][a-z0-9_]{{0,62}}$' OR p_name LIKE 'pg\\_%' OR p_name LIKE 'pcc\\_%' THEN
     RAISE EXCEPTION 'pcc: not a user name for a database login' USING ERRCODE = '22023';
   END IF;
   IF p_group NOT IN ('{"','".join(GROUPS)}') THEN
     RAISE EXCEPTION 'pcc: not a pcc group role' USING ERRCODE = '22023';
-  END IF;
-  IF p_verifier IS NOT NULL AND p_verifier NOT LIKE 'SCRAM-SHA-256$%' THEN
-    RAISE EXCEPTION 'pcc: a password is given as a SCRAM verifier' USING ERRCODE = '22023';
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_name) THEN
     RAISE EXCEPTION 'pcc: a database role of that name exists already' USING ERRCODE = '42710';
@@ -290,16 +299,11 @@ CREATE OR REPLACE FUNCTION pcc_set_login(p_name text, p_verifier text, p_enabled
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-  IF pcc_is_person() AND NOT pg_has_role(session_user, 'pcc_admin', 'member') THEN
-    RAISE EXCEPTION 'pcc: only admins manage accounts' USING ERRCODE = '42501';
-  END IF;
+  PERFORM pcc_admin_checks(p_verifier);
   IF NOT EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
                  JOIN pg_roles u ON u.oid = m.member
                  WHERE u.rolname = p_name AND g.rolname IN ('{"','".join(GROUPS)}')) THEN
     RAISE EXCEPTION 'pcc: not a pcc login' USING ERRCODE = '22023';
-  END IF;
-  IF p_verifier IS NOT NULL AND p_verifier NOT LIKE 'SCRAM-SHA-256$%' THEN
-    RAISE EXCEPTION 'pcc: a password is given as a SCRAM verifier' USING ERRCODE = '22023';
   END IF;
   IF p_verifier IS NOT NULL THEN
     EXECUTE format('ALTER ROLE %I PASSWORD %L', p_name, p_verifier);
@@ -492,6 +496,7 @@ def downgrade() -> None:
     for fn in (
         "pcc_set_login(text, text, boolean)",
         "pcc_create_login(text, text, text)",
+        "pcc_admin_checks(text)",
         "pcc_attempt_right(text)",
         "pcc_claim_attempt(text, integer, timestamptz)",
         "pcc_my_secret(text)",
