@@ -15,13 +15,29 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
 
-from pcc_tui import __version__, cli_audit, cli_export, cli_import, cli_report, cli_users
-from pcc_tui.cli_signin import lock_method, open_signed_in, sign_in_sqlite
-from pcc_tui.core.config import Settings, config_path, default_database_url, load_settings
+from pcc_tui import (
+    __version__,
+    cli_audit,
+    cli_config,
+    cli_export,
+    cli_import,
+    cli_report,
+    cli_users,
+)
+from pcc_tui.cli_first_run import (
+    create_schema,
+    offer_first_account,
+    prepare_sqlite,
+    print_demo_accounts,
+    sqlite_path,
+)
+from pcc_tui.cli_signin import lock_method, open_signed_in, read_secret, sign_in_sqlite
+from pcc_tui.core.config import Settings, config_path, load_settings
 from pcc_tui.core.errors import PccError
+from pcc_tui.core.services import accounts
 from pcc_tui.core.services.context import Actor
 from pcc_tui.core.store.database import Policy, Store
-from pcc_tui.core.store.engine import make_engine, parse_url, tls_warning
+from pcc_tui.core.store.engine import make_engine, tls_warning
 from pcc_tui.core.store.files import private_folder
 from pcc_tui.core.store.migrate import current_revision, head_revision, upgrade
 
@@ -60,7 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pcc",
         description="Patient care coordination cockpit. Without a command, runs the TUI.",
-        epilog=f"config file: {config_path()}",
+        # Not re-wrapped: the path stays whole on one line, to copy.
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"config file: {config_path()}"
+        + ("" if config_path().exists() else "\n(none yet: `pcc config init` writes a sample)"),
     )
     parser.add_argument("--version", action="version", version=f"pcc {__version__}")
     _common(parser)
@@ -95,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"how many patients (default 60, at most {MAX_SEED:,})",
     )
     seed.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    seed.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="give every demo account this password (asked, or one line of stdin); on"
+        " PostgreSQL each gets its own login",
+    )
 
     aud = sub.add_parser("audit", help="the audit trail")
     aud_sub = aud.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
@@ -103,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_export.add_commands(sub, _common)
     cli_report.add_commands(sub, _common)
     cli_import.add_commands(sub, _common)
+    cli_config.add_commands(sub, _common)
     return parser
 
 
@@ -120,26 +146,14 @@ def _policy(settings: Settings) -> Policy:
     return Policy(**settings.policy.model_dump())
 
 
-def _ensure_sqlite_folder(url: str) -> None:
-    """The folder for a local database, created owner-only (0700) whatever the umask."""
-    parsed = parse_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database:
-        private_folder(Path(parsed.database).expanduser().parent)
-
-
-def _create_schema(url: str) -> None:
-    _ensure_sqlite_folder(url)
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
-
-
 def cmd_db(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    if settings.database_url == default_database_url():
-        _ensure_sqlite_folder(settings.database_url)
+    if args.db_command == "upgrade":
+        path = sqlite_path(settings.database_url)
+        if path is not None:  # the folder for a local database, owner-only (0700)
+            private_folder(path.parent)
+    else:
+        prepare_sqlite(settings.database_url, create=False)
     engine = make_engine(settings.database_url)
     try:
         if args.db_command == "upgrade":
@@ -156,6 +170,10 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
     from pcc_tui.core.demo.seed import seed_demo
 
     settings = _settings(args)
+    password = None
+    if args.password_stdin:  # asked first: a bad one refuses before anything is written
+        password = accounts.check_password(read_secret("Password for the demo accounts: "))
+    prepare_sqlite(settings.database_url, create=True)
     store = Store.open(settings.database_url, policy=_policy(settings))
     try:
 
@@ -164,6 +182,10 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
                 print(f"\r  {done:,}/{total:,} patients", end="", file=sys.stderr, flush=True)
 
         report = seed_demo(store, patients=args.patients, seed=args.seed, progress=progress)
+        if password:
+            seeder = Actor(store.login or "pcc-demo", None, "admin", "demo seeding")
+            names = [a.username for a in report.accounts]
+            accounts.give_passwords(store, seeder, names, password)
     finally:
         store.close()
     if args.patients >= 5000 and sys.stderr.isatty():
@@ -175,6 +197,7 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
         f"{report.counts.get('appointment', 0):,} appointments "
         f"({rows:,} rows) in {report.seconds:.1f} s"
     )
+    print_demo_accounts(report.accounts, settings.database_url, bool(password))
     return 0
 
 
@@ -188,6 +211,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     }
     if args.audit_command in commands:
         settings = _settings(args)
+        prepare_sqlite(settings.database_url, create=False)
         store = Store.open(settings.database_url)
         try:
             return commands[args.audit_command](store, settings, args)
@@ -198,12 +222,17 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_user(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    prepare_sqlite(settings.database_url, create=args.user_command == "add")
     return cli_users.cmd_user(args, settings, _policy(settings))
 
 
-def run_as_user(args: argparse.Namespace, command: Callable[..., int]) -> int:
-    """Sign the user in (on their own connection), run a command that reads or exports."""
+def run_as_user(
+    args: argparse.Namespace, command: Callable[..., int], *, creates: bool = False
+) -> int:
+    """Sign the user in (on their own connection), run a command that reads or exports (or,
+    `creates`, one that may fill a new local database: imports)."""
     settings = _settings(args)
+    prepare_sqlite(settings.database_url, create=creates)
     store, actor = open_signed_in(settings, _policy(settings))
     try:
         return command(args, store, actor)
@@ -220,14 +249,12 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
             demo_dir = tempfile.mkdtemp(prefix="pcc-demo-")
             url = f"sqlite:///{Path(demo_dir) / 'demo.db'}"
-            _create_schema(url)
+            create_schema(url)
             store = Store.open(url, policy=_policy(settings))
             seed_demo(store)
         else:
             url = settings.database_url
-            if url == default_database_url() and not Path(parse_url(url).database or "").exists():
-                # First run on this machine: create the local database for the user.
-                _create_schema(url)
+            prepare_sqlite(url, create=True)  # a new local file: its schema, made here
             store = None
         from pcc_tui.tui.keys import KeymapError, check_keymap
 
@@ -236,7 +263,9 @@ def cmd_tui(args: argparse.Namespace) -> int:
         except KeymapError as exc:
             raise PccError(f"{config_path()}: {exc}") from None
         if store is None:
-            store, actor = open_signed_in(settings, _policy(settings), url=url)
+            store, actor = open_signed_in(
+                settings, _policy(settings), url=url, first_run=offer_first_account
+            )
         else:
             actor = sign_in_sqlite(store, settings, demo=True)
         try:
@@ -304,6 +333,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_audit(args)
         if args.command == "user":
             return cmd_user(args)
+        if args.command == "config":
+            return cli_config.cmd_config(args)
         if args.command == "report":
             if args.list:
                 return cli_report.list_reports()
@@ -311,7 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 parser.error("name a report, or --list")
             return run_as_user(args, cli_report.cmd_report)
         if args.command == "import":
-            return run_as_user(args, cli_import.cmd_import)
+            return run_as_user(args, cli_import.cmd_import, creates=True)
         if args.command == "export":
             return run_as_user(args, cli_export.cmd_export)
         return cmd_tui(args)

@@ -27,7 +27,9 @@ def add_commands(sub: argparse._SubParsersAction, common: Callable[..., None]) -
     report.add_argument(
         "--since", type=parse_date, metavar="DATE", help="from this date (YYYY-MM-DD)"
     )
-    report.add_argument("--coordinator", metavar="NAME", help="only this coordinator's work")
+    report.add_argument(
+        "--coordinator", metavar="NAME", help="only this coordinator's work (user-activity: whose)"
+    )
     report.add_argument("--patient", metavar="MRN", help="the patient (patient-access)")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Callable
 
 from sqlalchemy.engine import URL
 
@@ -39,15 +40,23 @@ def sign_in_mode(settings: Settings, dialect: str, demo: bool) -> str:
 
 
 def open_signed_in(
-    settings: Settings, policy: Policy, *, demo: bool = False, url: str | None = None
+    settings: Settings,
+    policy: Policy,
+    *,
+    demo: bool = False,
+    url: str | None = None,
+    first_run: Callable[[Store, str], None] | None = None,
 ) -> tuple[Store, Actor]:
-    """Open the database as the acting person and return them signed in (audited)."""
+    """Open the database as the acting person and return them signed in (audited).
+    `first_run` may make a local database's first account before anyone signs in."""
     raw = url or settings.database_url
     parsed = parse_url(raw)
     if parsed.get_backend_name() == "postgresql":
         return _postgres(settings, policy, parsed)
     store = Store.open(raw, policy=policy)
     try:
+        if first_run is not None:
+            first_run(store, raw)
         return store, sign_in_sqlite(store, settings, demo)
     except BaseException:
         store.close()

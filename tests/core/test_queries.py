@@ -21,8 +21,8 @@ from pcc_tui.core.services import (
     appointments,
     communications,
     insurance,
-    patients,
     plans,
+    record_changes,
     referrals,
 )
 from pcc_tui.core.services.context import Actor
@@ -129,7 +129,7 @@ def test_done_steps_leave_the_queue(
 
 def test_chart(store: Store, coordinator: Actor, caseload: dict[str, int]) -> None:
     pid = caseload["patient"]
-    patients.add_contact(
+    record_changes.add_contact(
         store,
         coordinator,
         Contact(

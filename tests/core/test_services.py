@@ -16,14 +16,16 @@ from pcc_tui.core.domain.codes import (
     ReferralTracking,
     TaskStatus,
 )
-from pcc_tui.core.domain.models import Communication, Contact, Coverage, Referral
+from pcc_tui.core.domain.models import Communication, Consent, Contact, Coverage, Referral
 from pcc_tui.core.errors import DomainError, IllegalTransition, NotFound
 from pcc_tui.core.services import (
     appointments,
     communications,
+    consent,
     insurance,
     patients,
     plans,
+    record_changes,
     referrals,
     voiding,
 )
@@ -218,7 +220,7 @@ def test_communication_closes_callback_and_flags_objection(
     store: Store, coordinator: Actor
 ) -> None:
     pid = builders.patient(store, coordinator)
-    contact = patients.add_contact(
+    contact = record_changes.add_contact(
         store,
         coordinator,
         Contact(
@@ -250,27 +252,36 @@ def test_communication_closes_callback_and_flags_objection(
         sent_at=FIXED_NOW + timedelta(hours=3),
     )
     # The patient objected: talking to him about the patient needs an explicit override.
-    with pytest.raises(DomainError, match="objected"):
+    with pytest.raises(DomainError, match=r"shares nothing with Piotr K .son.: OBJECTED"):
         communications.log_communication(store, coordinator, talk, closes_callback=(first, 1))
     overridden = talk.model_copy(update={"override_reason": "safeguarding duty"})
     communications.log_communication(store, coordinator, overridden, closes_callback=(first, 1))
-    assert '"objected_contact":true' in last_audit(store).detail
+    assert '"consent":"objected"' in last_audit(store).detail
     assert '"override":true' in last_audit(store).detail
     with store.reading() as s:
         owed = s.get(CommunicationRow, first)
         assert owed is not None and owed.next_attempt_due is None and owed.version == 2
-    v = patients.record_consent(
-        store, coordinator, contact, 1, consent="agreed", share_scope=["appointments"]
+    consent.record_decision(
+        store,
+        coordinator,
+        Consent(
+            patient_id=pid,
+            contact_id=contact,
+            decision="agreed",
+            scopes=["appointments"],
+            given_how="verbal",
+            given_on=store.clock.today(),
+            recorded_by="alex",
+        ),
     )
     with store.reading() as s:
         row = s.get(ContactRow, contact)
         assert row is not None
-        assert (row.consent, row.share_scope, row.consent_on, row.consent_recorded_by, v) == (
+        assert (row.consent, row.share_scope, row.consent_on, row.consent_recorded_by) == (
             "agreed",
             ["appointments"],
             store.clock.today(),
             "alex",
-            2,
         )
 
 

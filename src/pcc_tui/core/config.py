@@ -67,6 +67,17 @@ class PolicySettings(BaseModel):
         "coordinator",
         "supervisor",
     )
+    phone_region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
+    mrn_prefix: str = Field(default="PCC", pattern=r"^[A-Za-z0-9-]{1,20}$")
+
+    @field_validator("phone_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        import phonenumbers
+
+        if value not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a region phone numbers are known for")
+        return value
 
 
 class AuthSettings(BaseModel):

@@ -13,6 +13,15 @@ class DomainError(PccError):
     """A rule of the domain was broken; the message says which."""
 
 
+class BadField(DomainError):
+    """One input field is wrong (a phone number that cannot exist, a taken MRN): forms show
+    the message beside that field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class IllegalTransition(DomainError):
     def __init__(self, entity: str, current: str, requested: str, allowed: list[str]) -> None:
         self.entity = entity

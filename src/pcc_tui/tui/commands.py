@@ -79,7 +79,7 @@ class ActionCommands(Provider):
                 await app.run_action(action)
                 return
             cockpit = app.cockpit
-            target = cockpit.queue_panel if scope == "queue" else cockpit
+            target = cockpit.queue_panel if scope == "queue" else cockpit  # chart keys: too
             await app.run_action(action, target)
 
         return run

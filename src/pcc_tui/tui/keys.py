@@ -13,9 +13,13 @@ from typing import Literal
 
 from textual.binding import Binding
 
-Scope = Literal["app", "cockpit", "queue"]
+# Where a key acts: everywhere (app), on the cockpit, or only while the queue (or the chart)
+# has focus: a queue key and a chart key may share a letter (`e`: everyone / edit).
+Scope = Literal["app", "cockpit", "queue", "chart"]
+FOCUSED = ("queue", "chart")
 
 GROUPS = (
+    "The record",
     "Appointments",
     "Plan steps",
     "Talking to people",
@@ -40,6 +44,9 @@ class Key:
 
 
 KEYS: tuple[Key, ...] = (
+    Key("register-patient", "N", "register", "Register a patient (checks for duplicates)", "The record"),
+    Key("edit-record", "e", "edit_record", "Edit the record (on the chart)", "The record", "chart"),
+    Key("record-history", "E", "record_history", "The record's history: who changed what, when", "The record"),
     Key("confirm-appointment", "c", "confirm", "Confirm an appointment", "Appointments", footer="Confirm"),
     Key("reschedule-appointment", "r", "reschedule", "Reschedule an appointment", "Appointments"),
     Key("cancel-appointment", "x", "cancel", "Cancel or no-show, with a reason", "Appointments"),
@@ -94,7 +101,7 @@ def bindings(scope: Scope) -> list[Binding]:
     return [
         Binding(
             k.key,
-            k.action,
+            f"screen.{k.action}" if k.scope == "chart" else k.action,  # the cockpit's action
             k.footer or k.title,
             show=bool(k.footer),
             id=k.id,
@@ -117,14 +124,19 @@ def check_keymap(keymap: Mapping[str, str]) -> None:
             close = _closest(binding_id, BY_ID)
             hint = f" (did you mean {close!r}?)" if close else ""
             raise KeymapError(f"[keymap] {binding_id!r} is not a pcc key id{hint}")
-    owner: dict[str, str] = {}  # the app's, the cockpit's and the queue's keys act at once
+    # The app's and the cockpit's keys act wherever the focus is; a queue key only in the
+    # queue, a chart key only on the chart: a clash is two ids on one key in one place.
+    owners: dict[str, dict[str, str]] = {place: {} for place in FOCUSED}
     for binding_id, keys in effective_keys(keymap).items():
+        places = [BY_ID[binding_id].scope] if BY_ID[binding_id].scope in FOCUSED else FOCUSED
         for key in _split(keys):
             if key in MOVES:
                 raise KeymapError(f"[keymap] {binding_id} = {key!r}: {key!r} moves the cursor")
-            if key in owner:
-                raise KeymapError(f"[keymap] {binding_id} and {owner[key]} both use {key!r}")
-            owner[key] = binding_id
+            for place in places:
+                other = owners[place].get(key)
+                if other is not None:
+                    raise KeymapError(f"[keymap] {binding_id} and {other} both use {key!r}")
+                owners[place][key] = binding_id
 
 
 def display_key(keys: str) -> str:

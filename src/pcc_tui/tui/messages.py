@@ -110,3 +110,12 @@ class UndoAsk(Message):
         super().__init__()
         self.words = words
         self.seq = seq
+
+
+class HistoryReady(Message):
+    """A record's history is read: show it (the handler opens the screen)."""
+
+    def __init__(self, title: str, entries: list[Any]) -> None:
+        super().__init__()
+        self.title = title
+        self.entries = entries

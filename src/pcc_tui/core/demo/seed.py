@@ -84,10 +84,19 @@ ORDER: list[type[Base]] = [
 ]
 
 
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    display_name: str
+    role: str
+    works: str | None  # their ward, or their pool
+
+
 @dataclass
 class SeedReport:
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    accounts: list[DemoAccount] = field(default_factory=list)
 
     def add(self, table: str, n: int) -> None:
         self.counts[table] = self.counts.get(table, 0) + n
@@ -266,8 +275,25 @@ def _write_site(conn: Connection, world: _World, report: SeedReport) -> None:
         )
         for pid in world.practitioners
     ]
+    admin_name, admin_display = data["admin"]
+    coords.append(
+        _tracked(
+            world,
+            id=len(coords) + 1,
+            username=admin_name,
+            display_name=admin_display,
+            role="admin",
+            pool=None,
+            ward=None,
+            active=True,
+        )
+    )
     conn.execute(_table(CoordinatorRow).insert(), coords)
     conn.execute(_table(PractitionerRow).insert(), pracs)
+    report.accounts = [
+        DemoAccount(c["username"], c["display_name"], c["role"], c["ward"] or c["pool"])
+        for c in coords
+    ]
     report.add("coordinator", len(coords))
     report.add("practitioner", len(pracs))
 

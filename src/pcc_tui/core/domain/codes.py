@@ -164,6 +164,27 @@ class ConsentDecision(StrEnum):
     AGREED = "agreed"
     OBJECTED = "objected"
     NOT_ASKED = "not-asked"
+    WITHDRAWN = "withdrawn"  # an earlier agreement taken back (a new record, never an edit)
+
+
+class ConsentGiven(StrEnum):
+    """How the patient gave a consent decision (kept with it, as FHIR Consent's source)."""
+
+    VERBAL = "verbal"
+    WRITTEN = "written"
+    PORTAL = "portal"
+    PROXY = "proxy"  # by someone with legal authority for the patient
+
+
+class SubscriberRelationship(StrEnum):
+    """http://terminology.hl7.org/CodeSystem/subscriber-relationship (Coverage.relationship)"""
+
+    SELF = "self"
+    SPOUSE = "spouse"
+    CHILD = "child"
+    PARENT = "parent"
+    COMMON = "common"
+    OTHER = "other"
 
 
 class ShareScope(StrEnum):

@@ -24,6 +24,7 @@ from pcc_tui.core.domain.codes import (
     CommunicationStatus,
     ConditionClinicalStatus,
     ConsentDecision,
+    ConsentGiven,
     ContactOutcome,
     CoordinatorRole,
     CoverageStatus,
@@ -37,6 +38,7 @@ from pcc_tui.core.domain.codes import (
     ServiceRequestStatus,
     ShareScope,
     StepNeed,
+    SubscriberRelationship,
     TaskStatus,
 )
 
@@ -120,6 +122,8 @@ class Contact(Record):
     verification_method: str | None = Field(default=None, max_length=200)
     status: RecordStatus = RecordStatus.ACTIVE
     void_reason: str | None = None
+    preferred_channel: Channel | None = None
+    ended_on: date | None = None
 
     @model_validator(mode="after")
     def _rules(self) -> Self:
@@ -132,9 +136,38 @@ class Contact(Record):
         return self
 
 
+class Consent(Record):
+    """What the patient decided may be shared with one contact, as given on a day."""
+
+    patient_id: int
+    contact_id: int
+    decision: ConsentDecision
+    scopes: list[ShareScope] = []
+    given_how: ConsentGiven
+    given_on: date
+    expires_on: date | None = None
+    verification: str | None = Field(default=None, max_length=200)  # how a caller proves it
+    recorded_by: str
+    status: RecordStatus = RecordStatus.ACTIVE
+    void_reason: str | None = None
+
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        if self.decision is ConsentDecision.NOT_ASKED:
+            raise ValueError("a consent record is a decision: agreed, objected or withdrawn")
+        if self.decision is ConsentDecision.AGREED and not self.scopes:
+            raise ValueError("an agreement names what may be shared")
+        if self.decision is not ConsentDecision.AGREED and self.scopes:
+            raise ValueError("nothing is shared when the patient objected or withdrew")
+        if self.expires_on and self.expires_on < self.given_on:
+            raise ValueError("consent expires before it was given")
+        return self
+
+
 class CareTeamMember(Record):
     patient_id: int
-    practitioner_id: int
+    practitioner_id: int | None = None
+    provider_name: str | None = Field(default=None, max_length=200)  # an outside provider
     role: Text
     start: date | None = None
     end: date | None = None
@@ -145,6 +178,8 @@ class CareTeamMember(Record):
     def _rules(self) -> Self:
         if self.start and self.end and self.end < self.start:
             raise ValueError("care team membership ends before it starts")
+        if (self.practitioner_id is None) == (not (self.provider_name or "").strip()):
+            raise ValueError("a care team member is a known practitioner or a named provider")
         return self
 
 
@@ -156,8 +191,15 @@ class Problem(Record):
     code: str | None = Field(default=None, max_length=40)
     clinical_status: ConditionClinicalStatus = ConditionClinicalStatus.ACTIVE
     onset: date | None = None
+    resolved_on: date | None = None
     entered_in_error: bool = False
     void_reason: str | None = None
+
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        if self.resolved_on and self.onset and self.resolved_on < self.onset:
+            raise ValueError("a problem cannot resolve before its onset")
+        return self
 
 
 class Appointment(Record):
@@ -273,6 +315,9 @@ class Coverage(Record):
     period_end: date | None = None
     status: CoverageStatus = CoverageStatus.ACTIVE
     void_reason: str | None = None
+    group_id: str | None = Field(default=None, max_length=60)
+    subscriber: str | None = Field(default=None, max_length=200)  # when not the patient
+    relationship: SubscriberRelationship | None = None
 
     @model_validator(mode="after")
     def _rules(self) -> Self:
@@ -346,6 +391,7 @@ class Communication(Record):
     verified_how: str | None = Field(default=None, max_length=200)
     # Why the coordinator spoke to a contact the patient objected to (a legal duty, safety).
     override_reason: str | None = Field(default=None, max_length=300)
+    topic: ShareScope | None = None  # what was discussed: checked against consent in force
 
     @model_validator(mode="after")
     def _rules(self) -> Self:

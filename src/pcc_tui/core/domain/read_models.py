@@ -13,6 +13,7 @@ from pcc_tui.core.domain.models import (
     Appointment,
     CareTeamMember,
     Communication,
+    Consent,
     Contact,
     Coverage,
     EligibilityCheck,
@@ -90,6 +91,7 @@ class PatientChart(BaseModel):
     age: int
     coordinator_name: str | None
     contacts: list[Contact]
+    consents: list[Consent] = []  # the contacts' consent records: what holds is read from them
     care_team: list[CareTeamEntry]
     problems: list[Problem]
     upcoming: list[AppointmentEntry]

@@ -1,6 +1,6 @@
 """pcc records as FHIR R4 resources, each validated with fhir.resources (R4B) before it
-leaves: Patient, RelatedPerson, Practitioner, CareTeam, Appointment, CarePlan, Task,
-ServiceRequest, Coverage, Communication, Condition.
+leaves: Patient, RelatedPerson, Consent, Practitioner, CareTeam, Appointment, CarePlan,
+Task, ServiceRequest, Coverage, Communication, Condition.
 
 Ids are "<table>-<id>", stable for a database; plan steps go out as Tasks based on their
 CarePlan, so that importing an export reproduces the same records.
@@ -20,6 +20,7 @@ from pcc_tui.core.store.tables import (
     CarePlanRow,
     CareTeamMemberRow,
     CommunicationRow,
+    ConsentRow,
     ContactRow,
     CoverageRow,
     PatientRow,
@@ -32,6 +33,7 @@ from pcc_tui.core.store.tables import (
 TYPES = (
     "Patient",
     "RelatedPerson",
+    "Consent",
     "Practitioner",
     "CareTeam",
     "Appointment",
@@ -43,6 +45,12 @@ TYPES = (
     "Condition",
 )
 MR = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]}
+CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
+LOINC = "http://loinc.org"
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+PARTICIPATION = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+SUBSCRIBER_RELATIONSHIP = "http://terminology.hl7.org/CodeSystem/subscriber-relationship"
+COVERAGE_CLASS = "http://terminology.hl7.org/CodeSystem/coverage-class"
 MEDIUM = {"phone": "PHONE", "sms": "SMSWRIT", "email": "EMAILWRIT", "letter": "MAILWRIT"}
 
 
@@ -129,8 +137,42 @@ def care_team(m: CareTeamMemberRow) -> dict[str, Any]:
         "subject": _ref("Patient", m.patient_id),
         "period": {"start": _when(m.start), "end": _when(m.end)},
         "participant": [
-            {"role": [{"text": m.role}], "member": _ref("Practitioner", m.practitioner_id)}
+            {
+                "role": [{"text": m.role}],
+                # An outside provider pcc does not know as a Practitioner: named only.
+                "member": _ref("Practitioner", m.practitioner_id)
+                if m.practitioner_id is not None
+                else {"display": m.provider_name},
+            }
         ],
+    }
+
+
+def consent(c: ConsentRow) -> dict[str, Any]:
+    """One decision about one contact: permit the listed scopes, or deny everything."""
+    permit = c.decision == "agreed"
+    return {
+        "resourceType": "Consent",
+        "id": f"consent-{c.id}",
+        "status": "active",
+        "scope": {"coding": [{"system": CONSENT_SCOPE, "code": "patient-privacy"}]},
+        "category": [{"coding": [{"system": LOINC, "code": "59284-0"}]}],  # consent document
+        "patient": _ref("Patient", c.patient_id),
+        "dateTime": _when(c.given_on),
+        "performer": [_ref("Patient", c.patient_id)],
+        "policyRule": {"coding": [{"system": ACT_CODE, "code": "OPTIN" if permit else "OPTOUT"}]},
+        "sourceAttachment": {"title": f"given {c.given_how}; recorded by {c.recorded_by}"},
+        "provision": {
+            "type": "permit" if permit else "deny",
+            "period": {"start": _when(c.given_on), "end": _when(c.expires_on)},
+            "actor": [
+                {
+                    "role": {"coding": [{"system": PARTICIPATION, "code": "IRCP"}]},
+                    "reference": _ref("RelatedPerson", c.contact_id),
+                }
+            ],
+            "code": [{"text": scope} for scope in c.scopes or []],
+        },
     }
 
 
@@ -203,6 +245,18 @@ def coverage(c: CoverageRow) -> dict[str, Any]:
         "beneficiary": _ref("Patient", c.patient_id),
         "payor": [{"display": c.payer}],
         "subscriberId": c.member_id,
+        "subscriber": {"display": c.subscriber} if c.subscriber else None,
+        "relationship": {"coding": [{"system": SUBSCRIBER_RELATIONSHIP, "code": c.relationship}]}
+        if c.relationship
+        else None,
+        "class": [
+            {
+                "type": {"coding": [{"system": COVERAGE_CLASS, "code": "group"}]},
+                "value": c.group_id,
+            }
+        ]
+        if c.group_id
+        else [],
         "order": c.order,
         "period": {"start": _when(c.period_start), "end": _when(c.period_end)},
     }
@@ -235,6 +289,7 @@ def condition(p: ProblemRow) -> dict[str, Any]:
         },
         "subject": _ref("Patient", p.patient_id),
         "onsetDateTime": _when(p.onset),
+        "abatementDateTime": _when(p.resolved_on),
     }
 
 
@@ -255,7 +310,11 @@ def _gone(row: Any) -> bool:
 # chosen apart: for one patient, only those who saw them or are on their team.
 Step = tuple[Any, Any, Callable[[Any], dict[str, Any]]]
 PER_PATIENT: tuple[tuple[Step, ...], tuple[Step, ...]] = (
-    ((PatientRow, PatientRow.id, patient), (ContactRow, ContactRow.patient_id, related_person)),
+    (
+        (PatientRow, PatientRow.id, patient),
+        (ContactRow, ContactRow.patient_id, related_person),
+        (ConsentRow, ConsentRow.patient_id, consent),
+    ),
     (
         (CareTeamMemberRow, CareTeamMemberRow.patient_id, care_team),
         (AppointmentRow, AppointmentRow.patient_id, appointment),

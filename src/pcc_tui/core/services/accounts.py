@@ -18,11 +18,11 @@ from typing import Any, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pcc_tui.core.domain.codes import AuditOutcome, CoordinatorRole
-from pcc_tui.core.errors import AuthFailed, DomainError, NotFound
+from pcc_tui.core.errors import AuthFailed, DomainError, Forbidden, NotFound
 from pcc_tui.core.services.context import Actor, Tx, action, actor_of
 from pcc_tui.core.services.permissions import ADMINS, require
 from pcc_tui.core.store import attempts, audit, logins
@@ -190,6 +190,12 @@ def _bootstrap(session: Session) -> bool:
     return admin is None
 
 
+def account_count(store: Store) -> int:
+    """How many accounts the database has (any state): none means a first run."""
+    with store.reading() as session:
+        return int(session.scalar(select(func.count()).select_from(CoordinatorRow)) or 0)
+
+
 def admin_can_sign_in(store: Store) -> bool:
     if store.person:
         return True  # a person's login exists: the owner added the first admin already
@@ -251,6 +257,25 @@ def add_user(
             logins.create_login(tx.session, username, role, password)
         tx.about(row, role=role, bootstrap=bootstrap, db_login=postgres)
         return int(row.id)
+
+
+def give_passwords(store: Store, actor: Actor, usernames: list[str], password: str) -> None:
+    """One password for accounts seeded without any (a demo a team can try), and on
+    PostgreSQL each one's own database login. The schema owner's step, audited as one."""
+    check_password(password)
+    if store.person:
+        raise Forbidden("demo passwords are set by the schema owner, not a person's login")
+    with action(store, actor, "user.demo-passwords") as tx:
+        rows = tx.session.scalars(
+            select(CoordinatorRow).where(CoordinatorRow.username.in_(usernames))
+        ).all()
+        for row in rows:
+            if row.password_hash or row.pin_hash:
+                raise DomainError(f"{row.username} has a secret already; nothing changed")
+            row.password_hash = _hasher.hash(password)
+            if store.dialect == "postgresql":
+                logins.create_login(tx.session, row.username, row.role, password)
+        tx.detail["users"] = sorted(r.username for r in rows)
 
 
 def _patient_by_mrn(session: Session, mrn: str) -> int:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pcc_tui.core.domain.codes import ConsentDecision
 from pcc_tui.core.domain.models import Communication, Note
 from pcc_tui.core.errors import DomainError
+from pcc_tui.core.services.consent import require_consent
 from pcc_tui.core.services.context import Actor, action, values_of
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import CommunicationRow, ContactRow, NoteRow, PatientRow
@@ -24,15 +24,8 @@ def log_communication(
             contact = tx.get(ContactRow, new.contact_id)
             if contact.patient_id != new.patient_id:
                 raise DomainError("that contact belongs to another patient")
-            tx.detail["contact_consent"] = contact.consent
-            if contact.consent == ConsentDecision.OBJECTED:
-                if not (new.override_reason or "").strip():
-                    raise DomainError(
-                        "the patient objected to sharing anything with this contact: "
-                        "choose to override and give the reason, or talk to the patient"
-                    )
-                tx.detail["objected_contact"] = True
-                tx.detail["override"] = True
+            day = new.sent_at.astimezone(store.clock.tz).date()
+            require_consent(tx, contact, new.topic, day, new.override_reason)
         if closes_callback is not None:
             cb_id, cb_version = closes_callback
             owed = tx.get(
@@ -51,6 +44,7 @@ def log_communication(
             row,
             channel=str(new.channel),
             outcome=str(new.outcome),
+            topic=new.topic.value if new.topic else None,
             caller_verified=new.caller_verified,
             next_attempt=new.next_attempt_due.isoformat() if new.next_attempt_due else None,
         )

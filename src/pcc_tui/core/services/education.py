@@ -6,9 +6,10 @@ needs the patient's agreement to share the condition; an objection always refuse
 
 from __future__ import annotations
 
-from pcc_tui.core.domain.codes import Channel, ConsentDecision, RecordStatus, ShareScope
+from pcc_tui.core.domain.codes import Channel, RecordStatus, ShareScope
 from pcc_tui.core.domain.education import EducationGiven, EducationTopic
 from pcc_tui.core.errors import DomainError
+from pcc_tui.core.services.consent import require_consent
 from pcc_tui.core.services.context import Actor, action, values_of
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import ContactRow, EducationGivenRow, PatientRow
@@ -31,16 +32,8 @@ def record_education(
             contact = tx.get(ContactRow, contact_id)
             if contact.patient_id != patient_id or contact.status != RecordStatus.ACTIVE:
                 raise DomainError("that contact is not one of this patient's")
-            if contact.consent == ConsentDecision.OBJECTED:
-                raise DomainError(
-                    f"the patient objected to sharing anything with contact {contact_id}: "
-                    "educate the patient instead"
-                )
-            if ShareScope.CONDITION not in (contact.share_scope or []):
-                raise DomainError(
-                    f"contact {contact_id} has no consent to hear about the condition: "
-                    "record the patient's consent first, or educate the patient"
-                )
+            # Explaining a procedure shares the condition: the consent in force must allow it.
+            require_consent(tx, contact, ShareScope.CONDITION, store.clock.today(), None)
             given_to = f"{contact.name} ({contact.relationship})"
         record = EducationGiven(
             patient_id=patient_id,

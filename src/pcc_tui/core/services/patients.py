@@ -7,21 +7,18 @@ from typing import Any
 from sqlalchemy import select
 
 from pcc_tui.core.domain.models import (
-    CareTeamMember,
-    Contact,
     Coordinator,
     Patient,
     Practitioner,
     Problem,
 )
+from pcc_tui.core.domain.phones import phone_field
 from pcc_tui.core.errors import DomainError
 from pcc_tui.core.services.context import Actor, action, apply_changes, values_of
 from pcc_tui.core.services.permissions import ADMINS, require, require_caseload_owner
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.queries.names import index_patient_names
 from pcc_tui.core.store.tables import (
-    CareTeamMemberRow,
-    ContactRow,
     CoordinatorRow,
     PatientRow,
     PractitionerRow,
@@ -57,7 +54,13 @@ def register_patient(store: Store, actor: Actor, new: Patient) -> int:
 def update_patient(
     store: Store, actor: Actor, patient_id: int, expected_version: int, changes: dict[str, Any]
 ) -> int:
-    """Change demographic fields; the whole record is re-validated before it is saved."""
+    """Change demographic fields; the whole record is re-validated before it is saved. A
+    phone is parsed into E.164 (refused at its field when it cannot exist); the old values
+    stay in the audit row (its undo entry), which the record's history shows."""
+    if changes.get("phone"):
+        changes = changes | {
+            "phone": phone_field("phone", changes["phone"], store.policy.phone_region)
+        }
     with action(store, actor, "patient.update") as tx:
         row = tx.get(PatientRow, patient_id, expected_version=expected_version, mine=changes)
         if "coordinator_id" in changes and changes["coordinator_id"] != row.coordinator_id:
@@ -68,55 +71,6 @@ def update_patient(
         tx.about(row, row.id, fields=sorted(changes))
         tx.session.flush()
         return row.version
-
-
-def add_contact(store: Store, actor: Actor, new: Contact) -> int:
-    with action(store, actor, "contact.add") as tx:
-        tx.get(PatientRow, new.patient_id)
-        values = values_of(new)
-        if new.consent_recorded_by is None and new.consent_on is not None:
-            values["consent_recorded_by"] = actor.username
-        row = tx.add(ContactRow(**values))
-        tx.about(row, consent=new.consent)
-        return row.id
-
-
-def record_consent(
-    store: Store,
-    actor: Actor,
-    contact_id: int,
-    expected_version: int,
-    *,
-    consent: str,
-    share_scope: list[str],
-    verification_method: str | None = None,
-) -> int:
-    """Record what the patient agreed (or objected) may be shared with this contact, today."""
-    with action(store, actor, "contact.consent") as tx:
-        changes = {"consent": consent, "share_scope": share_scope}
-        row = tx.get(ContactRow, contact_id, expected_version=expected_version, mine=changes)
-        apply_changes(
-            row,
-            Contact,
-            changes
-            | {
-                "consent_on": tx.store.clock.today(),
-                "consent_recorded_by": actor.username,
-                "verification_method": verification_method or row.verification_method,
-            },
-        )
-        tx.about(row, consent=consent, share_scope=share_scope)
-        tx.session.flush()
-        return row.version
-
-
-def add_care_team_member(store: Store, actor: Actor, new: CareTeamMember) -> int:
-    with action(store, actor, "care_team.add") as tx:
-        tx.get(PatientRow, new.patient_id)
-        tx.get(PractitionerRow, new.practitioner_id)
-        row = tx.add(CareTeamMemberRow(**values_of(new)))
-        tx.about(row, role=new.role)
-        return row.id
 
 
 def add_problem(store: Store, actor: Actor, new: Problem) -> int:

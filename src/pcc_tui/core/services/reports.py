@@ -153,6 +153,8 @@ def run_report(
         tx.detail.update(report=name, since=since.isoformat() if since else None)
         if kind.roles is not None:
             require(actor, kind.roles, f"run the {name} report")
+        if kind.needs_user:  # any name the trail may hold, an account or not
+            username, coordinator = username or coordinator, None
         coordinator_id = None
         if coordinator:
             coordinator_id = tx.session.scalar(
@@ -180,7 +182,7 @@ def run_report(
             params = replace(params, patient_id=pid)
         if kind.needs_user:
             if not username:
-                raise DomainError(f"report {name} needs a user name")
+                raise DomainError(f"report {name} needs --coordinator NAME (the user name)")
             tx.detail["user"] = username
             params = replace(params, username=username)
         table = kind.run(tx.session, params)

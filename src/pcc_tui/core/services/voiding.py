@@ -11,6 +11,7 @@ from pcc_tui.core.store.tables import (
     CarePlanRow,
     CareTeamMemberRow,
     CommunicationRow,
+    ConsentRow,
     ContactRow,
     CoverageRow,
     EducationGivenRow,
@@ -30,6 +31,7 @@ VOIDABLE: dict[str, type[Base]] = {
     for t in (
         PatientRow,
         ContactRow,
+        ConsentRow,
         CareTeamMemberRow,
         ProblemRow,
         AppointmentRow,

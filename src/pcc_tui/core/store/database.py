@@ -37,6 +37,10 @@ class Policy:
     # Appointments still to confirm show in the queue this many business days ahead.
     confirm_ahead_business_days: int = 2
     break_glass_roles: tuple[str, ...] = ("coordinator", "supervisor")
+    # Phone numbers typed without a country code are read as this region's (ISO 3166).
+    phone_region: str = "US"
+    # A patient registered without an MRN gets the next one: this prefix and a number.
+    mrn_prefix: str = "PCC"
 
 
 @dataclass

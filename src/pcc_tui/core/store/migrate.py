@@ -7,6 +7,7 @@ to the newest migration.
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 SCRIPT_LOCATION = "pcc_tui.core.store:migrations"
-SCHEMA_HEAD = "0010"  # the newest revision in migrations/versions (tested)
+SCHEMA_HEAD = "0013"  # the newest revision in migrations/versions (tested)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -84,11 +85,14 @@ def check_schema(engine: Engine) -> None:
     current = current_revision(engine)
     if current == SCHEMA_HEAD:
         return
+    where = safe_url(engine.url)
+    # The hint names this database: `pcc db upgrade` alone would upgrade the default one.
+    command = f"`pcc db upgrade --db {shlex.quote(where)}`"
+    if engine.dialect.name == "postgresql":
+        command += " as the schema owner"
     if current is None:
-        raise SchemaOutOfDate(
-            f"database at {safe_url(engine.url)} has no pcc schema yet: run `pcc db upgrade`"
-        )
+        raise SchemaOutOfDate(f"database at {where} has no pcc schema yet: run {command}")
     raise SchemaOutOfDate(
         f"database schema is at revision {current}, this pcc needs {SCHEMA_HEAD}: run "
-        "`pcc db upgrade` (or update pcc if the database is newer)"
+        f"{command} (or update pcc if the database is newer)"
     )

@@ -121,13 +121,36 @@ class ContactRow(Tracked, Base):
     verification_method: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20))
     void_reason: Mapped[str | None] = mapped_column(String(300))
+    preferred_channel: Mapped[str | None] = mapped_column(String(20))
+    ended_on: Mapped[date | None] = mapped_column(ReadableDate)
+
+
+class ConsentRow(Tracked, Base):
+    """One decision of the patient about one contact (FHIR Consent). Never edited: a new
+    decision (a withdrawal too) is a new row; the newest given by a day, unexpired, is the
+    one in force that day."""
+
+    __tablename__ = "consent"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(20))
+    scopes: Mapped[list[str]] = mapped_column(ReadableJSON, default=list)
+    given_how: Mapped[str] = mapped_column(String(20))
+    given_on: Mapped[date] = mapped_column(ReadableDate)
+    expires_on: Mapped[date | None] = mapped_column(ReadableDate)
+    verification: Mapped[str | None] = mapped_column(String(200))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    void_reason: Mapped[str | None] = mapped_column(String(300))
 
 
 class CareTeamMemberRow(Tracked, Base):
     __tablename__ = "care_team_member"
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
-    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
+    practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioner.id"), index=True)
+    provider_name: Mapped[str | None] = mapped_column(String(200))  # outside, free text
     role: Mapped[str] = mapped_column(String(200))
     start: Mapped[date | None] = mapped_column(ReadableDate)
     end: Mapped[date | None] = mapped_column(ReadableDate)
@@ -143,6 +166,7 @@ class ProblemRow(Tracked, Base):
     code: Mapped[str | None] = mapped_column(String(40))
     clinical_status: Mapped[str] = mapped_column(String(20))
     onset: Mapped[date | None] = mapped_column(ReadableDate)
+    resolved_on: Mapped[date | None] = mapped_column(ReadableDate)
     entered_in_error: Mapped[bool] = mapped_column(Boolean, default=False)
     void_reason: Mapped[str | None] = mapped_column(String(300))
 
@@ -252,6 +276,9 @@ class CoverageRow(Tracked, Base):
     period_end: Mapped[date | None] = mapped_column(ReadableDate)
     status: Mapped[str] = mapped_column(String(20))
     void_reason: Mapped[str | None] = mapped_column(String(300))
+    group_id: Mapped[str | None] = mapped_column(String(60))
+    subscriber: Mapped[str | None] = mapped_column(String(200))
+    relationship: Mapped[str | None] = mapped_column(String(20))
 
 
 class EligibilityCheckRow(Tracked, Base):
@@ -307,6 +334,7 @@ class CommunicationRow(Tracked, Base):
     caller_verified: Mapped[bool | None]
     verified_how: Mapped[str | None] = mapped_column(String(200))
     override_reason: Mapped[str | None] = mapped_column(String(300))
+    topic: Mapped[str | None] = mapped_column(String(20))  # what was discussed (a scope)
     __table_args__ = (
         Index("ix_communication_patient_sent", "patient_id", "sent_at"),
         Index("ix_communication_author_next", "author", "next_attempt_due"),

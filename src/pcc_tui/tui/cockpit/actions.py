@@ -22,11 +22,19 @@ from pcc_tui.tui.forms import (
     insurance,
     pathways,
     plans,
+    record,
     referrals,
+    registration,
     snoozing,
 )
 from pcc_tui.tui.forms.base import FormEnv, NoTarget
-from pcc_tui.tui.messages import ActionDone, DetailsForAction, UndoAsk, WorkFailed
+from pcc_tui.tui.messages import (
+    ActionDone,
+    DetailsForAction,
+    HistoryReady,
+    UndoAsk,
+    WorkFailed,
+)
 from pcc_tui.tui.screens.ask import AskScreen
 from pcc_tui.tui.screens.conflict import ConflictScreen
 from pcc_tui.tui.screens.form import RELOAD, FormScreen
@@ -166,6 +174,47 @@ class ActionsMixin(_Base):
 
     def action_snooze(self) -> None:
         self._act(snoozing.snooze_form)
+
+    def action_register(self) -> None:
+        if self.read_only():
+            return
+        screen = registration.register_form(self.env)
+
+        def closed(summary: str | None) -> None:
+            if screen.opened is not None:  # kept on screen, not moved by the queue's reload
+                self.open_patient(screen.opened.id, searched=screen.opened)
+            self._after_form(summary)
+
+        self.app.push_screen(screen, closed)
+
+    def action_edit_record(self) -> None:
+        self._act(record.edit_record_form)
+
+    def action_record_history(self) -> None:
+        sel = self.selection()
+        if sel.patient is None:
+            self.notify("select a patient first (queue cursor, or : to find one)")
+            return
+        self._load_history(sel.patient)
+
+    @work(thread=True, exclusive=True, group="history")
+    def _load_history(self, patient: PatientRef) -> None:
+        from pcc_tui.core.services.record_history import record_history
+
+        try:
+            entries = record_history(self.pcc.store, self.pcc.actor, patient.id)
+        except PccError as exc:
+            self.post_message(WorkFailed.of("read the record's history", exc))
+            return
+        title = f"History of the record: {self.env.who(patient)}"
+        self.post_message(HistoryReady(title, entries))
+
+    def on_history_ready(self, message: HistoryReady) -> None:
+        if self.gone:
+            return
+        from pcc_tui.tui.screens.history import HistoryScreen  # on first use: a leaner start
+
+        self.app.push_screen(HistoryScreen(message.title, message.entries, self.pcc.store.clock.tz))
 
     def action_start_pathway(self) -> None:
         self._act(pathways.start_pathway_form)

@@ -275,7 +275,10 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
             for part in (self.timeline, self.coverage):
                 bad += getattr(part, "unreadable", [])
             chart = self.chart.model_copy(update={"unreadable": bad}) if bad else self.chart
-            self.chart_panel.show(chart, self.pcc.store.clock.tz, self.viewers)
+            store = self.pcc.store
+            self.chart_panel.show(
+                chart, store.clock.tz, self.viewers, store.policy.phone_region, store.clock.today()
+            )
 
     def _clear_details(self, reason: str) -> None:
         self.chart_panel.clear(reason)

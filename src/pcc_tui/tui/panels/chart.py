@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import date, tzinfo
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.widgets import Static
 
+from pcc_tui.core.domain.consent_rules import in_force
+from pcc_tui.core.domain.phones import show_phone
 from pcc_tui.core.domain.read_models import PatientChart
+from pcc_tui.tui import keys
 from pcc_tui.tui.panels.base import Panel
 from pcc_tui.tui.widgets import ScrollBox
 
 EMPTY = "No patient: move the queue cursor onto one, or press : and type a name or MRN."
 
 
-def render_chart(chart: PatientChart, tz: tzinfo, viewers: list[str] | None = None) -> Text:
+def render_chart(
+    chart: PatientChart,
+    tz: tzinfo,
+    viewers: list[str] | None = None,
+    region: str = "US",
+    today: date | None = None,
+) -> Text:
+    """`today` (the store clock's) decides which consent holds (default: the system date)."""
     p = chart.patient
+    day = today or date.today()
     out = Text()
     if viewers:
         out.append("Also open now: " + ", ".join(viewers) + "\n", style="bold reverse")
@@ -28,7 +41,7 @@ def render_chart(chart: PatientChart, tz: tzinfo, viewers: list[str] | None = No
     if p.preferred_language:
         out.append(f"Language {p.preferred_language}  ")
     if p.phone:
-        out.append(f"Phone {p.phone}  ")
+        out.append(f"Phone {show_phone(p.phone, region)}  ")
     if chart.coordinator_name:
         out.append(f"Coordinator {chart.coordinator_name}")
     out.append("\n")
@@ -40,16 +53,12 @@ def render_chart(chart: PatientChart, tz: tzinfo, viewers: list[str] | None = No
     if not chart.contacts:
         out.append("  none recorded\n", style="dim")
     for c in chart.contacts:
-        if c.consent.value == "objected":
-            consent = Text("OBJECTED: share nothing", style="bold")
-        elif c.consent.value == "agreed":
-            consent = Text("may share: " + (", ".join(s.value for s in c.share_scope) or "-"))
-        else:
-            consent = Text("consent not asked", style="italic")
-        out.append(f"  {c.name} ({c.relationship}) {c.phone or ''}  ")
-        out.append(consent)
-        if c.verification_method:
-            out.append(f"  verify: {c.verification_method}", style="dim")
+        held = in_force(chart.consents, c, day)
+        style = "" if held.decision.value == "agreed" and not held.expired else "bold"
+        out.append(f"  {c.name} ({c.relationship}) {show_phone(c.phone, region)}  ")
+        out.append(Text(held.words(), style="italic" if held.given_on is None else style))
+        if held.verification:
+            out.append(f"  verify: {held.verification}", style="dim")
         out.append("\n")
     out.append("\nCare team\n", style="underline")
     for m in chart.care_team:
@@ -91,6 +100,7 @@ def render_chart(chart: PatientChart, tz: tzinfo, viewers: list[str] | None = No
 class ChartPanel(Panel):
     TITLE = "Chart"
     NUMBER = 2
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings("chart"))
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -103,8 +113,16 @@ class ChartPanel(Panel):
     def focus_target(self) -> ScrollBox:
         return self.query_one("#chart-scroll", ScrollBox)
 
-    def show(self, chart: PatientChart, tz: tzinfo, viewers: list[str] | None = None) -> None:
-        self.query_one("#chart-body", Static).update(render_chart(chart, tz, viewers))
+    def show(
+        self,
+        chart: PatientChart,
+        tz: tzinfo,
+        viewers: list[str] | None = None,
+        region: str = "US",
+        today: date | None = None,
+    ) -> None:
+        body = render_chart(chart, tz, viewers, region, today)
+        self.query_one("#chart-body", Static).update(body)
         if chart.patient.id != self.patient_id:
             # Another patient: start at the banner, so no detail shows without its name.
             self.focus_target().scroll_home(animate=False, immediate=True)

@@ -24,6 +24,7 @@ from pcc_tui.core.domain.models import (
     Appointment,
     CareTeamMember,
     Communication,
+    Consent,
     Contact,
     Note,
     Patient,
@@ -36,6 +37,7 @@ from pcc_tui.core.store.tables import (
     AppointmentRow,
     CareTeamMemberRow,
     CommunicationRow,
+    ConsentRow,
     ContactRow,
     CoordinatorRow,
     EducationGivenRow,
@@ -60,16 +62,24 @@ PATIENT = (
 )
 CONTACTS = (
     select(ContactRow.__table__)
-    .where(ContactRow.patient_id == PID, ContactRow.status != RecordStatus.ENTERED_IN_ERROR)
+    .where(ContactRow.patient_id == PID, ContactRow.status == RecordStatus.ACTIVE)
     .order_by(ContactRow.id)
+)
+CONSENTS = (
+    select(ConsentRow.__table__)
+    .where(ConsentRow.patient_id == PID, ConsentRow.status == RecordStatus.ACTIVE)
+    .order_by(ConsentRow.id)
 )
 CARE_TEAM = (
     select(
         CareTeamMemberRow.__table__,
-        PractitionerRow.name.label("practitioner_name"),
+        # A practitioner pcc knows, or an outside provider named in free text.
+        func.coalesce(PractitionerRow.name, CareTeamMemberRow.provider_name).label(
+            "practitioner_name"
+        ),
         PractitionerRow.specialty.label("practitioner_specialty"),
     )
-    .join(PractitionerRow, PractitionerRow.id == CareTeamMemberRow.practitioner_id)
+    .outerjoin(PractitionerRow, PractitionerRow.id == CareTeamMemberRow.practitioner_id)
     .where(
         CareTeamMemberRow.patient_id == PID,
         CareTeamMemberRow.status.in_((CareTeamStatus.ACTIVE, CareTeamStatus.PROPOSED)),
@@ -133,6 +143,7 @@ def _pg_chart() -> Select[Any]:
         select(
             *PATIENT.selected_columns,
             _as_json_list(CONTACTS, lambda c: [c.id]).label("contacts"),
+            _as_json_list(CONSENTS, lambda c: [c.id]).label("consents"),
             _as_json_list(CARE_TEAM, lambda c: [c.id]).label("care_team"),
             _as_json_list(PROBLEMS, lambda c: [c.onset.desc()]).label("problems"),
             _as_json_list(UPCOMING, lambda c: [c.start]).label("upcoming"),
@@ -167,6 +178,7 @@ def load_chart(
         banner = dict(row)
         lists = {
             "contacts": _utc(banner.pop("contacts"), ContactRow),
+            "consents": _utc(banner.pop("consents"), ConsentRow),
             "care_team": _utc(banner.pop("care_team"), CareTeamMemberRow),
             "problems": _utc(banner.pop("problems"), ProblemRow),
             "upcoming": _utc(banner.pop("upcoming"), AppointmentRow),
@@ -183,6 +195,7 @@ def load_chart(
             name: [dict(m) for m in conn.execute(stmt, params).mappings()]
             for name, stmt in (
                 ("contacts", CONTACTS),
+                ("consents", CONSENTS),
                 ("care_team", CARE_TEAM),
                 ("problems", PROBLEMS),
                 ("upcoming", UPCOMING),
@@ -202,6 +215,7 @@ def load_chart(
             "age": age_on(patient.birth_date, today),
             "coordinator_name": banner["coordinator_name"],
             "contacts": as_models(Contact, lists["contacts"], bad),
+            "consents": as_models(Consent, lists["consents"], bad),
             "care_team": [
                 {
                     "member": m,
