@@ -31,6 +31,7 @@ KEYS = {
     "question_mark": "?",
     "exclamation_mark": "!",
     "plus": "+",
+    "ctrl+u": "\x15",
 }
 
 

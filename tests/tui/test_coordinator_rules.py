@@ -60,7 +60,7 @@ async def test_a_call_to_an_objecting_contact_needs_an_override(ward: Any) -> No
         await pilot.press("f2")
         await settle(pilot)
         assert isinstance(app.screen, FormScreen)
-        assert "objected: choose Yes" in shown(app)  # the default is No
+        assert "shares nothing with them: Yes overrides" in shown(app)  # the default is No
         await choose(pilot, "override", "yes")
         await type_into(pilot, "override_reason", "safeguarding duty")
         await pilot.press("f2")

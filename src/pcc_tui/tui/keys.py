@@ -19,11 +19,11 @@ Scope = Literal["app", "cockpit", "queue", "chart"]
 FOCUSED = ("queue", "chart")
 
 GROUPS = (
-    "The record",
     "Appointments",
     "Plan steps",
     "Talking to people",
     "Insurance and referrals",
+    "The record",
     "Handing over",
     "Moving around",
     "Queue",
@@ -47,6 +47,12 @@ KEYS: tuple[Key, ...] = (
     Key("register-patient", "N", "register", "Register a patient (checks for duplicates)", "The record"),
     Key("edit-record", "e", "edit_record", "Edit the record (on the chart)", "The record", "chart"),
     Key("record-history", "E", "record_history", "The record's history: who changed what, when", "The record"),
+    Key("add-contact", "F", "add_contact", "Add a family member or contact (and consent)", "The record"),
+    Key("consent", "K", "consent", "Consent: record a decision or a withdrawal", "The record"),
+    Key("change-contact", "U", "change_contact", "Change or end a contact", "The record"),
+    Key("coverage", "I", "coverage", "Coverage: add, or change or end the picked one", "The record"),
+    Key("care-team", "T", "care_team", "Care team: add a member, or end one", "The record"),
+    Key("problems", "P", "problems", "Problems: add, resolve, or entered in error", "The record"),
     Key("confirm-appointment", "c", "confirm", "Confirm an appointment", "Appointments", footer="Confirm"),
     Key("reschedule-appointment", "r", "reschedule", "Reschedule an appointment", "Appointments"),
     Key("cancel-appointment", "x", "cancel", "Cancel or no-show, with a reason", "Appointments"),

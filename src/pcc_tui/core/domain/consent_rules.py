@@ -56,11 +56,10 @@ class InForce:
 
 def in_force(records: Iterable[Consent], contact: Contact, day: date) -> InForce:
     """`records`: the contact's consent records (any order; voided ones are skipped)."""
-    given = [
-        r
-        for r in records
-        if r.contact_id == contact.id and r.status == "active" and r.given_on <= day
-    ]
+    mine = [r for r in records if r.contact_id == contact.id and r.status == "active"]
+    given = [r for r in mine if r.given_on <= day]
+    if mine and not given:  # every decision came later than that day: none was asked yet
+        return InForce(ConsentDecision.NOT_ASKED, (), None, None, None, None)
     if not given:
         return InForce(
             contact.consent,

@@ -60,9 +60,10 @@ def record_decision(store: Store, actor: Actor, new: Consent) -> int:
         return int(row.id)
 
 
-def add_decision(tx: Tx, new: Consent) -> ConsentRow:
-    """The record, in the caller's transaction; the contact keeps the latest decision too,
-    for lists that show it (what holds on a day is always read from the records)."""
+def add_decision(tx: Tx, new: Consent, *, summarise: bool = True) -> ConsentRow:
+    """The record, in the caller's transaction. The contact keeps the latest decision too,
+    for lists that show it (`summarise`; a contact made with it has it already); what holds
+    on a day is always read from the records."""
     contact = tx.get(ContactRow, new.contact_id)
     if contact.patient_id != new.patient_id:
         raise DomainError("that contact belongs to another patient")
@@ -72,12 +73,20 @@ def add_decision(tx: Tx, new: Consent) -> ConsentRow:
         held = in_force(tx.session, contact, new.given_on)
         if held.decision is not ConsentDecision.AGREED or held.expired:
             raise DomainError(f"nothing to withdraw: {held.words()}")
-    values = values_of(new) | {"recorded_by": tx.actor.username}
-    row = tx.add(ConsentRow(**values))
-    tx.track(contact)
-    contact.consent = new.decision.value
-    contact.share_scope = [s.value for s in new.scopes]
-    contact.consent_on = new.given_on
-    contact.consent_recorded_by = tx.actor.username
-    contact.verification_method = new.verification or contact.verification_method
+    row = tx.add(ConsentRow(**values_of(new) | {"recorded_by": tx.actor.username}))
+    if summarise:
+        tx.track(contact)  # undo puts the contact's summary back, and voids the record
+        for key, value in contact_summary(new, tx.actor.username).items():
+            setattr(contact, key, value)
     return row
+
+
+def contact_summary(new: Consent, username: str) -> dict[str, object]:
+    """What the contact row keeps of its latest decision (lists and imports read it)."""
+    return {
+        "consent": new.decision.value,
+        "share_scope": [s.value for s in new.scopes],
+        "consent_on": new.given_on,
+        "consent_recorded_by": username,
+        "verification_method": new.verification,
+    }

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, TypeVar
 
+from sqlalchemy import func, select
+
 from pcc_tui.core.domain.codes import (
     CareTeamStatus,
     ConditionClinicalStatus,
@@ -24,7 +26,7 @@ from pcc_tui.core.domain.models import (
 )
 from pcc_tui.core.domain.phones import phone_field
 from pcc_tui.core.errors import DomainError
-from pcc_tui.core.services.consent import add_decision
+from pcc_tui.core.services.consent import add_decision, contact_summary
 from pcc_tui.core.services.context import Actor, action, apply_changes, values_of
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import (
@@ -71,9 +73,13 @@ def add_contact(store: Store, actor: Actor, new: Contact, consent: Consent | Non
     new = new.model_copy(update={"phone": phone_field("phone", new.phone, region)})
     with action(store, actor, "contact.add") as tx:
         tx.get(PatientRow, new.patient_id)
-        row = tx.add(ContactRow(**values_of(new)))
+        values = values_of(new)
+        if consent is not None:
+            values |= contact_summary(consent, actor.username)
+        row = tx.add(ContactRow(**values))
         if consent is not None:  # the same change: one transaction, one audit row
-            add_decision(tx, consent.model_copy(update={"contact_id": row.id}))
+            decision = consent.model_copy(update={"contact_id": row.id})
+            add_decision(tx, decision, summarise=False)
         tx.about(row, relationship=new.relationship, consent=consent.decision if consent else None)
         return int(row.id)
 
@@ -124,9 +130,18 @@ def cancel_coverage(store: Store, actor: Actor, coverage_id: int, version: int) 
 
 
 def add_care_team_member(store: Store, actor: Actor, new: CareTeamMember) -> int:
-    """A practitioner pcc knows, or an outside provider by name (free text)."""
+    """A practitioner pcc knows, or an outside provider by name (free text; a name that is
+    a known practitioner's, in any case, links to them)."""
     with action(store, actor, "care_team.add") as tx:
         tx.get(PatientRow, new.patient_id)
+        if new.practitioner_id is None and new.provider_name:
+            known = tx.session.scalar(
+                select(PractitionerRow.id).where(
+                    func.lower(PractitionerRow.name) == new.provider_name.strip().lower()
+                )
+            )
+            if known is not None:
+                new = new.model_copy(update={"practitioner_id": known, "provider_name": None})
         if new.practitioner_id is not None:
             tx.get(PractitionerRow, new.practitioner_id)
         row = tx.add(CareTeamMemberRow(**values_of(new)))

@@ -15,13 +15,17 @@ from pcc_tui.core.services.reads import view_chart, view_coverage, view_timeline
 from pcc_tui.core.services.undo import preview_undo, undo_last
 from pcc_tui.tui.forms import (
     appointments,
+    care_team,
     communications,
+    contacts,
+    coverage,
     education,
     glass,
     handoffs,
     insurance,
     pathways,
     plans,
+    problems,
     record,
     referrals,
     registration,
@@ -189,6 +193,24 @@ class ActionsMixin(_Base):
 
     def action_edit_record(self) -> None:
         self._act(record.edit_record_form)
+
+    def action_add_contact(self) -> None:
+        self._act(contacts.add_contact_form)
+
+    def action_consent(self) -> None:
+        self._act(contacts.consent_form)
+
+    def action_change_contact(self) -> None:
+        self._act(contacts.change_contact_form)
+
+    def action_coverage(self) -> None:
+        self._act(coverage.coverage_form)
+
+    def action_care_team(self) -> None:
+        self._act(care_team.care_team_form)
+
+    def action_problems(self) -> None:
+        self._act(problems.problems_form)
 
     def action_record_history(self) -> None:
         sel = self.selection()

@@ -1,11 +1,13 @@
-"""Notes (`n`) and calls or messages (`l`): who may hear what, how the caller was verified,
-and an explicit override (default No) before talking to a contact the patient objected to."""
+"""Notes (`n`) and calls or messages (`l`): who may hear what (the consent in force today),
+how the caller was verified, what was discussed, and an explicit override (default No, with
+the reason) before talking to a contact beyond what the patient consented to."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pcc_tui.core.domain.codes import Channel, ContactOutcome, Direction
+from pcc_tui.core.domain.codes import Channel, ContactOutcome, Direction, ShareScope
+from pcc_tui.core.domain.consent_rules import SCOPE_WORDS, InForce, in_force
 from pcc_tui.core.domain.models import Communication, Contact
 from pcc_tui.core.domain.read_models import QueueKind
 from pcc_tui.core.services import communications
@@ -31,38 +33,49 @@ def note_form(env: FormEnv, sel: Selection) -> FormScreen:
     )
 
 
+TOPICS = [(SCOPE_WORDS[s].removeprefix("the ").capitalize(), s.value) for s in ShareScope]
+
+
 def contacts_of(sel: Selection) -> list[Contact]:
     if sel.chart is None or sel.chart.patient.id != sel.patient_id:
         return []
     return list(sel.chart.contacts)
 
 
-def contact_choices(sel: Selection) -> tuple[list[tuple[str, str]], list[str]]:
+def contact_choices(env: FormEnv, sel: Selection) -> tuple[list[tuple[str, str]], list[str]]:
     """Who one may talk to about the patient, what the patient agreed each may hear (and
     since when), and how to verify the caller: shown before anything is shared."""
     who = [("Patient", "patient")]
     lines = []
     for c in contacts_of(sel):
-        since = f" (since {c.consent_on:%d %b %Y})" if c.consent_on else ""
-        if c.consent.value == "objected":
-            who.append((f"{c.name} ({c.relationship}) - OBJECTED", str(c.id)))
-            lines.append(f"{c.name}: the patient OBJECTED{since} - share nothing")
+        held = held_for(env, sel, c)
+        if denied(held):
+            who.append((f"{c.name} ({c.relationship}) - SHARE NOTHING", str(c.id)))
+            lines.append(f"{c.name}: {held.words()}")
         else:
             who.append((f"{c.name} ({c.relationship})", str(c.id)))
-            scope = ", ".join(s.value for s in c.share_scope) or "nothing (consent not asked)"
             lines.append(
-                f"{c.name}: may hear {scope}{since}; verify by "
-                f"{c.verification_method or 'nothing agreed: ask the patient'}"
+                f"{c.name}: {held.words()}; verify by "
+                f"{held.verification or 'nothing agreed: ask the patient'}"
             )
     return who, lines
+
+
+def held_for(env: FormEnv, sel: Selection, contact: Contact) -> InForce:
+    """The consent in force today, by the store's clock."""
+    assert sel.chart is not None
+    return in_force(sel.chart.consents, contact, env.store.clock.today())
+
+
+def denied(held: InForce) -> bool:
+    return held.decision.value in ("objected", "withdrawn") or held.expired
 
 
 def log_form(env: FormEnv, sel: Selection) -> FormScreen:
     patient = need_patient(sel)
     who_word = env.who(patient)
-    who, lines = contact_choices(sel)
+    who, lines = contact_choices(env, sel)
     contacts = {str(c.id): c for c in contacts_of(sel)}
-    objected = any(c.consent.value == "objected" for c in contacts.values())
     callback = sel.item_of(QueueKind.CALLBACK)
     # Calling back a family contact: the call is with them, not the patient.
     owed = next(
@@ -79,12 +92,12 @@ def log_form(env: FormEnv, sel: Selection) -> FormScreen:
         contact = contacts.get(values["who"] or "patient")
         verified = values["verified"] == "yes"
         override = None
-        if contact is not None and contact.consent.value == "objected":
-            if values.get("override") != "yes":
-                raise FieldErrors({"override": "objected: choose Yes to override"})
+        if contact is not None and values.get("override") == "yes":
             if not values.get("override_reason"):
-                raise FieldErrors({"override_reason": "say why the objection is overridden"})
+                raise FieldErrors({"override_reason": "say why consent is overridden"})
             override = values["override_reason"]
+        if contact is not None and denied(held_for(env, sel, contact)) and override is None:
+            raise FieldErrors({"override": "the patient shares nothing with them: Yes overrides"})
         label = next(label for label, value in who if value == (values["who"] or "patient"))
         comm = Communication(
             patient_id=patient.id,
@@ -99,6 +112,7 @@ def log_form(env: FormEnv, sel: Selection) -> FormScreen:
             caller_verified=verified if contact is not None else None,
             verified_how=(contact.verification_method if contact and verified else None),
             override_reason=override,
+            topic=ShareScope(values["topic"]) if values["topic"] else None,
         )
         closes = (callback.entity_id, version or callback.entity_version) if callback else None
         communications.log_communication(env.store, env.actor, comm, closes_callback=closes)
@@ -110,6 +124,8 @@ def log_form(env: FormEnv, sel: Selection) -> FormScreen:
     fields = [
         FormField("who", "With", "choice", who, with_first, True),
         FormField("verified", "Caller verified?", "choice", NO_YES, "no", True),
+        # What was discussed: with a contact, checked against the consent in force.
+        FormField("topic", "About", "choice", TOPICS, ""),
         FormField(
             "outcome",
             "Outcome",
@@ -130,9 +146,9 @@ def log_form(env: FormEnv, sel: Selection) -> FormScreen:
         FormField("channel", "Channel", "choice", CHANNELS, "phone", True),
         FormField("next_attempt_due", "Next attempt", "datetime", example="now+2h, t+1d 10"),
     ]
-    if objected:
+    if contacts:
         fields += [
-            FormField("override", "Override objection?", "choice", NO_YES, "no", True),
+            FormField("override", "Override consent?", "choice", NO_YES, "no", True),
             FormField("override_reason", "Why", example="safeguarding duty"),
         ]
     intro = "\n".join(lines) or "No family contacts on file: calls are with the patient."

@@ -23,7 +23,7 @@ def education_form(env: FormEnv, sel: Selection) -> FormScreen:
         raise NoTarget(f"education library refused: {exc}") from exc
     if not topics:
         raise NoTarget("no explanations are installed")
-    who, lines = contact_choices(sel)
+    who, lines = contact_choices(env, sel)
     names = {str(c.id): c.name for c in contacts_of(sel)}
 
     def submit(values: dict[str, Any], version: int | None) -> str:

@@ -291,7 +291,13 @@ def caseload(session: Session, p: ReportParams) -> Table:
             overdue,
             appointments,
         )
-        .where(CoordinatorRow.active.is_(True), *_mine(p, CoordinatorRow.id))
+        .where(
+            CoordinatorRow.active.is_(True),
+            # Those who carry patients: coordinators and supervisors, and an admin or viewer
+            # only with a caseload (a single-user database's first account is an admin).
+            or_(CoordinatorRow.role.in_(("coordinator", "supervisor")), patients > 0),
+            *_mine(p, CoordinatorRow.id),
+        )
         .order_by(CoordinatorRow.username)
     )
     columns = ("user", "name", "patients", "open steps", "overdue", "appointments next 7 days")
