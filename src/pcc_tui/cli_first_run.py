@@ -72,6 +72,9 @@ def prepare_sqlite(url: str, *, create: bool) -> None:
         return
     if not create:
         raise PccError(f"no pcc database at {path} yet: `pcc{db_flag(url)}` creates one")
+    if url != default_database_url() and not path.parent.is_dir():
+        # A typo in a path given by hand should not create folders: only pcc's own default.
+        raise PccError(f"folder for the SQLite file does not exist: {path.parent}")
     existed = path.exists()
     try:
         create_schema(url)

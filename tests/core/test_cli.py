@@ -50,7 +50,7 @@ def test_upgrade_seed_verify(kind: str, pg_cluster: PgCluster | None, tmp_path) 
     url = _empty_database(kind, pg_cluster, tmp_path, "cli")
     if kind == "postgresql":  # the schema owner's step, named with this database
         behind = pcc("demo", "seed", url=url)
-        assert behind.returncode == 2 and "pcc db upgrade --db postgresql" in behind.stderr
+        assert behind.returncode == 2 and "pcc db upgrade --db 'postgresql" in behind.stderr
         assert "as the schema owner" in behind.stderr and "Traceback" not in behind.stderr
         up = pcc("db", "upgrade", url=url)
         assert up.returncode == 0, up.stderr
@@ -102,7 +102,7 @@ def test_schema_behind_is_one_line(tmp_path) -> None:  # type: ignore[no-untyped
         ("not a url", "not a database URL"),
         ("mysql://x/y", "unsupported database 'mysql'"),
         ("postgresql://pcc:secret@127.0.0.1:1/none", "cannot reach the database"),
-        ("sqlite:////no/such/folder/x.db", "folder for the SQLite file does not exist"),
+        ("sqlite:////no/such/folder/x.db", "no pcc database at /no/such/folder/x.db yet"),
     ],
 )
 def test_bad_database_is_one_clear_line(url: str, message: str) -> None:

@@ -35,7 +35,8 @@ def test_demo_has_the_day_of_a_coordinator(demo: tuple[Store, Actor]) -> None:
     today_start, today_end = store.clock.day_bounds()
     tomorrow_end = today_end + timedelta(days=1)
     assert _count(store) == 60
-    assert _count(store, table=CoordinatorRow) == 3
+    assert _count(store, table=CoordinatorRow) == 4  # 3 who carry patients, and an admin
+    assert _count(store, CoordinatorRow.role == "admin", table=CoordinatorRow) == 1
     with store.reading() as s:
         assert set(s.scalars(select(PatientRow.ward).distinct())) == {"4 North", "5 South"}
     assert (

@@ -31,6 +31,13 @@ def test_a_read_on_a_missing_file_is_refused_and_leaves_nothing(tmp_path: Path) 
         assert not path.exists()
 
 
+def test_a_write_to_a_missing_folder_is_refused_and_makes_no_folder(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'typo' / 'ward.db'}"
+    result = pcc("demo", "seed", "--db", url)
+    assert result.returncode == 2 and "folder for the SQLite file does not exist" in result.stderr
+    assert not (tmp_path / "typo").exists()
+
+
 def test_the_demo_names_its_users_and_how_to_sign_in(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     seeded = pcc("demo", "seed", "--db", url)

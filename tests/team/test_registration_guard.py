@@ -58,3 +58,20 @@ def test_a_person_registers_into_their_own_scope(team: Team) -> None:
     assert "permission denied" in _refused(
         team.psql("vic"), "SELECT * FROM pcc_duplicate_candidates(ARRAY[]::date[], '{}', NULL)"
     )
+
+
+def test_the_record_history_shows_everyones_changes_to_whoever_may_open_it(team: Team) -> None:
+    from pcc_tui.core.errors import PccError
+    from pcc_tui.core.services.patients import update_patient
+    from pcc_tui.core.services.record_history import record_history
+
+    root = team.actor("root")
+    update_patient(team.owner, root, team.north, 1, {"address": "12 Elm St"})  # not alex's
+    entries = record_history(team.store("alex"), team.actor("alex"), team.north)
+    changed = next(e for e in entries if e.action == "patient.update")
+    assert (changed.who, changed.fields, changed.before) == ("root", ["address"], {"address": None})
+    with pytest.raises(PccError):  # 5 South is not alex's to open: nor its history
+        record_history(team.store("alex"), team.actor("alex"), team.south)
+    with team.psql("alex").connect() as conn:  # and not by going around pcc either
+        rows = conn.execute(text(f"SELECT * FROM pcc_record_history({team.south})")).all()
+    assert rows == []

@@ -220,7 +220,11 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
             if self._searched is None:
                 self.patient_id = None
                 self.chart = self.timeline = self.coverage = None
-                self._clear_details("No patient: the queue is empty here.")
+                bound = keys.effective_keys(self.pcc.keymap)["register-patient"]
+                self._clear_details(
+                    "No patient: the queue is empty here."
+                    f" {keys.display_key(bound)} registers a patient; : finds one."
+                )
             return
         self._searched = None
         if item.patient.id != self.patient_id or self.chart is None:

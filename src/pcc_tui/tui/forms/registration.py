@@ -45,16 +45,9 @@ class RegisterScreen(FormScreen):
         self.opened: PatientRef | None = None
         self._checked: dict[str, Any] | None = None  # the values the check last passed
 
-    def action_save(self, version: int | None = None) -> None:
-        if self.saving:
-            return
-        try:
-            values = self.values()
-        except FieldErrors as exc:
-            self.show_errors(exc.errors, "Please correct the marked fields.")
-            return
-        if values == self._checked:
-            super().action_save(version)
+    def proceed(self, values: dict[str, Any], version: int | None) -> None:
+        if values == self._checked:  # checked, and the user chose: save
+            super().proceed(values, version)
             return
         self.saving = True
         self.query_one("#form-keys", Static).update("Looking for an existing record...")
@@ -81,7 +74,7 @@ class RegisterScreen(FormScreen):
         self._failed({}, "")  # ready again, nothing wrong
         if not matches:
             self._checked = values
-            super().action_save()
+            super().proceed(values, None)
             return
 
         def decided(choice: int | str | None) -> None:
@@ -97,7 +90,7 @@ class RegisterScreen(FormScreen):
                 self.dismiss(f"Not registered: opened the existing record ({match.mrn})")
             elif choice == "new":
                 self._checked = values
-                super(RegisterScreen, self).action_save()
+                super(RegisterScreen, self).proceed(values, None)
             else:
                 self.show_errors({}, "Not saved yet: check the details, then F2.")
 

@@ -297,6 +297,11 @@ class FormScreen(ModalScreen[str | None]):
             self.show_errors(exc.errors, "Please correct the marked fields.")
             return
         self.show_errors({})
+        self.proceed(values, version)
+
+    def proceed(self, values: dict[str, Any], version: int | None) -> None:
+        """The typed values are good: save (a risky save asks first). A form that checks
+        something before saving (registration: duplicates) overrides this."""
         if self.confirm and version is None:
 
             def answered(yes: bool | None) -> None:
