@@ -99,3 +99,17 @@ def test_phone_numbers_parse_into_one_format() -> None:
     for bad in ("12", "not a phone", "+999 123 4567", "1" * 41, "(202) 555-01477777"):
         with pytest.raises(BadPhone):
             parse_phone(bad, "US")
+
+
+def test_a_second_phone_is_parsed_matched_and_exported(store: Store, coordinator: Actor) -> None:
+    from pcc_tui.core.interop.fhir_export import resources
+
+    pid, mrn = _register(store, coordinator, phone_other="+44 20 7946 0018")
+    matches = likely_duplicates(store, coordinator, "Lee", "Ann", date(1990, 1, 1), "+442079460018")
+    assert [(m.mrn, m.why) for m in matches] == [(mrn, "same phone")]
+    with pytest.raises(BadField) as bad:
+        _register(store, coordinator, family_name="X", phone_other="12")
+    assert bad.value.field == "phone_other"
+    with store.reading() as s:
+        patient = next(r for r in resources(s, [pid]) if r["resourceType"] == "Patient")
+    assert [t["value"] for t in patient["telecom"]] == ["+12025550147", "+442079460018"]

@@ -66,12 +66,12 @@ def test_a_daughter_for_appointments_only_cannot_hear_test_results(cockpit: Cock
     cockpit.type("daughter")
     cockpit.key("tab")
     cockpit.type("(202) 555-0143")
-    cockpit.key("tab", "tab")  # past "Prefers" to "Consent"
+    cockpit.key("tab", "tab", "tab")  # past "Other phone" and "Prefers" to "Consent"
     cockpit.key("a")  # Agreed, and on to "May share"
     cockpit.type("appointments")
     cockpit.key("f2")
     cockpit.wait("Maria Quinlan (daughter) added; may hear about appointments")
-    within(cockpit, 7)
+    within(cockpit, 8)
     with cockpit.store.reading() as s:
         maria = s.scalar(select(ContactRow).where(ContactRow.name == "Maria Quinlan"))
         assert maria is not None and maria.patient_id == pid and maria.phone == "+12025550143"

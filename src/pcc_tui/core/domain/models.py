@@ -91,6 +91,7 @@ class Patient(Record):
     sex: AdministrativeGender = AdministrativeGender.UNKNOWN
     preferred_language: str | None = Field(default=None, max_length=40)
     phone: Phone | None = None
+    phone_other: Phone | None = None
     address: str | None = Field(default=None, max_length=300)
     ward: str | None = Field(default=None, max_length=40)
     bed: str | None = Field(default=None, max_length=20)
@@ -115,6 +116,7 @@ class Contact(Record):
     name: Text
     relationship: Text
     phone: Phone | None = None
+    phone_other: Phone | None = None
     consent: ConsentDecision = ConsentDecision.NOT_ASKED
     share_scope: list[ShareScope] = []
     consent_on: date | None = None

@@ -9,6 +9,8 @@ parsed or shown, not when the cockpit starts.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pcc_tui.core.errors import BadField, DomainError
 
 _REASONS = {  # NumberParseException error types, in words
@@ -32,6 +34,14 @@ def phone_field(field: str, text: str | None, region: str) -> str | None:
         return parse_phone(text, region)
     except BadPhone as exc:
         raise BadField(field, str(exc)) from None
+
+
+PHONE_FIELDS = ("phone", "phone_other")
+
+
+def phone_fields(values: dict[str, Any], region: str) -> dict[str, Any]:
+    """`values` with each phone field it has in E.164 (BadField names a bad one)."""
+    return values | {f: phone_field(f, values[f], region) for f in PHONE_FIELDS if f in values}
 
 
 def parse_phone(text: str, region: str) -> str:

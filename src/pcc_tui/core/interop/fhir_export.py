@@ -62,6 +62,12 @@ def _when(value: datetime | date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _phones(*numbers: str | None) -> list[dict[str, Any]]:
+    return [
+        {"system": "phone", "value": n, "rank": i} for i, n in enumerate(filter(None, numbers), 1)
+    ]
+
+
 def _name(text: str) -> dict[str, Any]:
     *given, family = text.split() or [text]
     return (
@@ -100,7 +106,7 @@ def patient(p: PatientRow) -> dict[str, Any]:
         "name": [{"use": "official", "family": p.family_name, "given": p.given_name.split()}],
         "gender": p.sex,
         "birthDate": _when(p.birth_date),
-        "telecom": [{"system": "phone", "value": p.phone}] if p.phone else [],
+        "telecom": _phones(p.phone, p.phone_other),
         "address": [{"text": p.address, "line": [p.address]}] if p.address else [],
         "communication": (
             [{"language": {"text": p.preferred_language}}] if p.preferred_language else []
@@ -116,7 +122,7 @@ def related_person(c: ContactRow) -> dict[str, Any]:
         "patient": _ref("Patient", c.patient_id),
         "relationship": [{"text": c.relationship}],
         "name": [_name(c.name)],
-        "telecom": [{"system": "phone", "value": c.phone}] if c.phone else [],
+        "telecom": _phones(c.phone, c.phone_other),
     }
 
 

@@ -87,11 +87,19 @@ def _person_name(names: Any) -> tuple[str, str] | None:
     return family or given, given or family
 
 
+def _phones(telecom: Any) -> list[str]:
+    """The usable phone numbers, best-ranked first (pcc keeps two)."""
+    found = [t for t in telecom or [] if t.system == "phone" and t.value and PHONE.match(t.value)]
+    found.sort(key=lambda t: t.rank or 99)
+    return [str(t.value) for t in found]
+
+
 def _phone(telecom: Any) -> str | None:
-    for t in telecom or []:
-        if t.system == "phone" and t.value and PHONE.match(t.value):
-            return str(t.value)
-    return None
+    return next(iter(_phones(telecom)), None)
+
+
+def _other_phone(telecom: Any) -> str | None:
+    return next(iter(_phones(telecom)[1:]), None)
 
 
 def patient_values(p: Any) -> dict[str, Any]:
@@ -112,14 +120,6 @@ def patient_values(p: Any) -> dict[str, Any]:
         or next((i.value for i in p.identifier or [] if i.value), None)
         or p.id
     )
-    phone = next(
-        (
-            t.value
-            for t in p.telecom or []
-            if t.system == "phone" and t.value and PHONE.match(t.value)
-        ),
-        None,
-    )
     address = None
     if p.address:
         a = p.address[0]
@@ -136,7 +136,8 @@ def patient_values(p: Any) -> dict[str, Any]:
         "given_name": name[1][:200],
         "birth_date": p.birthDate,
         "sex": gender,
-        "phone": phone,
+        "phone": _phone(p.telecom),
+        "phone_other": _other_phone(p.telecom),
         "address": address,
         "preferred_language": language,
         "flags": ["deceased"] if deceased else [],
@@ -337,6 +338,7 @@ def related_person_values(rp: Any) -> dict[str, Any]:
         "name": f"{name[1]} {name[0]}".strip()[:200],
         "relationship": relationship[:200],
         "phone": _phone(rp.telecom),
+        "phone_other": _other_phone(rp.telecom),
     }
 
 

@@ -12,7 +12,7 @@ from pcc_tui.core.domain.models import (
     Practitioner,
     Problem,
 )
-from pcc_tui.core.domain.phones import phone_field
+from pcc_tui.core.domain.phones import phone_fields
 from pcc_tui.core.errors import DomainError
 from pcc_tui.core.services.context import Actor, action, apply_changes, values_of
 from pcc_tui.core.services.permissions import ADMINS, require, require_caseload_owner
@@ -57,10 +57,7 @@ def update_patient(
     """Change demographic fields; the whole record is re-validated before it is saved. A
     phone is parsed into E.164 (refused at its field when it cannot exist); the old values
     stay in the audit row (its undo entry), which the record's history shows."""
-    if changes.get("phone"):
-        changes = changes | {
-            "phone": phone_field("phone", changes["phone"], store.policy.phone_region)
-        }
+    changes = phone_fields(changes, store.policy.phone_region)
     with action(store, actor, "patient.update") as tx:
         row = tx.get(PatientRow, patient_id, expected_version=expected_version, mine=changes)
         if "coordinator_id" in changes and changes["coordinator_id"] != row.coordinator_id:

@@ -24,7 +24,7 @@ from pcc_tui.core.domain.models import (
     Model,
     Problem,
 )
-from pcc_tui.core.domain.phones import phone_field
+from pcc_tui.core.domain.phones import PHONE_FIELDS, phone_fields
 from pcc_tui.core.errors import DomainError
 from pcc_tui.core.services.consent import add_decision, contact_summary
 from pcc_tui.core.services.context import Actor, action, apply_changes, values_of
@@ -69,8 +69,8 @@ def change(
 def add_contact(store: Store, actor: Actor, new: Contact, consent: Consent | None = None) -> int:
     """A family member or other contact; with `consent`, the patient's first decision about
     them is recorded at once (its own record, as every later one)."""
-    region = store.policy.phone_region
-    new = new.model_copy(update={"phone": phone_field("phone", new.phone, region)})
+    phones = {f: getattr(new, f) for f in PHONE_FIELDS}
+    new = new.model_copy(update=phone_fields(phones, store.policy.phone_region))
     with action(store, actor, "contact.add") as tx:
         tx.get(PatientRow, new.patient_id)
         values = values_of(new)
@@ -87,10 +87,7 @@ def add_contact(store: Store, actor: Actor, new: Contact, consent: Consent | Non
 def edit_contact(
     store: Store, actor: Actor, contact_id: int, version: int, changes: dict[str, Any]
 ) -> int:
-    if "phone" in changes:
-        changes = changes | {
-            "phone": phone_field("phone", changes["phone"], store.policy.phone_region)
-        }
+    changes = phone_fields(changes, store.policy.phone_region)
     return change(store, actor, "contact.edit", ContactRow, Contact, contact_id, version, changes)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from pcc_tui.core.domain.codes import RequestPriority
 from pcc_tui.core.domain.models import Patient, PlanStep
-from pcc_tui.core.domain.phones import phone_field, same_number
+from pcc_tui.core.domain.phones import phone_fields, same_number
 from pcc_tui.core.errors import BadField
 from pcc_tui.core.services.context import Actor, action, values_of
 from pcc_tui.core.services.plans import holder_plan, insert_step
@@ -56,7 +56,7 @@ def likely_duplicates(
                 if score >= NAME_SIMILAR:
                     reasons.append("same birth date" if c.birth_date == born else "birth date")
                     reasons[-1] += ", similar name"
-            if phone and same_number(phone, c.phone, region):
+            if phone and any(same_number(phone, p, region) for p in (c.phone, c.phone_other)):
                 reasons.append("same phone")
             if reasons:
                 out.append(
@@ -74,8 +74,7 @@ def register_new_patient(
     """Validate and save a new patient; returns (id, MRN). An empty MRN gets the site's next;
     a taken one is refused at its field. `coordinator` is a user name. With `intake_due`,
     the coordinator (or, with none, the registering person) owes an intake call by then."""
-    values = dict(values)
-    values["phone"] = phone_field("phone", values.get("phone"), store.policy.phone_region)
+    values = phone_fields(dict(values), store.policy.phone_region)
     coordinator = values.pop("coordinator", None)
     with action(store, actor, "patient.register") as tx:
         if coordinator:

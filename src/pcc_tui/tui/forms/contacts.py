@@ -89,6 +89,7 @@ def add_contact_form(env: FormEnv, sel: Selection) -> FormScreen:
             name=values["name"],
             relationship=values["relationship"],
             phone=values["phone"],
+            phone_other=values["phone_other"],
             preferred_channel=Channel(values["channel"]) if values["channel"] else None,
         )
         consent = _consent(env, patient.id, 0, values) if values["decision"] else None
@@ -103,6 +104,7 @@ def add_contact_form(env: FormEnv, sel: Selection) -> FormScreen:
         FormField("name", "Name", required=True, example="Maria Kowalska"),
         FormField("relationship", "Relationship", required=True, example="daughter"),
         FormField("phone", "Phone", example="(202) 555-0143"),
+        FormField("phone_other", "Other phone", example="a mobile, or work"),
         FormField("channel", "Prefers", "choice", CHANNELS, ""),
         *_consent_fields(optional=True),
     ]
@@ -154,7 +156,7 @@ def change_contact_form(env: FormEnv, sel: Selection) -> FormScreen:
             record_changes.end_contact(env.store, env.actor, cid, v, env.store.clock.today())
             return f"{who}: {current.name} is no longer a contact (kept, with what they heard)"
         changes: dict[str, Any] = {
-            k: values[k] for k in ("name", "relationship", "phone") if values[k]
+            k: values[k] for k in ("name", "relationship", "phone", "phone_other") if values[k]
         }
         if values["channel"]:
             changes["preferred_channel"] = values["channel"]
@@ -175,6 +177,7 @@ def change_contact_form(env: FormEnv, sel: Selection) -> FormScreen:
             FormField("name", "New name", example="empty: unchanged"),
             FormField("relationship", "New relation", example="empty: unchanged"),
             FormField("phone", "New phone", example="empty: unchanged"),
+            FormField("phone_other", "New other phone", example="empty: unchanged"),
             FormField("channel", "Prefers", "choice", CHANNELS, ""),
             FormField("end", "End contact?", "choice", NO_YES, "no", True),
         ],

@@ -20,6 +20,7 @@ LABELS = {
     "given_name": "given name",
     "birth_date": "birth date",
     "preferred_language": "language",
+    "phone_other": "other phone",
 }
 
 
@@ -35,6 +36,7 @@ def edit_record_form(env: FormEnv, sel: Selection) -> FormScreen:
         "birth_date": p.birth_date.isoformat(),
         "sex": p.sex.value,
         "phone": show_phone(p.phone, region),
+        "phone_other": show_phone(p.phone_other, region),
         "address": p.address or "",
         "preferred_language": p.preferred_language or "",
         "interpreter": "yes" if "interpreter" in p.flags else "no",
@@ -68,8 +70,9 @@ def edit_record_form(env: FormEnv, sel: Selection) -> FormScreen:
         FormField("family_name", "Family name", value=shown["family_name"], required=True),
         FormField("given_name", "Given name(s)", value=shown["given_name"], required=True),
         FormField("birth_date", "Birth date", "date", value=shown["birth_date"], required=True),
-        FormField("sex", "Sex", "choice", SEX, shown["sex"], True),
+        FormField("sex", "Sex/gender", "choice", SEX, shown["sex"], True),
         FormField("phone", "Phone", value=shown["phone"], example="(555) 201-4477"),
+        FormField("phone_other", "Other phone", value=shown["phone_other"]),
         FormField("address", "Address", value=shown["address"]),
         FormField("preferred_language", "Language", value=shown["preferred_language"]),
         FormField("interpreter", "Interpreter?", "choice", NO_YES, shown["interpreter"], True),

@@ -40,8 +40,9 @@ def render_chart(
     out.append("\n")
     if p.preferred_language:
         out.append(f"Language {p.preferred_language}  ")
-    if p.phone:
-        out.append(f"Phone {show_phone(p.phone, region)}  ")
+    phones = " / ".join(show_phone(n, region) for n in (p.phone, p.phone_other) if n)
+    if phones:
+        out.append(f"Phone {phones}  ")
     if chart.coordinator_name:
         out.append(f"Coordinator {chart.coordinator_name}")
     out.append("\n")
@@ -55,7 +56,8 @@ def render_chart(
     for c in chart.contacts:
         held = in_force(chart.consents, c, day)
         style = "" if held.decision.value == "agreed" and not held.expired else "bold"
-        out.append(f"  {c.name} ({c.relationship}) {show_phone(c.phone, region)}  ")
+        reach = " / ".join(show_phone(n, region) for n in (c.phone, c.phone_other) if n)
+        out.append(f"  {c.name} ({c.relationship}) {reach}  ")
         out.append(Text(held.words(), style="italic" if held.given_on is None else style))
         if held.verification:
             out.append(f"  verify: {held.verification}", style="dim")

@@ -1,6 +1,6 @@
 """Who might already be registered: patients born on the same day (or with day and month
 swapped, a common slip) who share a name word within one typo, and patients with the same
-phone line. The database returns candidates; the service scores them.
+phone line (either of their phones). The database returns candidates; the service scores them.
 
 On PostgreSQL the look-up runs in `pcc_duplicate_candidates` (SECURITY DEFINER, migration
 0012): a duplicate on another ward is the one most worth finding, and row-level security
@@ -32,6 +32,7 @@ class Candidate:
     given_name: str
     birth_date: date
     phone: str | None
+    phone_other: str | None
 
 
 def birth_dates(born: date) -> list[date]:
@@ -57,7 +58,7 @@ def candidates(
 ) -> list[Candidate]:
     births, words, tail = birth_dates(born), name_variants(family, given), phone_tail(phone)
     if session.get_bind().dialect.name == "postgresql":
-        rows: Sequence[tuple[int, str, str, str, date, str | None]] = session.execute(
+        rows: Sequence[tuple[int, str, str, str, date, str | None, str | None]] = session.execute(
             text("SELECT * FROM pcc_duplicate_candidates(:births, :words, :tail)"),
             {"births": births, "words": words, "tail": tail},
         ).all()
@@ -69,7 +70,8 @@ def candidates(
     )
     rule = and_(PatientRow.birth_date.in_(births), PatientRow.id.in_(named))
     if tail:
-        rule = or_(rule, PatientRow.phone.like(f"%{tail}"))  # digits only: no wildcards
+        phones = or_(PatientRow.phone.like(f"%{tail}"), PatientRow.phone_other.like(f"%{tail}"))
+        rule = or_(rule, phones)  # digits only: no wildcards
     stmt = (
         select(
             PatientRow.id,
@@ -78,6 +80,7 @@ def candidates(
             PatientRow.given_name,
             PatientRow.birth_date,
             PatientRow.phone,
+            PatientRow.phone_other,
         )
         .where(rule, PatientRow.status != RecordStatus.ENTERED_IN_ERROR)
         .order_by(PatientRow.id)

@@ -28,7 +28,7 @@ depends_on: str | Sequence[str] | None = None
 WRITERS = "pcc_coordinator, pcc_supervisor, pcc_admin"
 PEOPLE = "pcc_viewer, pcc_coordinator, pcc_supervisor, pcc_admin"
 
-FUNCTIONS = """
+DUPLICATES = """
 CREATE OR REPLACE FUNCTION pcc_duplicate_candidates(p_births date[], p_words text[], p_tail text)
 RETURNS TABLE (id integer, mrn varchar, family_name varchar, given_name varchar,
                birth_date date, phone varchar)
@@ -44,7 +44,9 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   ORDER BY p.id
   LIMIT 20
 $$;
+"""
 
+FUNCTIONS = """
 -- A record's history (its changes, with their old values) for whoever may open it.
 CREATE OR REPLACE FUNCTION pcc_record_history(p_patient integer)
 RETURNS TABLE (recorded_at timestamp, actor varchar, action varchar, detail text)
@@ -70,6 +72,7 @@ $$;
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    op.execute(DUPLICATES)
     op.execute(FUNCTIONS)
     op.execute("CREATE SEQUENCE IF NOT EXISTS pcc_mrn_seq")
     for fn in ("pcc_duplicate_candidates(date[], text[], text)", "pcc_mrn_taken(text)"):

@@ -1,6 +1,6 @@
 """Keeping the record in the cockpit: consent as its own dated records, a call's topic, a
-contact's preferred channel and end, coverage group and subscriber, outside providers on the
-care team, and a problem's resolution date
+second phone for patients and contacts, a contact's preferred channel and end, coverage
+group and subscriber, outside providers on the care team, and a problem's resolution date
 
 `consent`: one row per decision the patient made about one contact (what may be shared, how
 it was given, when, until when, how a caller proves who they are). Withdrawing is a new row;
@@ -27,6 +27,26 @@ revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+DUPLICATES = """
+CREATE FUNCTION pcc_duplicate_candidates(p_births date[], p_words text[], p_tail text)
+RETURNS TABLE (id integer, mrn varchar, family_name varchar, given_name varchar,
+               birth_date date, phone varchar, phone_other varchar)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT p.id, p.mrn, p.family_name, p.given_name, p.birth_date, p.phone, p.phone_other
+  FROM patient p
+  WHERE p.status <> 'entered-in-error'
+    AND ((p.birth_date = ANY (p_births)
+          AND EXISTS (SELECT 1 FROM patient_name_token pt
+                      JOIN name_variant v ON v.token_id = pt.token_id
+                      WHERE pt.patient_id = p.id AND v.variant = ANY (p_words)))
+         OR (p_tail ~ '^[0-9]{4}$'
+             AND (p.phone LIKE '%' || p_tail OR p.phone_other LIKE '%' || p_tail)))
+  ORDER BY p.id
+  LIMIT 20
+$$
+"""
 
 
 def _tracked() -> list[sa.Column]:  # type: ignore[type-arg]
@@ -66,7 +86,10 @@ def upgrade() -> None:
     with op.batch_alter_table("consent") as batch:
         batch.create_index(batch.f("ix_consent_patient_id"), ["patient_id"], unique=False)
         batch.create_index(batch.f("ix_consent_contact_id"), ["contact_id"], unique=False)
+    with op.batch_alter_table("patient") as batch:
+        batch.add_column(sa.Column("phone_other", sa.String(length=32), nullable=True))
     with op.batch_alter_table("contact") as batch:
+        batch.add_column(sa.Column("phone_other", sa.String(length=32), nullable=True))
         batch.add_column(sa.Column("preferred_channel", sa.String(length=20), nullable=True))
         batch.add_column(sa.Column("ended_on", sa.Date(), nullable=True))
     with op.batch_alter_table("communication") as batch:
@@ -91,6 +114,13 @@ def _guard() -> list[str]:
     guard = importlib.import_module("pcc_tui.core.store.migrations.versions.0010_database_guard")
     rule = guard.CHILD_RULE.format(col="consent.patient_id")
     out = [
+        # The duplicate check matches a patient's other phone too (a new result column:
+        # the function is made again, and so are its grants).
+        "DROP FUNCTION IF EXISTS pcc_duplicate_candidates(date[], text[], text)",
+        DUPLICATES,
+        "REVOKE ALL ON FUNCTION pcc_duplicate_candidates(date[], text[], text) FROM PUBLIC",
+        "GRANT EXECUTE ON FUNCTION pcc_duplicate_candidates(date[], text[], text)"
+        f" TO {guard.WRITERS}",
         "ALTER TABLE consent ENABLE ROW LEVEL SECURITY",
         f"CREATE POLICY pcc_read ON consent FOR SELECT TO {guard.PEOPLE} USING ({rule})",
         f"CREATE POLICY pcc_add ON consent FOR INSERT TO {guard.WRITERS} WITH CHECK ({rule})",
@@ -128,4 +158,7 @@ def downgrade() -> None:
     with op.batch_alter_table("contact") as batch:
         batch.drop_column("ended_on")
         batch.drop_column("preferred_channel")
+        batch.drop_column("phone_other")
+    with op.batch_alter_table("patient") as batch:
+        batch.drop_column("phone_other")
     op.drop_table("consent")  # its policies and triggers go with it
