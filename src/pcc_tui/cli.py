@@ -32,7 +32,7 @@ from pcc_tui.cli_first_run import (
     sqlite_path,
 )
 from pcc_tui.cli_signin import lock_method, open_signed_in, read_secret, sign_in_sqlite
-from pcc_tui.core.config import Settings, config_path, load_settings
+from pcc_tui.core.config import Settings, config_path, default_database_url, load_settings
 from pcc_tui.core.errors import PccError
 from pcc_tui.core.services import accounts
 from pcc_tui.core.services.context import Actor
@@ -150,8 +150,8 @@ def cmd_db(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.db_command == "upgrade":
         path = sqlite_path(settings.database_url)
-        if path is not None:  # the folder for a local database, owner-only (0700)
-            private_folder(path.parent)
+        if path is not None and settings.database_url == default_database_url():
+            private_folder(path.parent)  # pcc's own folder, owner-only (0700)
     else:
         prepare_sqlite(settings.database_url, create=False)
     engine = make_engine(settings.database_url)

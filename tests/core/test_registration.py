@@ -69,7 +69,9 @@ def test_likely_duplicates_by_name_typo_swapped_date_and_phone(
         return [f"{m.mrn}: {m.why}" for m in matches]
 
     assert found("Okafr", "Grace", BORN) == [f"{mrn}: same birth date, similar name"]
-    assert found("Okafor", "Grace", date(1948, 2, 3)) == [f"{mrn}: birth date, similar name"]
+    assert found("Okafor", "Grace", date(1948, 2, 3)) == [
+        f"{mrn}: birth day and month swapped, similar name"
+    ]
     assert found("Adeyemi", "Tunde", date(1990, 5, 5), "+1 202 555 0147") == [f"{mrn}: same phone"]
     assert found("Okafor", "Grace", date(1950, 3, 2)) == []  # another birth date: another person
     assert found("Brown", "Grace", BORN) == []  # born the same day, a different name

@@ -73,6 +73,10 @@ def add_decision(tx: Tx, new: Consent, *, summarise: bool = True) -> ConsentRow:
         held = in_force(tx.session, contact, new.given_on)
         if held.decision is not ConsentDecision.AGREED or held.expired:
             raise DomainError(f"nothing to withdraw: {held.words()}")
+    if new.decision is ConsentDecision.AGREED and not new.verification:
+        # How a caller proves who they are carries over until the patient agrees another.
+        prior = in_force(tx.session, contact, new.given_on).verification
+        new = new.model_copy(update={"verification": prior})
     row = tx.add(ConsentRow(**values_of(new) | {"recorded_by": tx.actor.username}))
     if summarise:
         tx.track(contact)  # undo puts the contact's summary back, and voids the record

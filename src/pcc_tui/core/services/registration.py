@@ -54,8 +54,9 @@ def likely_duplicates(
             if c.birth_date in duplicates.birth_dates(born):
                 score = fuzz.token_sort_ratio(typed, normalise(f"{c.given_name} {c.family_name}"))
                 if score >= NAME_SIMILAR:
-                    reasons.append("same birth date" if c.birth_date == born else "birth date")
-                    reasons[-1] += ", similar name"
+                    same = c.birth_date == born
+                    born_how = "same birth date" if same else "birth day and month swapped"
+                    reasons.append(f"{born_how}, similar name")
             if phone and any(same_number(phone, p, region) for p in (c.phone, c.phone_other)):
                 reasons.append("same phone")
             if reasons:
