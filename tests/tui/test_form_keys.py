@@ -31,6 +31,10 @@ FORMS: dict[str, QueueKind | None] = {
     "S": None,
     "p": None,
     "H": None,
+    "F": None,
+    "I": None,
+    "T": None,
+    "P": None,
 }
 
 

@@ -79,7 +79,8 @@ class ActionCommands(Provider):
                 await app.run_action(action)
                 return
             cockpit = app.cockpit
-            target = cockpit.queue_panel if scope == "queue" else cockpit  # chart keys: too
+            # Queue keys act on the queue panel; cockpit and chart keys on the cockpit.
+            target = cockpit.queue_panel if scope == "queue" else cockpit
             await app.run_action(action, target)
 
         return run

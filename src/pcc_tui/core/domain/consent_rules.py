@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from pcc_tui.core.domain.codes import ConsentDecision, ShareScope
+from pcc_tui.core.domain.codes import ConsentDecision, RecordStatus, ShareScope
 from pcc_tui.core.domain.models import Consent, Contact
 
 SCOPE_WORDS = {
@@ -56,7 +56,7 @@ class InForce:
 
 def in_force(records: Iterable[Consent], contact: Contact, day: date) -> InForce:
     """`records`: the contact's consent records (any order; voided ones are skipped)."""
-    mine = [r for r in records if r.contact_id == contact.id and r.status == "active"]
+    mine = [r for r in records if r.contact_id == contact.id and r.status is RecordStatus.ACTIVE]
     given = [r for r in mine if r.given_on <= day]
     if mine and not given:  # every decision came later than that day: none was asked yet
         return InForce(ConsentDecision.NOT_ASKED, (), None, None, None, None)

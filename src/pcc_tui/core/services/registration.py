@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from pcc_tui.core.domain.codes import RequestPriority
 from pcc_tui.core.domain.models import Patient, PlanStep
-from pcc_tui.core.domain.phones import phone_fields, same_number
+from pcc_tui.core.domain.phones import BadPhone, parse_phone, phone_fields, same_number
 from pcc_tui.core.errors import BadField
 from pcc_tui.core.services.context import Actor, action, values_of
 from pcc_tui.core.services.plans import holder_plan, insert_step
@@ -44,8 +44,13 @@ def likely_duplicates(
     store: Store, actor: Actor, family: str, given: str, born: date, phone: str | None
 ) -> list[LikelyMatch]:
     """Patients who look like this one: same (or day/month-swapped) birth date and a
-    similar name, or the same phone line. Audited as a search (how many, never who)."""
+    similar name, or the same phone line (as typed; one that cannot be parsed matches no
+    phone, and is refused later at its field). Audited as a search (how many, never who)."""
     region = store.policy.phone_region
+    try:
+        phone = parse_phone(phone, region) if phone else None
+    except BadPhone:
+        phone = None
     with action(store, actor, "patient.duplicate-check") as tx:
         typed = normalise(f"{given} {family}")
         out: list[LikelyMatch] = []
@@ -97,13 +102,14 @@ def register_new_patient(
         tx.about(row, row.id, assigned_mrn=not given_mrn)
         if intake_due is not None:
             plan_id = holder_plan(tx, row.id, "intake", "Intake")
+            owner = row.coordinator_id or actor.coordinator_id
             step = PlanStep(
                 care_plan_id=plan_id,
                 patient_id=row.id,
                 title=INTAKE_TITLE,
                 priority=RequestPriority.ROUTINE,
-                owner_id=row.coordinator_id or actor.coordinator_id,
-                owner_pool=None if (row.coordinator_id or actor.coordinator_id) else actor.pool,
+                owner_id=owner,
+                owner_pool=None if owner else actor.pool,
                 due_by=intake_due,
             )
             insert_step(tx, step, plan_id)

@@ -63,7 +63,7 @@ class RegisterScreen(FormScreen):
                 values["family_name"],
                 values["given_name"],
                 values["birth_date"],
-                _phone_or_none(env, values["phone"]),
+                values["phone"],
             )
         except PccError as exc:
             self.app.call_from_thread(self._failed, {}, f"Not checked: {plain_refusal(str(exc))}")
@@ -117,18 +117,6 @@ class RegisterScreen(FormScreen):
         )
         owed = f"; intake call due {intake:%a %d %b}" if intake else ""
         return f"Registered {values['given_name']} {values['family_name']} as {mrn}{owed}"
-
-
-def _phone_or_none(env: FormEnv, typed: str | None) -> str | None:
-    """The typed phone in E.164 for matching; a bad one is refused later, at its field."""
-    from pcc_tui.core.domain.phones import BadPhone, parse_phone
-
-    if not typed:
-        return None
-    try:
-        return parse_phone(typed, env.store.policy.phone_region)
-    except BadPhone:
-        return None
 
 
 def _fields(env: FormEnv) -> list[FormField]:

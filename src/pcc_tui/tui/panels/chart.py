@@ -23,13 +23,12 @@ EMPTY = "No patient: move the queue cursor onto one, or press : and type a name 
 def render_chart(
     chart: PatientChart,
     tz: tzinfo,
-    viewers: list[str] | None = None,
-    region: str = "US",
-    today: date | None = None,
+    viewers: list[str] | None,
+    region: str,
+    today: date,
 ) -> Text:
-    """`today` (the store clock's) decides which consent holds (default: the system date)."""
+    """`today` (the store clock's) decides which consent holds."""
     p = chart.patient
-    day = today or date.today()
     out = Text()
     if viewers:
         out.append("Also open now: " + ", ".join(viewers) + "\n", style="bold reverse")
@@ -54,7 +53,7 @@ def render_chart(
     if not chart.contacts:
         out.append("  none recorded\n", style="dim")
     for c in chart.contacts:
-        held = in_force(chart.consents, c, day)
+        held = in_force(chart.consents, c, today)
         style = "" if held.decision.value == "agreed" and not held.expired else "bold"
         reach = " / ".join(show_phone(n, region) for n in (c.phone, c.phone_other) if n)
         out.append(f"  {c.name} ({c.relationship}) {reach}  ")
@@ -119,9 +118,9 @@ class ChartPanel(Panel):
         self,
         chart: PatientChart,
         tz: tzinfo,
-        viewers: list[str] | None = None,
-        region: str = "US",
-        today: date | None = None,
+        viewers: list[str] | None,
+        region: str,
+        today: date,
     ) -> None:
         body = render_chart(chart, tz, viewers, region, today)
         self.query_one("#chart-body", Static).update(body)

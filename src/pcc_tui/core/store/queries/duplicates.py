@@ -3,7 +3,7 @@ swapped, a common slip) who share a name word within one typo, and patients with
 phone line (either of their phones). The database returns candidates; the service scores them.
 
 On PostgreSQL the look-up runs in `pcc_duplicate_candidates` (SECURITY DEFINER, migration
-0012): a duplicate on another ward is the one most worth finding, and row-level security
+0013): a duplicate on another ward is the one most worth finding, and row-level security
 would hide it. It returns only patients matching those rules, and only the columns a
 coordinator needs to tell them apart.
 """

@@ -1,13 +1,11 @@
 """PostgreSQL: the registration checks see every patient, and say no more than they must
 
-A coordinator registering a patient must learn whether that person is already registered,
-on any ward: row-level security would hide exactly the duplicate that matters. Two SECURITY
-DEFINER functions answer it: `pcc_duplicate_candidates` (patients born on one of the given
-days who share a name word within one typo, or with a phone ending in the given digits; at
-most 20, and only the columns that tell them apart) and `pcc_mrn_taken`. A record's history
+A coordinator registering a patient must learn whether an MRN is taken on any ward:
+row-level security would hide it (`pcc_mrn_taken`, SECURITY DEFINER). A record's history
 (`pcc_record_history`: its changes and their old values, for whoever may open the patient)
-reads audit rows a person could not read themselves. A sequence numbers
-MRNs the site assigns (`[policy] mrn_prefix`). SQLite needs none of it.
+reads audit rows a person could not read themselves. A sequence numbers the MRNs the site
+assigns (`[policy] mrn_prefix`). The duplicate check needs the second phone column, so it
+comes with 0013. SQLite needs none of it.
 
 Revision ID: 0012
 Revises: 0011
@@ -27,24 +25,6 @@ depends_on: str | Sequence[str] | None = None
 
 WRITERS = "pcc_coordinator, pcc_supervisor, pcc_admin"
 PEOPLE = "pcc_viewer, pcc_coordinator, pcc_supervisor, pcc_admin"
-
-DUPLICATES = """
-CREATE OR REPLACE FUNCTION pcc_duplicate_candidates(p_births date[], p_words text[], p_tail text)
-RETURNS TABLE (id integer, mrn varchar, family_name varchar, given_name varchar,
-               birth_date date, phone varchar)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  SELECT p.id, p.mrn, p.family_name, p.given_name, p.birth_date, p.phone
-  FROM patient p
-  WHERE p.status <> 'entered-in-error'
-    AND ((p.birth_date = ANY (p_births)
-          AND EXISTS (SELECT 1 FROM patient_name_token pt
-                      JOIN name_variant v ON v.token_id = pt.token_id
-                      WHERE pt.patient_id = p.id AND v.variant = ANY (p_words)))
-         OR (p_tail ~ '^[0-9]{4}$' AND p.phone LIKE '%' || p_tail))
-  ORDER BY p.id
-  LIMIT 20
-$$;
-"""
 
 FUNCTIONS = """
 -- A record's history (its changes, with their old values) for whoever may open it.
@@ -72,12 +52,10 @@ $$;
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute(DUPLICATES)
     op.execute(FUNCTIONS)
     op.execute("CREATE SEQUENCE IF NOT EXISTS pcc_mrn_seq")
-    for fn in ("pcc_duplicate_candidates(date[], text[], text)", "pcc_mrn_taken(text)"):
-        op.execute(f"REVOKE ALL ON FUNCTION {fn} FROM PUBLIC")
-        op.execute(f"GRANT EXECUTE ON FUNCTION {fn} TO {WRITERS}")
+    op.execute("REVOKE ALL ON FUNCTION pcc_mrn_taken(text) FROM PUBLIC")
+    op.execute(f"GRANT EXECUTE ON FUNCTION pcc_mrn_taken(text) TO {WRITERS}")
     op.execute("REVOKE ALL ON FUNCTION pcc_record_history(integer) FROM PUBLIC")
     op.execute(f"GRANT EXECUTE ON FUNCTION pcc_record_history(integer) TO {PEOPLE}")
     op.execute(f"GRANT USAGE ON SEQUENCE pcc_mrn_seq TO {WRITERS}")
@@ -89,4 +67,3 @@ def downgrade() -> None:
     op.execute("DROP SEQUENCE IF EXISTS pcc_mrn_seq")
     op.execute("DROP FUNCTION IF EXISTS pcc_mrn_taken(text)")
     op.execute("DROP FUNCTION IF EXISTS pcc_record_history(integer)")
-    op.execute("DROP FUNCTION IF EXISTS pcc_duplicate_candidates(date[], text[], text)")

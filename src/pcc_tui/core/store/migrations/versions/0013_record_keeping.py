@@ -6,7 +6,8 @@ group and subscriber, outside providers on the care team, and a problem's resolu
 it was given, when, until when, how a caller proves who they are). Withdrawing is a new row;
 the one in force at a moment is the newest given by then and not expired. On PostgreSQL the
 table gets the same guard as every patient table: row-level security deferring to the
-patient's, server-written change audit, and grants by role.
+patient's, server-written change audit, and grants by role; and the registration's
+duplicate check (`pcc_duplicate_candidates`, SECURITY DEFINER) matches either phone.
 
 Revision ID: 0013
 Revises: 0012
@@ -114,9 +115,9 @@ def _guard() -> list[str]:
     guard = importlib.import_module("pcc_tui.core.store.migrations.versions.0010_database_guard")
     rule = guard.CHILD_RULE.format(col="consent.patient_id")
     out = [
-        # The duplicate check matches a patient's other phone too (a new result column:
-        # the function is made again, and so are its grants).
-        "DROP FUNCTION IF EXISTS pcc_duplicate_candidates(date[], text[], text)",
+        # Who might already be registered, on any ward (row-level security would hide the
+        # duplicate that matters): only matching patients, only the columns to tell them
+        # apart, at most 20.
         DUPLICATES,
         "REVOKE ALL ON FUNCTION pcc_duplicate_candidates(date[], text[], text) FROM PUBLIC",
         "GRANT EXECUTE ON FUNCTION pcc_duplicate_candidates(date[], text[], text)"
@@ -144,6 +145,8 @@ def _guard() -> list[str]:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":  # it reads the phone columns dropped here
+        op.execute("DROP FUNCTION IF EXISTS pcc_duplicate_candidates(date[], text[], text)")
     with op.batch_alter_table("problem") as batch:
         batch.drop_column("resolved_on")
     with op.batch_alter_table("care_team_member") as batch:
