@@ -143,7 +143,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _policy(settings: Settings) -> Policy:
-    return Policy(**settings.policy.model_dump())
+    values = settings.policy.model_dump()
+    return Policy(
+        **values
+        | {k: tuple(values[k]) for k in ("closures", "mrn_authorities", "break_glass_roles")}
+    )
 
 
 def cmd_db(args: argparse.Namespace) -> int:

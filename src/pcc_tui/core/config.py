@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import getpass
 import os
+from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from platformdirs import user_config_dir, user_data_dir
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -69,6 +70,14 @@ class PolicySettings(BaseModel):
     )
     phone_region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
     mrn_prefix: str = Field(default="PCC", pattern=r"^[A-Za-z0-9-]{1,20}$")
+    # The business-day calendar: this country's (and subdivision's) public holidays, from
+    # the holidays package ("none": weekends only), and the site's own closed days.
+    holiday_country: str = Field(default="US", pattern=r"^([A-Z]{2}|none)$")
+    holiday_subdivision: str | None = Field(default=None, pattern=r"^[A-Z0-9]{1,3}$")
+    closures: list[date] = Field(default_factory=list, max_length=400)
+    # HL7 v2 PID-3: identifiers issued by these assigning authorities (PID-3.4) are MRNs,
+    # the first listed first; none listed: the first identifier of type MR, else the first.
+    mrn_authorities: list[str] = Field(default_factory=list, max_length=20)
 
     @field_validator("phone_region")
     @classmethod
@@ -78,6 +87,16 @@ class PolicySettings(BaseModel):
         if value not in phonenumbers.SUPPORTED_REGIONS:
             raise ValueError(f"{value!r} is not a region phone numbers are known for")
         return value
+
+    @model_validator(mode="after")
+    def _known_holidays(self) -> Self:
+        from pcc_tui.core.domain.business_days import supported
+
+        if self.holiday_country != "none":
+            problem = supported(self.holiday_country, self.holiday_subdivision)
+            if problem:
+                raise ValueError(problem)
+        return self
 
 
 class AuthSettings(BaseModel):
@@ -94,6 +113,15 @@ class AuthSettings(BaseModel):
         if self.mode != "auto":
             return self.mode
         return "os" if dialect == "sqlite" else "password"
+
+
+class Hl7Settings(BaseModel):
+    """The HL7 v2 listener (`pcc listen hl7`): frame size, idle time, commit batching."""
+
+    max_frame_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
+    idle_timeout_seconds: float = Field(default=300, gt=0, le=24 * 3600)
+    # Messages applied per commit when a backlog arrives (each is its own savepoint).
+    batch_max: int = Field(default=200, ge=1, le=5000)
 
 
 class AuditSettings(BaseModel):
@@ -113,6 +141,7 @@ class Settings(BaseSettings):
     policy: PolicySettings = PolicySettings()
     auth: AuthSettings = AuthSettings()
     audit: AuditSettings = AuditSettings()
+    hl7: Hl7Settings = Hl7Settings()
     keymap: dict[str, str] = {}  # binding id -> keys, e.g. complete-step = "D"
     theme: str | None = None  # dark, light, high-contrast, ansi
     mouse: bool = True
@@ -189,6 +218,7 @@ def _check_keys(path: Path, text: str) -> None:
         "policy": PolicySettings,
         "auth": AuthSettings,
         "audit": AuditSettings,
+        "hl7": Hl7Settings,
     }
 
     def unknown(key: str, known: list[str], trail: list[str]) -> ConfigError:

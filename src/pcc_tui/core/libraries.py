@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from pcc_tui.core.config import config_path
 from pcc_tui.core.domain.education import EducationTopic
+from pcc_tui.core.domain.event_rules import CONTACT_STEP, VISIT_STEP, EventRule
 from pcc_tui.core.domain.pathways import PathwayTemplate
 from pcc_tui.core.errors import DomainError
 from pcc_tui.resources import fixtures_dir
@@ -74,3 +75,31 @@ def load_education(site: Path | None = None) -> dict[str, EducationTopic]:
             topic = _validate(EducationTopic, raw, path, f"topics.{i}")
             found[topic.id] = topic
     return dict(sorted(found.items(), key=lambda kv: kv[1].title))
+
+
+def load_event_rules(site: Path | None = None) -> dict[str, EventRule]:
+    """Every event rule by id; a file holds a `[[rules]]` list. A transition rule's pathways
+    must exist and carry the steps that hold its clocks."""
+    found: dict[str, EventRule] = {}
+    for path in _files("event-rules", site):
+        rules = _read(path).get("rules")
+        if not isinstance(rules, list):
+            raise TemplateFileError(f"{path.name}: expected a [[rules]] list")
+        for i, raw in enumerate(rules):
+            rule = _validate(EventRule, raw, path, f"rules.{i}")
+            found[rule.id] = rule
+    pathways = load_pathways(site.parent / "pathways" if site else None)
+    for rule in found.values():
+        for name in (rule.pathway, rule.pathway_high):
+            if name is None:
+                continue
+            template = pathways.get(name)
+            if template is None:
+                raise TemplateFileError(f"rule {rule.id!r}: no pathway {name!r}")
+            keys = {s.key for s in template.steps}
+            if rule.then == "transition" and not {CONTACT_STEP, VISIT_STEP} <= keys:
+                raise TemplateFileError(
+                    f"rule {rule.id!r}: pathway {name!r} needs steps keyed "
+                    f"{CONTACT_STEP!r} and {VISIT_STEP!r}"
+                )
+    return found

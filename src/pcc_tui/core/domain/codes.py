@@ -238,6 +238,25 @@ class NoteStatus(StrEnum):
     ENTERED_IN_ERROR = "entered-in-error"
 
 
+class EncounterStatus(StrEnum):
+    """Encounter.status: a hospital stay or visit that arrived by an HL7 v2 feed."""
+
+    PLANNED = "planned"
+    IN_PROGRESS = "in-progress"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+    ENTERED_IN_ERROR = "entered-in-error"
+
+
+class EpisodeStatus(StrEnum):
+    """EpisodeOfCare.status: a transitional-care episode after a discharge."""
+
+    ACTIVE = "active"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+    ENTERED_IN_ERROR = "entered-in-error"
+
+
 class CoordinatorRole(StrEnum):
     COORDINATOR = "coordinator"
     SUPERVISOR = "supervisor"

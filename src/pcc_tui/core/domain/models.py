@@ -264,6 +264,8 @@ class PlanStep(Record):
     due_from: date | None = None
     due_by: date
     anchor_offset: int | None = None  # days from the plan's anchor; None: a fixed date
+    offset_business: bool = False  # the offset counts business days (site calendar)
+    transition_id: int | None = None  # a transitional-care clock this step keeps
     depends_on: list[int] = []
     needs: list[StepNeed] = []
     appointment_id: int | None = None

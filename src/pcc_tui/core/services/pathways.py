@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from pcc_tui.core.domain.business_days import BusinessCalendar
 from pcc_tui.core.domain.codes import OPEN_TASK_STATUSES, CarePlanStatus
 from pcc_tui.core.domain.models import CarePlan, PlanStep
 from pcc_tui.core.domain.pathways import PathwayTemplate
@@ -17,14 +18,20 @@ from pcc_tui.core.store.tables import CarePlanRow, PatientRow, PlanStepRow
 
 
 def plan_from_template(
-    template: PathwayTemplate, patient_id: int, anchor: date, coordinator_id: int | None
+    template: PathwayTemplate,
+    patient_id: int,
+    anchor: date,
+    coordinator_id: int | None,
+    calendar: BusinessCalendar,
+    fallback_pool: str | None = None,
 ) -> tuple[CarePlan, list[PlanStep]]:
     """The plan and its steps, dated from `anchor`; steps without a pool go to the patient's
-    coordinator."""
+    coordinator (or, when there is none, to `fallback_pool`)."""
     steps = []
     for step in template.steps:
-        due_from, due_by = step.due(anchor)
-        if step.pool is None and coordinator_id is None:
+        due_from, due_by = step.due(anchor, calendar)
+        pool = step.pool or (fallback_pool if coordinator_id is None else None)
+        if pool is None and coordinator_id is None:
             raise DomainError(
                 f"step {step.key!r} goes to the patient's coordinator, and this patient has none"
             )
@@ -34,11 +41,12 @@ def plan_from_template(
                 patient_id=patient_id,
                 title=step.title,
                 priority=step.priority,
-                owner_id=None if step.pool else coordinator_id,
-                owner_pool=step.pool,
+                owner_id=None if pool else coordinator_id,
+                owner_pool=pool,
                 due_from=due_from,
                 due_by=due_by,
                 anchor_offset=step.day,
+                offset_business=step.business,
                 depends_on=[template.position(k) for k in step.after],
                 needs=list(step.needs),
             )
@@ -63,7 +71,7 @@ def start_pathway(
     with action(store, actor, "care_plan.start_pathway") as tx:
         patient = tx.get(PatientRow, patient_id)
         owner = patient.coordinator_id or actor.coordinator_id
-        plan, steps = plan_from_template(template, patient_id, anchor, owner)
+        plan, steps = plan_from_template(template, patient_id, anchor, owner, store.policy.calendar)
         row = insert_plan(tx, plan, steps)
         tx.about(
             row, patient_id, template=template.id, anchor=template.anchor.value, steps=len(steps)
@@ -99,11 +107,17 @@ def move_anchor(
             )
             .order_by(PlanStepRow.id)
         ).all()
+        calendar = store.policy.calendar
         for step in open_steps:
             tx.track(step)
-            step.due_by = step.due_by + shift
+            moved = shift
+            if step.offset_business and step.anchor_offset is not None:
+                # Business days are counted again from the new anchor, not shifted.
+                due = calendar.add_business_days(new_anchor, step.anchor_offset)
+                moved = due - step.due_by
+            step.due_by = step.due_by + moved
             if step.due_from is not None:
-                step.due_from = step.due_from + shift
+                step.due_from = step.due_from + moved
         before = plan.anchor_date
         plan.anchor_date = new_anchor
         plan.period_start = min(plan.period_start + shift, new_anchor)

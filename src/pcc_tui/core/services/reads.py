@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pcc_tui.core.domain.business_days import add_business_days
 from pcc_tui.core.domain.read_models import (
     CoverageChecklist,
     PatientChart,
@@ -31,7 +30,9 @@ def queue_request(
     if scope is QueueScope.WARD and not ward:
         raise DomainError("choose a ward: this coordinator has no home ward")
     start, end = store.clock.day_bounds()
-    ahead = add_business_days(store.clock.today(), store.policy.confirm_ahead_business_days)
+    ahead = store.policy.calendar.add_business_days(
+        store.clock.today(), store.policy.confirm_ahead_business_days
+    )
     return QueueRequest(
         scope=scope,
         today=store.clock.today(),

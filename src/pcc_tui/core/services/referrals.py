@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from pcc_tui.core.domain.business_days import add_business_days
 from pcc_tui.core.domain.codes import ReferralTracking, ServiceRequestStatus
 from pcc_tui.core.domain.models import Referral
 from pcc_tui.core.errors import DomainError, IllegalTransition
@@ -21,10 +20,10 @@ _ORDER = [
 
 
 def default_reply_due(sent_on: date, internal: bool, policy: Policy) -> date:
-    """In-house: N business days (Mon-Fri); external: N calendar days (site policy)."""
+    """In-house: N business days (the site calendar); external: N calendar days (site policy)."""
     if not internal:
         return sent_on + timedelta(days=policy.referral_reply_days_external)
-    return add_business_days(sent_on, policy.referral_reply_business_days_internal)
+    return policy.calendar.add_business_days(sent_on, policy.referral_reply_business_days_internal)
 
 
 def create_referral(store: Store, actor: Actor, new: Referral) -> int:

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pcc_tui.core.clock import Clock
+from pcc_tui.core.domain.business_days import BusinessCalendar
 from pcc_tui.core.errors import Forbidden, StoreUnavailable
 from pcc_tui.core.store import changes
 from pcc_tui.core.store.audit import client_label
@@ -41,6 +43,15 @@ class Policy:
     phone_region: str = "US"
     # A patient registered without an MRN gets the next one: this prefix and a number.
     mrn_prefix: str = "PCC"
+    holiday_country: str = "US"  # "none": weekends only
+    holiday_subdivision: str | None = None
+    closures: tuple[date, ...] = ()
+    mrn_authorities: tuple[str, ...] = ()
+
+    @cached_property
+    def calendar(self) -> BusinessCalendar:
+        country = None if self.holiday_country == "none" else self.holiday_country
+        return BusinessCalendar(country, self.holiday_subdivision, frozenset(self.closures))
 
 
 @dataclass

@@ -18,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -222,6 +223,9 @@ class PlanStepRow(Tracked, Base):
     due_from: Mapped[date | None] = mapped_column(ReadableDate)
     due_by: Mapped[date] = mapped_column(ReadableDate)
     anchor_offset: Mapped[int | None]
+    offset_business: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Steps of a transitional-care episode show in the queue as its `transition` item.
+    transition_id: Mapped[int | None] = mapped_column(Integer)
     needs: Mapped[list[str]] = mapped_column(ReadableJSON, default=list)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
@@ -443,6 +447,121 @@ class SnoozeRow(Tracked, Base):
     void_reason: Mapped[str | None] = mapped_column(String(300))
     # The queue asks "is this item snoozed today?" once per candidate row.
     __table_args__ = (Index("ix_snooze_entity_until", "entity_type", "entity_id", "until"),)
+
+
+class Hl7MessageRow(Base):
+    """The intake log: every HL7 v2 message received, what became of it and why. `error`
+    names the segment and field at fault and never quotes the message (no patient data);
+    `raw` keeps the message, normalised, for `pcc hl7 replay`."""
+
+    __tablename__ = "hl7_message"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None]
+    sender: Mapped[str] = mapped_column(String(200))  # MSH-3 and MSH-4
+    control_id: Mapped[str] = mapped_column(String(200))  # MSH-10
+    message_type: Mapped[str] = mapped_column(String(20))  # MSH-9: ADT^A01
+    event_time: Mapped[str] = mapped_column(String(40))  # EVN-2, else MSH-7, as sent
+    # AA applied, AE/AR refused, held (waits for an earlier event), duplicate, ignored.
+    outcome: Mapped[str] = mapped_column(String(12))
+    error: Mapped[str | None] = mapped_column(String(300))
+    error_where: Mapped[str | None] = mapped_column(String(20))  # "PID-3"
+    patient_id: Mapped[int | None] = mapped_column(Integer)
+    hold_key: Mapped[str | None] = mapped_column(String(200))  # the MRN a held one waits on
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    raw: Mapped[str] = mapped_column(Text)
+    __table_args__ = (
+        # A message is applied once: the same sender, control id, type and event time again
+        # is a duplicate (control ids alone are reused by real senders across events).
+        Index(
+            "ix_hl7_message_applied",
+            "sender",
+            "control_id",
+            "message_type",
+            "event_time",
+            unique=True,
+            sqlite_where=text("outcome IN ('AA', 'held')"),
+            postgresql_where=text("outcome IN ('AA', 'held')"),
+        ),
+        Index("ix_hl7_message_outcome_id", "outcome", "id"),
+        Index("ix_hl7_message_hold_key", "hold_key"),
+    )
+
+
+class StayRow(Tracked, Base):
+    """A hospital stay or visit from the feed (FHIR Encounter): PV1's class, place, attending,
+    admission, discharge and disposition."""
+
+    __tablename__ = "stay"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    visit_number: Mapped[str | None] = mapped_column(String(60))  # PV1-19
+    patient_class: Mapped[str] = mapped_column(String(10))  # PV1-2, HL7 table 0004
+    ward: Mapped[str | None] = mapped_column(String(40))
+    room: Mapped[str | None] = mapped_column(String(20))
+    bed: Mapped[str | None] = mapped_column(String(20))
+    attending: Mapped[str | None] = mapped_column(String(200))
+    hospital_service: Mapped[str | None] = mapped_column(String(40))
+    admitted_at: Mapped[datetime | None]
+    discharged_at: Mapped[datetime | None]
+    disposition: Mapped[str | None] = mapped_column(String(80))  # PV1-36
+    status: Mapped[str] = mapped_column(String(20))
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+    __table_args__ = (Index("ix_stay_patient_visit", "patient_id", "visit_number"),)
+
+
+class StayEventRow(Tracked, Base):
+    """One event of a stay (admitted, transferred, discharged, cancelled...). `before` is the
+    stay and patient as they were, so a cancel restores them; `made` lists what the event's
+    rules created (table, id), so a cancel voids exactly that."""
+
+    __tablename__ = "stay_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stay_id: Mapped[int] = mapped_column(ForeignKey("stay.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    event: Mapped[str] = mapped_column(String(10))  # trigger event: A01, A02, A03...
+    at: Mapped[datetime]
+    message_id: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(String(200))
+    before: Mapped[dict[str, Any]] = mapped_column(ReadableJSON, default=dict)
+    made: Mapped[list[Any]] = mapped_column(ReadableJSON, default=list)
+    status: Mapped[str] = mapped_column(String(20))
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class TransitionRow(Tracked, Base):
+    """A transitional-care episode after a discharge (EpisodeOfCare): its clocks and the
+    plan steps that stop them."""
+
+    __tablename__ = "transition"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    stay_id: Mapped[int | None] = mapped_column(ForeignKey("stay.id"))
+    care_plan_id: Mapped[int] = mapped_column(ForeignKey("care_plan.id"))
+    discharged_on: Mapped[date] = mapped_column(ReadableDate)
+    complexity: Mapped[str] = mapped_column(String(10))  # moderate (14 days) or high (7)
+    contact_due: Mapped[date] = mapped_column(ReadableDate)
+    visit_due: Mapped[date] = mapped_column(ReadableDate)
+    contact_step_id: Mapped[int] = mapped_column(Integer)
+    visit_step_id: Mapped[int] = mapped_column(Integer)
+    medrec_step_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+    __table_args__ = (Index("ix_transition_status_contact_due", "status", "contact_due"),)
+
+
+class PatientMergeRow(Base):
+    """Two records found to be one patient (ADT A40/A41): the merged one's rows moved to the
+    survivor, which shows this in its chart."""
+
+    __tablename__ = "patient_merge"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    merged_patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    merged_mrn: Mapped[str] = mapped_column(String(64))
+    merged_at: Mapped[datetime]
+    message_id: Mapped[int | None] = mapped_column(Integer)
+    moved: Mapped[dict[str, Any]] = mapped_column(ReadableJSON, default=dict)
 
 
 class FhirLinkRow(Base):

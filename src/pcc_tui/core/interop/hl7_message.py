@@ -1,0 +1,206 @@
+"""HL7 v2 messages: split a file or a frame into messages, normalise segment separators, parse
+with python-hl7, and read fields by HL7 position (`PID-3.4`) with escapes undone.
+
+python-hl7 rather than hl7apy: it reads any version from 2.1 to 2.8 and any encoding
+characters the MSH declares without a profile, keeps Z-segments, is several times faster
+(the backlog target is hundreds of messages a second), and ships the MLLP stream framing
+the listener uses. What a message must hold is checked here and in the mapping, by field,
+so a refusal names the segment and field at fault (HL7 ERR-2) and never quotes a value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import hl7
+
+_NEWLINES = re.compile(r"\r\n|\n|\r")
+_SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")
+# Batch and file envelopes (FHS/BHS ... BTS/FTS) wrap messages; they are not messages.
+_ENVELOPE = ("FHS", "BHS", "BTS", "FTS")
+
+
+class Refusal(Exception):
+    """A message pcc will not apply: AR (rejected: not a message pcc takes) or AE (an error in
+    its content). `where` is the segment and field (ERR-2); `error` the HL7 table 0357 code.
+    The text never carries patient data."""
+
+    def __init__(self, code: str, reason: str, where: str | None = None, error: str = "207"):
+        super().__init__(reason)
+        self.code, self.reason, self.where, self.error = code, reason, where, error
+
+
+def normalise(text: str) -> str:
+    r"""Segments separated by `\r` whatever the sender used (`\n`, `\r\n`), blank lines and
+    surrounding whitespace dropped."""
+    lines = (line.strip("\x00\t ") for line in _NEWLINES.split(text))
+    return "\r".join(line for line in lines if line)
+
+
+def split_messages(text: str) -> list[str]:
+    """The messages in a file (or a batch): each starts at an MSH segment. Anything before
+    the first MSH is returned as a message of its own, to be refused, not dropped."""
+    messages: list[list[str]] = []
+    for line in normalise(text).split("\r"):
+        if line[:3] in _ENVELOPE:
+            continue
+        if line.startswith("MSH") or not messages:
+            messages.append([line])
+        else:
+            messages[-1].append(line)
+    return ["\r".join(lines) for lines in messages]
+
+
+@dataclass(frozen=True)
+class Header:
+    """What identifies a message: MSH, and EVN-2 (or MSH-7) as the event time."""
+
+    sender: str
+    control_id: str
+    message_type: str  # MSH-9.1
+    trigger: str  # MSH-9.2 (never EVN-1)
+    version: str
+    event_time: str
+    processing_id: str
+
+    @property
+    def kind(self) -> str:
+        return f"{self.message_type}^{self.trigger}"
+
+
+class Message:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        if not text.startswith("MSH") or len(text) < 8:
+            raise Refusal("AR", "the message does not begin with an MSH segment", "MSH", "100")
+        try:
+            self.parsed: Any = hl7.parse(text)
+        except Exception as exc:  # python-hl7 raises several kinds for broken headers
+            raise Refusal(
+                "AR", f"the MSH segment cannot be read ({type(exc).__name__})", "MSH", "102"
+            ) from None
+        separator = text[3]
+        self.ids = [line.split(separator, 1)[0] for line in text.split("\r")]
+        for number, ident in enumerate(self.ids, start=1):
+            if not _SEGMENT_ID.fullmatch(ident):
+                raise Refusal(
+                    "AR", f"segment {number} has no valid three-character id", None, "100"
+                )
+        self.header = self._header()
+
+    def _header(self) -> Header:
+        sender = "^".join(p for p in (self.value("MSH", 3), self.value("MSH", 4)) if p)
+        control_id = self.value("MSH", 10)
+        message_type, trigger = self.value("MSH", 9, 1), self.value("MSH", 9, 2)
+        if not message_type:
+            raise Refusal("AR", "MSH-9 (message type) is empty", "MSH-9", "101")
+        if not control_id:
+            raise Refusal("AR", "MSH-10 (message control id) is empty", "MSH-10", "101")
+        event_time = self.value("EVN", 2) or self.value("MSH", 7)
+        return Header(
+            sender=sender[:200] or "unknown",
+            control_id=control_id[:200],
+            message_type=message_type.upper()[:3],
+            trigger=trigger.upper()[:3],
+            version=self.value("MSH", 12),
+            event_time=event_time[:40],
+            processing_id=self.value("MSH", 11),
+        )
+
+    def has(self, segment: str) -> bool:
+        return segment in self.ids
+
+    def count(self, segment: str) -> int:
+        return self.ids.count(segment)
+
+    def value(
+        self, segment: str, field: int, component: int = 1, sub: int = 1, rep: int = 1, nth: int = 1
+    ) -> str:
+        """One value, escapes undone; "" when the segment or field is absent."""
+        try:
+            found = self.parsed.extract_field(segment, nth, field, rep, component, sub)
+        except (IndexError, KeyError, ValueError, TypeError):
+            return ""
+        return str(found or "").strip()
+
+    def repetitions(self, segment: str, field: int, nth: int = 1) -> int:
+        try:
+            value = self.parsed.segments(segment)[nth - 1](field)
+        except (IndexError, KeyError, ValueError, TypeError):
+            return 0
+        if isinstance(value, hl7.Field) and value and isinstance(value[0], hl7.Repetition):
+            return len(value)
+        return 1 if str(value) else 0
+
+    def ack(self, code: str, at: str, control_id: str, refusal: Refusal | None = None) -> str:
+        """The HL7 ACK for this message (original mode): MSA-1 the code, MSA-2 its control id,
+        MSA-3 the reason, and an ERR segment naming the segment and field at fault."""
+        return make_ack(self.text, code, at, control_id, refusal)
+
+
+def make_ack(text: str, code: str, at: str, control_id: str, refusal: Refusal | None) -> str:
+    """An ACK built from a message's MSH as far as it can be read (a message that cannot be
+    parsed still gets an AR naming why)."""
+    field_sep = text[3] if text.startswith("MSH") and len(text) > 3 else "|"
+    encoding = text[4:8] if text.startswith("MSH") and len(text) > 8 else "^~\\&"
+    msh = text.split("\r", 1)[0].split(field_sep) if text.startswith("MSH") else []
+
+    def part(n: int) -> str:  # MSH-n (MSH-1 is the separator itself)
+        return msh[n - 1] if len(msh) >= n else ""
+
+    component = encoding[0] if encoding else "^"
+    trigger = part(9).split(component)[1] if component in part(9) else ""
+    header = [
+        "MSH",
+        encoding,
+        part(5),
+        part(6),
+        part(3),
+        part(4),
+        at,
+        "",
+        f"ACK{component}{trigger}{component}ACK",
+        control_id,
+        part(11) or "P",
+        part(12) or "2.5",
+    ]
+    msa = ["MSA", code, part(10)]
+    segments = [field_sep.join(header)]
+    if refusal is not None:
+        msa.append(_clean(refusal.reason, field_sep, encoding))
+        segments.append(field_sep.join(msa))
+        where = _err_location(refusal.where, component)
+        severity = "E"
+        segments.append(
+            field_sep.join(
+                ["ERR", "", where, f"{refusal.error}{component}{component}HL70357", severity]
+            )
+        )
+    else:
+        segments.append(field_sep.join(msa))
+    return "\r".join(segments) + "\r"
+
+
+def _clean(text: str, field_sep: str, encoding: str) -> str:
+    """Our own reason text, with the message's delimiters taken out (never escaped input)."""
+    for ch in field_sep + encoding:
+        text = text.replace(ch, " ")
+    return text[:200]
+
+
+def _err_location(where: str | None, component: str) -> str:
+    """ERR-2 (ERL): segment id, sequence, field position - from "PID-3" or "MSH-9"."""
+    if not where:
+        return ""
+    found = re.fullmatch(r"([A-Z][A-Z0-9]{2})(?:-(\d+))?", where)
+    if found is None:
+        return ""
+    segment, field = found.group(1), found.group(2) or ""
+    return f"{segment}{component}1{component}{field}"
+
+
+def messages_in(text: str) -> Iterator[str]:
+    yield from (m for m in split_messages(text) if m)

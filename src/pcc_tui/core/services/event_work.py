@@ -1,0 +1,157 @@
+"""Hospital events into work, by the site's event rules: a transitional-care episode (its
+pathway, its clocks), or one task in the patient's "from hospital events" plan. What a rule
+made is returned so the event that caused it can void exactly that when it is cancelled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from pcc_tui.core.domain.codes import EpisodeStatus, RequestPriority
+from pcc_tui.core.domain.event_rules import CONTACT_STEP, MEDREC_STEP, VISIT_STEP, EventRule
+from pcc_tui.core.domain.models import PlanStep
+from pcc_tui.core.domain.pathways import PathwayTemplate
+from pcc_tui.core.services.context import Tx
+from pcc_tui.core.services.pathways import plan_from_template
+from pcc_tui.core.services.plans import holder_plan, insert_plan, insert_step
+from pcc_tui.core.store.tables import PatientRow, PlanStepRow, StayEventRow, StayRow, TransitionRow
+
+EVENTS_PLAN = "hospital-events"  # the holder plan of tasks made from events
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    event: str  # "ADT^A03"
+    patient: PatientRow
+    stay: StayRow | None
+    on: date  # the event's local day: the discharge, the visit, the missed appointment
+    patient_class: str | None = None
+    patient_type: str | None = None
+    disposition: str | None = None
+    service: str | None = None
+
+
+def make_work(
+    tx: Tx, rules: dict[str, EventRule], pathways: dict[str, PathwayTemplate], facts: EventFacts
+) -> list[dict[str, Any]]:
+    made: list[dict[str, Any]] = []
+    done = _rules_already_applied(tx, facts.stay)
+    for rule in sorted(rules.values(), key=lambda r: r.id):
+        if rule.id in done or not rule.matches(
+            facts.event,
+            facts.patient_class,
+            facts.patient_type,
+            facts.disposition,
+            facts.patient.coordinator_id is not None,
+        ):
+            continue
+        if rule.then == "transition":
+            made += _transition(tx, rule, pathways, facts)
+        else:
+            made.append(_task(tx, rule, facts))
+    return made
+
+
+def _rules_already_applied(tx: Tx, stay: StayRow | None) -> set[str]:
+    """A rule acts once per stay: an A04 and then an A03 of one ED visit make one call."""
+    if stay is None or stay.id is None:
+        return set()
+    made = tx.session.scalars(
+        select(StayEventRow.made).where(
+            StayEventRow.stay_id == stay.id, StayEventRow.status == "active"
+        )
+    )
+    return {entry["rule"] for entries in made for entry in entries or [] if "rule" in entry}
+
+
+def _transition(
+    tx: Tx, rule: EventRule, pathways: dict[str, PathwayTemplate], facts: EventFacts
+) -> list[dict[str, Any]]:
+    high = bool(facts.service and facts.service in rule.high_services)
+    name = rule.pathway_high if high and rule.pathway_high else rule.pathway
+    template = pathways[name or ""]
+    patient = facts.patient
+    plan, steps = plan_from_template(
+        template,
+        patient.id,
+        facts.on,
+        patient.coordinator_id,
+        tx.store.policy.calendar,
+        fallback_pool=rule.pool,
+    )
+    row = insert_plan(tx, plan, steps)
+    step_rows = tx.session.scalars(
+        select(PlanStepRow).where(PlanStepRow.care_plan_id == row.id).order_by(PlanStepRow.id)
+    ).all()
+    by_key = {t.key: s for t, s in zip(template.steps, step_rows, strict=True)}
+    transition = tx.add(
+        TransitionRow(
+            patient_id=patient.id,
+            stay_id=facts.stay.id if facts.stay is not None else None,
+            care_plan_id=row.id,
+            discharged_on=facts.on,
+            complexity="high" if high or rule.complexity == "high" else "moderate",
+            contact_due=by_key[CONTACT_STEP].due_by,
+            visit_due=by_key[VISIT_STEP].due_by,
+            contact_step_id=by_key[CONTACT_STEP].id,
+            visit_step_id=by_key[VISIT_STEP].id,
+            medrec_step_id=by_key[MEDREC_STEP].id if MEDREC_STEP in by_key else None,
+            status=EpisodeStatus.ACTIVE,
+        )
+    )
+    for step in step_rows:
+        step.transition_id = transition.id
+    return [
+        {"rule": rule.id, "table": "transition", "id": transition.id},
+        {"rule": rule.id, "table": "care_plan", "id": row.id},
+        *({"rule": rule.id, "table": "plan_step", "id": s.id} for s in step_rows),
+    ]
+
+
+def _task(tx: Tx, rule: EventRule, facts: EventFacts) -> dict[str, Any]:
+    patient = facts.patient
+    days, business = rule.due_days
+    calendar = tx.store.policy.calendar
+    if business:
+        due = calendar.add_business_days(facts.on, days)
+        if days == 0 and not calendar.is_business_day(due):
+            due = calendar.add_business_days(due, 1)
+    else:
+        due = facts.on + timedelta(days=days)
+    title = (rule.task or rule.title).format_map(_Blank(_placeholders(facts)))
+    plan_id = holder_plan(tx, patient.id, EVENTS_PLAN, "From hospital events")
+    step = insert_step(
+        tx,
+        PlanStep(
+            care_plan_id=plan_id,
+            patient_id=patient.id,
+            title=" ".join(title.split())[:200],
+            priority=RequestPriority(rule.priority),
+            owner_id=patient.coordinator_id,
+            owner_pool=None if patient.coordinator_id else rule.pool,
+            due_by=due,
+        ),
+        plan_id,
+    )
+    return {"rule": rule.id, "table": "plan_step", "id": step.id}
+
+
+def _placeholders(facts: EventFacts) -> dict[str, str]:
+    stay = facts.stay
+    return {
+        "ward": (stay.ward if stay else None) or facts.patient.ward or "",
+        "bed": (stay.bed or stay.room if stay else None) or facts.patient.bed or "",
+        "room": (stay.room if stay else None) or "",
+        "class": facts.patient_class or "",
+        "event": facts.event,
+        "service": facts.service or "",
+    }
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""

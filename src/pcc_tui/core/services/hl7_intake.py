@@ -1,0 +1,468 @@
+"""HL7 v2 intake: each message logged, checked for a duplicate, applied in its own savepoint
+with one audit row, or held (its earlier event has not arrived) or refused (AE/AR, with the
+segment and field). A batch commits once; ACKs are built only after that commit, so an ACK
+always means "in the database". Messages apply in the order given: the listener and the file
+import both pass them in order of arrival.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from pcc_tui.core.domain.codes import AuditOutcome
+from pcc_tui.core.domain.event_rules import EventRule
+from pcc_tui.core.domain.pathways import PathwayTemplate
+from pcc_tui.core.interop import hl7_map as hm
+from pcc_tui.core.interop.hl7_message import Message, Refusal, make_ack, normalise
+from pcc_tui.core.services import event_work, hl7_patients, hl7_schedule, hl7_stays
+from pcc_tui.core.services.context import Actor, Tx
+from pcc_tui.core.store import audit
+from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.tables import Hl7MessageRow, PatientRow
+
+ADT_EVENTS = frozenset(
+    {"A01", "A02", "A03", "A04", "A05", "A06", "A07", "A08", "A11", "A12", "A13"}
+    | {"A27", "A28", "A31", "A40", "A41", "A47"}
+)
+SIU_EVENTS = frozenset({"S12", "S13", "S14", "S15", "S17", "S26"})
+APPLIED, HELD = "AA", "held"
+
+
+@dataclass(frozen=True)
+class Received:
+    text: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class Result:
+    log_id: int | None
+    code: str  # the ACK code: AA, AE, AR
+    outcome: str  # AA (applied), held, duplicate, ignored, AE, AR
+    ack: str
+    reason: str | None = None
+    where: str | None = None
+    patient_id: int | None = None
+
+
+class _Ignored(Exception):
+    """Accepted, logged, and nothing to do (an event pcc does not act on)."""
+
+
+class Intake:
+    """One per process: the site's rules and pathways are read once, at start."""
+
+    def __init__(
+        self,
+        store: Store,
+        actor: Actor,
+        rules: dict[str, EventRule],
+        pathways: dict[str, PathwayTemplate],
+    ) -> None:
+        self.store, self.actor, self.rules, self.pathways = store, actor, rules, pathways
+        self.tz = store.clock.tz
+
+    # -- batches ----------------------------------------------------------------------------
+
+    def apply(self, batch: Sequence[Received]) -> list[Result]:
+        """Apply in order, commit once; the results (and their ACKs) exist only after the
+        commit succeeded. If it fails, the exception propagates and nothing is ACKed."""
+        now = self.store.clock.now()
+        pending: list[tuple[Hl7MessageRow | None, dict[str, Any]]] = []
+        with self.store.writing() as session:
+            session.info.update(actor=self.actor.username, now=now)
+            if self.store.dialect == "postgresql" and not self.store.person:
+                # One audit row per message (written below), not one per table changed.
+                session.execute(text("SET LOCAL pcc.bulk = on"))
+            for item in batch:
+                pending.append(self._one(session, item, now))
+        return [self._result(log, info, now) for log, info in pending]
+
+    def replay(self, log_id: int) -> Result:
+        """Run a failed or held message again (after a fix to the data or the rules)."""
+        now = self.store.clock.now()
+        with self.store.writing() as session:
+            session.info.update(actor=self.actor.username, now=now)
+            log = session.get(Hl7MessageRow, log_id)
+            if log is None:
+                raise LookupError(f"no message {log_id} in the intake log")
+            if log.outcome in (APPLIED, "duplicate", "ignored"):
+                raise ValueError(f"message {log_id} was {_said(log.outcome)}: nothing to replay")
+            if self.store.dialect == "postgresql" and not self.store.person:
+                session.execute(text("SET LOCAL pcc.bulk = on"))
+            log.attempts += 1
+            try:
+                msg = Message(log.raw)
+            except Refusal as refusal:
+                info: dict[str, Any] = {"text": log.raw}
+                self._refuse(session, now, log, refusal, info)
+            else:
+                info = self._run(session, log, msg, now, release=True)
+        return self._result(log, info, now)
+
+    def _result(self, log: Hl7MessageRow | None, info: dict[str, Any], now: datetime) -> Result:
+        code = info.get("code", "AA")
+        refusal = info.get("refusal")
+        ack = make_ack(info["text"], code, _hl7_time(now), f"ACK{log.id if log else 0}", refusal)
+        return Result(
+            log.id if log else None,
+            code,
+            info["outcome"],
+            ack,
+            refusal.reason if refusal else None,
+            refusal.where if refusal else None,
+            info.get("patient_id"),
+        )
+
+    # -- one message ------------------------------------------------------------------------
+
+    def _one(
+        self, session: Session, item: Received, now: datetime
+    ) -> tuple[Hl7MessageRow | None, dict[str, Any]]:
+        body = normalise(item.text)
+        try:
+            msg = Message(body)
+        except Refusal as refusal:
+            log = self._log(session, item, body, None, refusal.code, refusal)
+            self._audit(session, now, log, "hl7.refused", AuditOutcome.MINOR_FAILURE, {})
+            return log, {
+                "text": body,
+                "code": refusal.code,
+                "outcome": refusal.code,
+                "refusal": refusal,
+            }
+        h = msg.header
+        if self._applied_before(session, h):
+            log = self._log(session, item, body, msg, "duplicate", None)
+            return log, {"text": body, "outcome": "duplicate"}
+        log = self._log(session, item, body, msg, "pending", None)
+        return log, self._run(session, log, msg, now, release=True)
+
+    def _run(
+        self, session: Session, log: Hl7MessageRow, msg: Message, now: datetime, *, release: bool
+    ) -> dict[str, Any]:
+        info: dict[str, Any] = {"text": msg.text}
+        savepoint = session.begin_nested()
+        tx = Tx(session, self.store, self.actor, now)
+        try:
+            action, summary = self._apply(tx, msg, log)
+            log.outcome, log.error, log.error_where, log.hold_key = APPLIED, None, None, None
+            log.patient_id = tx.patient_id
+            session.flush()  # the unique index: a second listener applied it first
+            detail: dict[str, Any] = {"summary": summary}
+            undo = tx.undo_payload()
+            if undo:
+                detail["undo"] = undo
+            self._audit(session, now, log, action, AuditOutcome.SUCCESS, detail, tx.patient_id)
+            savepoint.commit()
+            info.update(outcome=APPLIED, patient_id=tx.patient_id)
+        except _Ignored as why:
+            savepoint.rollback()
+            log.outcome, log.error = "ignored", str(why)[:300]
+            info.update(outcome="ignored")
+        except hl7_patients.NothingToChange as why:
+            savepoint.rollback()
+            log.outcome, log.error, log.hold_key = HELD, str(why)[:300], self._mrn(msg)
+            self._audit(session, now, log, "hl7.held", AuditOutcome.SUCCESS, {})
+            info.update(outcome=HELD)
+            release = False
+        except IntegrityError:
+            savepoint.rollback()
+            log.outcome = "duplicate"
+            info.update(outcome="duplicate")
+            release = False
+        except Refusal as refusal:
+            savepoint.rollback()
+            self._refuse(session, now, log, refusal, info)
+            release = False
+        except Exception as exc:  # anything else in one message must not stop the batch
+            savepoint.rollback()
+            failed = Refusal("AE", f"pcc could not apply it ({type(exc).__name__})", None, "207")
+            self._refuse(session, now, log, failed, info)
+            release = False
+        log.processed_at = now
+        session.flush()
+        if release and log.outcome == APPLIED:
+            self._release_held(session, msg, now)
+        return info
+
+    def _refuse(
+        self,
+        session: Session,
+        now: datetime,
+        log: Hl7MessageRow,
+        refusal: Refusal,
+        info: dict[str, Any],
+    ) -> None:
+        log.outcome, log.error, log.error_where = refusal.code, refusal.reason[:300], refusal.where
+        self._audit(session, now, log, "hl7.refused", AuditOutcome.MINOR_FAILURE, {})
+        info.update(code=refusal.code, outcome=refusal.code, refusal=refusal)
+
+    def _release_held(self, session: Session, msg: Message, now: datetime) -> None:
+        """Held messages for this patient, retried in order of arrival now that an earlier
+        event has arrived (an A11 that came before its A01)."""
+        mrn = self._mrn(msg)
+        if not mrn:
+            return
+        held = session.scalars(
+            select(Hl7MessageRow)
+            .where(Hl7MessageRow.hold_key == mrn, Hl7MessageRow.outcome == HELD)
+            .order_by(Hl7MessageRow.id)
+        ).all()
+        for log in held:
+            log.attempts += 1
+            self._run(session, log, Message(log.raw), now, release=False)
+
+    def _mrn(self, msg: Message) -> str | None:
+        return hm.choose_mrn(hm.identifiers(msg), self.store.policy.mrn_authorities)
+
+    def _applied_before(self, session: Session, h: Any) -> bool:
+        return (
+            session.scalar(
+                select(Hl7MessageRow.id)
+                .where(
+                    Hl7MessageRow.sender == h.sender,
+                    Hl7MessageRow.control_id == h.control_id,
+                    Hl7MessageRow.message_type == h.kind,
+                    Hl7MessageRow.event_time == h.event_time,
+                    Hl7MessageRow.outcome.in_((APPLIED, HELD)),
+                )
+                .limit(1)
+            )
+            is not None
+        )
+
+    def _log(
+        self,
+        session: Session,
+        item: Received,
+        body: str,
+        msg: Message | None,
+        outcome: str,
+        refusal: Refusal | None,
+    ) -> Hl7MessageRow:
+        h = msg.header if msg is not None else None
+        log = Hl7MessageRow(
+            received_at=item.received_at,
+            processed_at=self.store.clock.now(),
+            sender=h.sender if h else "unknown",
+            control_id=h.control_id if h else "",
+            message_type=h.kind if h else "",
+            event_time=h.event_time if h else "",
+            outcome=outcome,
+            error=refusal.reason[:300] if refusal else None,
+            error_where=refusal.where if refusal else None,
+            attempts=1,
+            raw=body,
+        )
+        session.add(log)
+        session.flush()
+        return log
+
+    def _audit(
+        self,
+        session: Session,
+        now: datetime,
+        log: Hl7MessageRow,
+        action: str,
+        outcome: str,
+        detail: dict[str, Any],
+        patient_id: int | None = None,
+    ) -> None:
+        audit.append(
+            session,
+            at=now,
+            actor=self.actor.username,
+            action=action,
+            outcome=outcome,
+            patient_id=patient_id,
+            entity_type="hl7_message",
+            entity_id=log.id,
+            detail={
+                "type": log.message_type,
+                "control_id": log.control_id,
+                "sender": log.sender,
+                "outcome": log.outcome,
+                **detail,
+            },
+        )
+
+    # -- what each event does ---------------------------------------------------------------
+
+    def _apply(self, tx: Tx, msg: Message, log: Hl7MessageRow) -> tuple[str, str]:
+        h = msg.header
+        if h.message_type == "SIU":
+            if h.trigger not in SIU_EVENTS:
+                raise _Ignored(f"SIU^{h.trigger} is not an event pcc acts on")
+            return f"hl7.siu-{h.trigger.lower()}", self._schedule(tx, msg, log)
+        if h.message_type != "ADT":
+            raise Refusal(
+                "AR",
+                f"message type {h.message_type} is not one pcc takes (ADT, SIU)",
+                "MSH-9",
+                "200",
+            )
+        if h.trigger not in ADT_EVENTS:
+            raise _Ignored(f"ADT^{h.trigger} is not an event pcc acts on")
+        data = hm.patient(msg, self.store.policy.mrn_authorities)
+        at = hm.occurred_at(msg, self.tz) or tx.now
+        visit = hm.visit(msg, self.tz)
+        trigger = h.trigger
+        if trigger in ("A11", "A12", "A13", "A27"):
+            patient = hl7_patients.find_patient(tx, data.mrn)
+            if patient is None:
+                raise hl7_patients.NothingToChange(
+                    "no such patient yet (the event cancelled has not arrived)"
+                )
+            self._scope(tx, patient)
+            reason = f"cancelled by the hospital (ADT {trigger})"
+            stay, summary = hl7_stays.cancel(tx, patient, visit, trigger, reason)
+            hl7_stays.record_event(tx, stay, trigger, at, log.id, summary)
+            return f"hl7.adt-{trigger.lower()}", summary
+        patient = hl7_patients.patient_for(tx, data)
+        self._scope(tx, patient)
+        if trigger in ("A40", "A41", "A47"):
+            return self._identity(tx, msg, patient, data, log)
+        summary = ""
+        if trigger in ("A08", "A31", "A28"):
+            changed = hl7_patients.update_demographics(tx, patient, data)
+            summary = f"demographics: {', '.join(changed) or 'no change'}"
+        added = (
+            hl7_patients.add_contacts(tx, patient.id, hm.contacts(msg)),
+            hl7_patients.add_coverages(tx, patient.id, hm.coverages(msg)),
+            hl7_patients.add_problems(tx, patient.id, hm.diagnoses(msg)),
+        )
+        extra = ", ".join(
+            f"{n} {what}"
+            for n, what in zip(added, ("contacts", "coverages", "problems"), strict=True)
+            if n
+        )
+        if trigger in ("A08", "A31", "A28"):
+            return "patient.update", "; ".join(p for p in (summary, extra) if p)
+        stay, before, summary = self._stay_event(tx, patient, visit, trigger, at)
+        event = hl7_stays.record_event(tx, stay, trigger, at, log.id, summary, before)
+        tx.session.flush()
+        on = self._event_day(trigger, stay, at)
+        event.made = event_work.make_work(
+            tx,
+            self.rules,
+            self.pathways,
+            event_work.EventFacts(
+                event=h.kind,
+                patient=patient,
+                stay=stay,
+                on=on,
+                patient_class=stay.patient_class,
+                patient_type=visit.patient_type if visit else None,
+                disposition=msg.value("PV1", 36, 1) or None,
+                service=stay.hospital_service,
+            ),
+        )
+        if event.made:
+            summary += f"; {len({m['rule'] for m in event.made})} rule(s) made work"
+        return f"hl7.adt-{trigger.lower()}", "; ".join(p for p in (summary, extra) if p)
+
+    def _stay_event(
+        self, tx: Tx, patient: PatientRow, visit: hm.VisitData | None, trigger: str, at: datetime
+    ) -> tuple[Any, dict[str, Any], str]:
+        if trigger in ("A01", "A04", "A05"):
+            return hl7_stays.admit(tx, patient, visit, trigger, at)
+        if trigger == "A02":
+            try:
+                return hl7_stays.transfer(tx, patient, visit, at)
+            except hl7_patients.NothingToChange:
+                # The feed started mid-stay: this transfer is where the stay begins here.
+                return hl7_stays.admit(tx, patient, visit, "A01", at)
+        if trigger == "A03":
+            return hl7_stays.discharge(tx, patient, visit, at)
+        return hl7_stays.change_class(tx, patient, visit, trigger, at)
+
+    def _event_day(self, trigger: str, stay: Any, at: datetime) -> Any:
+        when = stay.discharged_at if trigger == "A03" else stay.admitted_at
+        return (when or at).astimezone(self.tz).date()
+
+    def _identity(
+        self, tx: Tx, msg: Message, patient: PatientRow, data: hm.PatientData, log: Hl7MessageRow
+    ) -> tuple[str, str]:
+        trigger = msg.header.trigger
+        prior = hm.choose_mrn(hm.identifiers(msg, "MRG", 1), self.store.policy.mrn_authorities)
+        if trigger == "A41" and (not prior or prior == data.mrn):
+            raise _Ignored("an account merge within one patient: no records to join")
+        if not prior:
+            raise Refusal("AE", "MRG-1 (prior identifier) is empty", "MRG-1", "101")
+        if prior == data.mrn:
+            raise _Ignored("MRG-1 names the same patient: nothing to join")
+        try:
+            if trigger == "A47":
+                row = hl7_patients.change_identifier(tx, prior, data.mrn)
+                return "hl7.adt-a47", f"identifier changed ({row.id})"
+            moved = hl7_patients.merge(tx, patient, prior, log.id)
+        except hl7_patients.NothingToChange as why:
+            raise _Ignored(str(why)) from None
+        return f"hl7.adt-{trigger.lower()}", f"merged: {sum(moved.values())} rows moved"
+
+    def _schedule(self, tx: Tx, msg: Message, log: Hl7MessageRow) -> str:
+        data = hm.patient(msg, self.store.policy.mrn_authorities)
+        trigger = msg.header.trigger
+        appointment = hm.appointment(msg, self.tz)
+        sender = msg.header.sender
+        if trigger == "S12":
+            patient = hl7_patients.patient_for(tx, data)
+            self._scope(tx, patient)
+            row, summary = hl7_schedule.book(tx, sender, patient, appointment)
+        else:
+            found = hl7_patients.find_patient(tx, data.mrn)
+            if found is None:
+                raise hl7_patients.NothingToChange(
+                    "no such patient yet (the booking has not arrived)"
+                )
+            patient = found
+            self._scope(tx, patient)
+            if trigger in ("S13", "S14"):
+                row, summary = hl7_schedule.reschedule(tx, sender, patient, appointment)
+            else:
+                reason = msg.value("SCH", 6, 2) or msg.value("SCH", 6, 1)
+                reason = (
+                    reason
+                    or {"S15": "cancelled", "S17": "deleted", "S26": "did not attend"}[trigger]
+                )
+                row, summary = hl7_schedule.end(
+                    tx, sender, patient, appointment, trigger, f"{reason} (SIU {trigger})"
+                )
+        tx.about(row, patient.id)
+        if trigger == "S26":
+            on = row.start.astimezone(self.tz).date()
+            made = event_work.make_work(
+                tx,
+                self.rules,
+                self.pathways,
+                event_work.EventFacts(event=msg.header.kind, patient=patient, stay=None, on=on),
+            )
+            if made:
+                summary += "; a reschedule task was made"
+        return summary
+
+    def _scope(self, tx: Tx, patient: PatientRow) -> None:
+        tx.patient_id = patient.id
+
+
+def _said(outcome: str) -> str:
+    return {"AA": "applied", "duplicate": "a duplicate", "ignored": "ignored"}.get(outcome, outcome)
+
+
+def _hl7_time(at: datetime) -> str:
+    return at.strftime("%Y%m%d%H%M%S+0000")
+
+
+def event_rules_and_pathways() -> tuple[dict[str, EventRule], dict[str, PathwayTemplate]]:
+    """The site's rules and pathways; a bad file is a TemplateFileError naming it."""
+    from pcc_tui.core.libraries import load_event_rules, load_pathways
+
+    return load_event_rules(), load_pathways()
