@@ -20,6 +20,7 @@ from pcc_tui import (
     cli_audit,
     cli_config,
     cli_export,
+    cli_hl7,
     cli_import,
     cli_report,
     cli_users,
@@ -127,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_users.add_commands(sub, _common)
     cli_export.add_commands(sub, _common)
     cli_report.add_commands(sub, _common)
-    cli_import.add_commands(sub, _common)
+    imp_sub = cli_import.add_commands(sub, _common)
+    cli_hl7.add_commands(sub, imp_sub, _common)
     cli_config.add_commands(sub, _common)
     return parser
 
@@ -244,6 +246,20 @@ def run_as_user(
         store.close()
 
 
+def run_intake(args: argparse.Namespace, command: Callable[..., int]) -> int:
+    """The HL7 intake's commands: on the database's own login (no person signs in); a new
+    local file gets its schema."""
+    settings = _settings(args)
+    prepare_sqlite(settings.database_url, create=True)
+    store = Store.open(settings.database_url, policy=_policy(settings))
+    try:
+        if command is cli_hl7.cmd_listen:
+            return command(args, store, settings)
+        return command(args, store)
+    finally:
+        store.close()
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
     settings = _settings(args)
     demo_dir: str | None = None
@@ -345,6 +361,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not args.name:
                 parser.error("name a report, or --list")
             return run_as_user(args, cli_report.cmd_report)
+        if args.command == "import" and args.import_command == "hl7":
+            return run_intake(args, cli_hl7.cmd_import)
+        if args.command == "listen":
+            return run_intake(args, cli_hl7.cmd_listen)
+        if args.command == "hl7":
+            if args.hl7_command == "log":
+                return run_as_user(args, cli_hl7.cmd_log)
+            return run_intake(args, cli_hl7.cmd_replay)
         if args.command == "import":
             return run_as_user(args, cli_import.cmd_import, creates=True)
         if args.command == "export":

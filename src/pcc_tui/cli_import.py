@@ -8,13 +8,18 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from pcc_tui.core.services.context import Actor
 from pcc_tui.core.store.database import Store
 
 
-def add_commands(sub: argparse._SubParsersAction, common: Callable[..., None]) -> None:  # type: ignore[type-arg]
-    imp = sub.add_parser("import", help="import data from an EHR")
+def add_commands(
+    sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    common: Callable[..., None],
+) -> Any:
+    """Adds `pcc import fhir`; returns the FORMAT subparsers (HL7 adds its own)."""
+    imp = sub.add_parser("import", help="import data from an EHR or a hospital feed")
     imp_sub = imp.add_subparsers(dest="import_command", metavar="FORMAT", required=True)
     fhir = imp_sub.add_parser("fhir", help="FHIR R4 bundles, resources, .ndjson, folders")
     common(fhir)
@@ -24,6 +29,7 @@ def add_commands(sub: argparse._SubParsersAction, common: Callable[..., None]) -
         default="ehr",
         help="where the data comes from; re-imports match on source + FHIR id (default: ehr)",
     )
+    return imp_sub
 
 
 def cmd_import(args: argparse.Namespace, store: Store, actor: Actor) -> int:

@@ -73,6 +73,7 @@ KEYS: tuple[Key, ...] = (
     Key("handoffs", "h", "handoffs", "Handoffs offered to me", "Handing over"),
     Key("ward-rounds", "W", "rounds", "Ward rounds", "Handing over"),
     Key("reports", "o", "reports", "Reports and my workload", "Handing over"),
+    Key("intake-log", "O", "intake_log", "Intake log: what the hospital feed sent (supervisors)", "Handing over"),
     Key("undo", "z", "undo", "Undo my last change", "Session", footer="Undo"),
     Key("focus-queue", "1", "focus_panel('queue')", "Focus the queue", "Moving around"),
     Key("focus-chart", "2", "focus_panel('chart')", "Focus the chart", "Moving around"),

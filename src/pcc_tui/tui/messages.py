@@ -112,6 +112,14 @@ class UndoAsk(Message):
         self.seq = seq
 
 
+class IntakeLogReady(Message):
+    """The intake log is read: show it."""
+
+    def __init__(self, entries: list[Any]) -> None:
+        super().__init__()
+        self.entries = entries
+
+
 class HistoryReady(Message):
     """A record's history is read: show it (the handler opens the screen)."""
 

@@ -32,6 +32,7 @@ class QueueKind(StrEnum):
     CALLBACK = "callback"
     AUTH = "auth"
     REFERRAL = "referral"
+    TRANSITION = "transition"  # transitional care after a discharge: its clocks
 
 
 class QueueScope(StrEnum):
@@ -86,6 +87,32 @@ class AppointmentEntry(BaseModel):
     practitioner_name: str | None = None
 
 
+class StayEventView(BaseModel):
+    event: str  # the HL7 trigger: A01, A02, A03...
+    at: datetime
+    summary: str
+    voided: bool
+
+
+class StayView(BaseModel):
+    """A hospital stay from the feed, with what happened to it, newest event first."""
+
+    patient_class: str
+    ward: str | None
+    bed: str | None
+    attending: str | None
+    admitted_at: datetime | None
+    discharged_at: datetime | None
+    disposition: str | None
+    status: str
+    events: list[StayEventView]
+
+
+class MergeView(BaseModel):
+    merged_mrn: str
+    merged_at: datetime
+
+
 class PatientChart(BaseModel):
     patient: Patient
     age: int
@@ -98,6 +125,8 @@ class PatientChart(BaseModel):
     communications: list[Communication]
     notes: list[Note]
     education: list[EducationGiven] = []
+    stays: list[StayView] = []  # the latest hospital stays (HL7 ADT), newest first
+    merges: list[MergeView] = []  # records found to be this patient and joined to it
     # Set when the record is open only by breaking the glass: the banner shows until when.
     break_glass_until: datetime | None = None
     unreadable: list[str] = []  # stored rows that could not be read: "note #12"

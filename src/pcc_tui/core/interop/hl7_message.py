@@ -33,6 +33,14 @@ class Refusal(Exception):
         self.code, self.reason, self.where, self.error = code, reason, where, error
 
 
+def decode(block: bytes) -> str:
+    """HL7 v2 text: UTF-8 when it is, else ISO 8859-1 (the standard's default set)."""
+    try:
+        return block.decode("utf-8")
+    except UnicodeDecodeError:
+        return block.decode("latin-1")
+
+
 def normalise(text: str) -> str:
     r"""Segments separated by `\r` whatever the sender used (`\n`, `\r\n`), blank lines and
     surrounding whitespace dropped."""

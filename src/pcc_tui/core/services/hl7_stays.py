@@ -6,7 +6,7 @@ void what the cancelled event's rules made (entered-in-error, with the reason).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -249,8 +249,9 @@ def void_made(tx: Tx, made: list[dict[str, Any]], reason: str) -> int:
     }
     for entry in made:
         table = tables.get(str(entry.get("table")))
-        row: TransitionRow | CarePlanRow | PlanStepRow | None = (
-            tx.session.get(table, int(entry.get("id", 0))) if table else None
+        row = cast(
+            "TransitionRow | CarePlanRow | PlanStepRow | None",
+            tx.session.get(table, int(entry.get("id", 0))) if table else None,
         )
         if row is None or row.status == VOIDED:
             continue

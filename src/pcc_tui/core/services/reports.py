@@ -16,7 +16,7 @@ from pcc_tui.core.errors import DomainError
 from pcc_tui.core.services.context import Actor, action
 from pcc_tui.core.services.permissions import REVIEWERS, require
 from pcc_tui.core.store.database import Store
-from pcc_tui.core.store.queries import audit_trail
+from pcc_tui.core.store.queries import audit_trail, transitions
 from pcc_tui.core.store.queries import reports as q
 from pcc_tui.core.store.tables import CoordinatorRow, PatientRow
 
@@ -59,6 +59,11 @@ REPORTS = {
             q.coverage_gaps,
         ),
         ReportKind("caseload", "Caseload per coordinator", q.caseload),
+        ReportKind(
+            "transitions",
+            "Discharges and their transitional-care clocks (default: last 30 days)",
+            transitions.transitions,
+        ),
         ReportKind(
             "patient-access",
             "Who viewed or changed a patient (from the audit trail)",

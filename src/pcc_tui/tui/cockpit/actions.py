@@ -36,6 +36,7 @@ from pcc_tui.tui.messages import (
     ActionDone,
     DetailsForAction,
     HistoryReady,
+    IntakeLogReady,
     UndoAsk,
     WorkFailed,
 )
@@ -237,6 +238,27 @@ class ActionsMixin(_Base):
         from pcc_tui.tui.screens.history import HistoryScreen  # on first use: a leaner start
 
         self.app.push_screen(HistoryScreen(message.title, message.entries, self.pcc.store.clock.tz))
+
+    def action_intake_log(self) -> None:
+        self._load_intake_log()
+
+    @work(thread=True, exclusive=True, group="intake-log")
+    def _load_intake_log(self) -> None:
+        from pcc_tui.core.services.intake_log import read_log
+
+        try:
+            entries = read_log(self.pcc.store, self.pcc.actor)
+        except PccError as exc:
+            self.post_message(WorkFailed.of("read the intake log", exc))
+            return
+        self.post_message(IntakeLogReady(entries))
+
+    def on_intake_log_ready(self, message: IntakeLogReady) -> None:
+        if self.gone:
+            return
+        from pcc_tui.tui.screens.intake_log import IntakeLogScreen
+
+        self.app.push_screen(IntakeLogScreen(message.entries, self.pcc.store.clock.tz))
 
     def action_start_pathway(self) -> None:
         self._act(pathways.start_pathway_form)

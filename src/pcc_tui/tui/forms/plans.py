@@ -40,10 +40,11 @@ def step_targets(sel: Selection) -> list[StepTarget]:
     if sel.panel == "timeline" and sel.step is not None and sel.step.step.id is not None:
         s = sel.step.step
         return [StepTarget(s.id or 0, s.version, s.title, s.status.value)]
-    marked = sel.marked_of(QueueKind.STEP)
+    marked = sel.marked_of(QueueKind.STEP) + sel.marked_of(QueueKind.TRANSITION)
     if marked:
         return [StepTarget(i.entity_id, i.entity_version, i.title, None) for i in marked]
-    item = sel.item_of(QueueKind.STEP)
+    # A transition stands for the step whose clock runs first (its contact, then its visit).
+    item = sel.item_of(QueueKind.STEP) or sel.item_of(QueueKind.TRANSITION)
     if item is not None:
         status = None
         if sel.timeline is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import ClassVar
 
 from rich.text import Text
@@ -49,6 +49,11 @@ def render_chart(
         out.append("Flags: " + ", ".join(p.flags) + "\n", style="bold")
     if chart.unreadable:  # damaged rows left out, named by id (and logged)
         out.append("Unreadable, left out: " + ", ".join(chart.unreadable) + "\n", style="bold")
+    if chart.merges:
+        joined = ", ".join(f"{m.merged_mrn} ({m.merged_at:%d %b %Y})" for m in chart.merges)
+        out.append(f"Merged with the record of MRN {joined}\n", style="bold")
+    if chart.stays:
+        render_stays(out, chart, tz)
     out.append("\nContacts\n", style="underline")
     if not chart.contacts:
         out.append("  none recorded\n", style="dim")
@@ -96,6 +101,32 @@ def render_chart(
         when = n.created_at.astimezone(tz).strftime("%d %b") if n.created_at else ""
         out.append(f"  {when}  {n.author or ''}: {n.text}\n")
     return out
+
+
+def render_stays(out: Text, chart: PatientChart, tz: tzinfo) -> None:
+    """The hospital stays the feed reported, newest first, each with its events."""
+    out.append("\nHospital\n", style="underline")
+    for stay in chart.stays:
+        admitted = _when(stay.admitted_at, tz)
+        place = " ".join(p for p in (stay.ward, stay.bed) if p)
+        line = f"  {stay.status}: {stay.patient_class}"
+        line += f" {place}" if place else ""
+        line += f" from {admitted}" if admitted else ""
+        if stay.discharged_at:
+            line += f" to {_when(stay.discharged_at, tz)}"
+        if stay.attending:
+            line += f", attending {stay.attending}"
+        out.append(line + "\n")
+        for event in stay.events[:6]:
+            style = "dim strike" if event.voided else "dim"
+            mark = " (cancelled)" if event.voided else ""
+            out.append(
+                f"    {_when(event.at, tz)}  {event.event} {event.summary}{mark}\n", style=style
+            )
+
+
+def _when(at: datetime | None, tz: tzinfo) -> str:
+    return at.astimezone(tz).strftime("%d %b %Y %H:%M") if at else ""
 
 
 class ChartPanel(Panel):

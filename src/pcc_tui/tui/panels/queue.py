@@ -25,6 +25,7 @@ KIND_LABEL = {
     QueueKind.CALLBACK: "call",
     QueueKind.AUTH: "auth",
     QueueKind.REFERRAL: "refer",
+    QueueKind.TRANSITION: "trans",
 }
 
 

@@ -42,9 +42,12 @@ from pcc_tui.core.store.tables import (
     CoordinatorRow,
     EducationGivenRow,
     NoteRow,
+    PatientMergeRow,
     PatientRow,
     PractitionerRow,
     ProblemRow,
+    StayEventRow,
+    StayRow,
 )
 from pcc_tui.core.store.types import UTCDateTime
 
@@ -232,6 +235,49 @@ def load_chart(
             "communications": as_models(Communication, lists["communications"], bad),
             "notes": as_models(Note, lists["notes"], bad),
             "education": as_models(EducationGiven, lists["education"], bad),
+            "stays": hospital_stays(conn, patient_id),
+            "merges": [
+                {"merged_mrn": mrn, "merged_at": at} for mrn, at in conn.execute(MERGES, params)
+            ],
             "unreadable": bad,
         }
     )
+
+
+STAYS_SHOWN = 3
+STAYS = (
+    select(StayRow)
+    .where(StayRow.patient_id == PID, StayRow.status != "entered-in-error")
+    .order_by(StayRow.id.desc())
+    .limit(STAYS_SHOWN)
+)
+MERGES = (
+    select(PatientMergeRow.merged_mrn, PatientMergeRow.merged_at)
+    .where(PatientMergeRow.patient_id == PID)
+    .order_by(PatientMergeRow.id)
+)
+
+
+def hospital_stays(conn: Any, patient_id: int) -> list[dict[str, Any]]:
+    """The latest stays and their events (a cancelled stay is left out; a voided event is
+    shown as voided: the chart says what the hospital took back)."""
+    stays = conn.execute(STAYS, {"pid": patient_id}).mappings().all()
+    if not stays:
+        return []
+    events: dict[int, list[dict[str, Any]]] = {}
+    rows = conn.execute(
+        select(
+            StayEventRow.stay_id,
+            StayEventRow.event,
+            StayEventRow.at,
+            StayEventRow.summary,
+            StayEventRow.status,
+        )
+        .where(StayEventRow.stay_id.in_([s["id"] for s in stays]))
+        .order_by(StayEventRow.id.desc())
+    )
+    for stay_id, event, at, summary, status in rows:
+        events.setdefault(stay_id, []).append(
+            {"event": event, "at": at, "summary": summary, "voided": status != "active"}
+        )
+    return [{**dict(s), "events": events.get(s["id"], [])} for s in stays]

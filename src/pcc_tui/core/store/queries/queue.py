@@ -1,6 +1,6 @@
 """Today's queue: what a coordinator, a ward or everyone owes today, ranked.
 
-Five kinds of item, each one indexed query with a row cap plus an exact count, merged and
+Six kinds of item, each one indexed query with a row cap plus an exact count, merged and
 ranked by priority then time. The UI shows the few hundred rows a person can act on.
 """
 
@@ -31,7 +31,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from pcc_tui.core.domain.codes import (
     PRIORITY_RANK,
@@ -56,6 +56,7 @@ from pcc_tui.core.store.tables import (
     PriorAuthorizationRow,
     ReferralRow,
     SnoozeRow,
+    TransitionRow,
 )
 
 ACTIONABLE_STEP = (
@@ -305,6 +306,7 @@ def _steps(req: QueueRequest) -> KindQuery:
         [
             _one_of(PlanStepRow.status, ACTIONABLE_STEP),
             PlanStepRow.due_by <= bindparam("today"),
+            PlanStepRow.transition_id.is_(None),  # shown as their transition instead
             _not_snoozed("plan_step", PlanStepRow.id),
             *owned,
         ],
@@ -461,7 +463,92 @@ def _referrals(req: QueueRequest) -> KindQuery:
     )
 
 
-KINDS = (_appointments, _steps, _callbacks, _auths, _referrals)
+def _transitions(req: QueueRequest) -> KindQuery:
+    """One item per open transitional-care episode, from the discharge on (its clocks run
+    from then, not from the day a step falls due); it stands for its steps, which the step
+    kind leaves out. Acting on it acts on the step whose clock runs first."""
+    contact, visit, medrec = (aliased(PlanStepRow, name=n) for n in ("tc", "tv", "tm"))
+    open_ = {a: _one_of(a.status, ACTIONABLE_STEP) for a in (contact, visit, medrec)}
+    current = case((open_[contact], contact.id), (open_[visit], visit.id), else_=medrec.id)
+    current_version = case(
+        (open_[contact], contact.version), (open_[visit], visit.version), else_=medrec.version
+    )
+    owned: list[ColumnElement[bool]] = []
+    if req.scope is QueueScope.MINE:
+        mine = [contact.owner_id == bindparam("coordinator_id")]
+        if req.pool:
+            mine.append(contact.owner_pool == bindparam("pool"))
+        owned = [or_(*mine)]
+    source = (
+        TransitionRow.__table__.join(contact, contact.id == TransitionRow.contact_step_id)
+        .join(visit, visit.id == TransitionRow.visit_step_id)
+        .outerjoin(medrec, medrec.id == TransitionRow.medrec_step_id)
+    )
+
+    def build(row: Sequence[Any], req: QueueRequest, patient: dict[str, Any]) -> dict[str, Any]:
+        step_id, version, left, contact_due, visit_due, c_open, v_open, m_open = row[:8]
+        parts = [
+            _clock("contact", contact_due, c_open, req.today),
+            _clock("face-to-face", visit_due, v_open, req.today),
+        ]
+        if m_open is not None:
+            parts.append("med rec " + ("open" if m_open else "done"))
+        due = contact_due if c_open else visit_due
+        return dict(
+            kind=QueueKind.TRANSITION,
+            patient=patient,
+            when=datetime.combine(due, time.min, tzinfo=UTC),
+            all_day=True,
+            priority="urgent" if c_open else "routine",
+            title=f"Transition from {_day(left, req.today)}: " + "; ".join(parts),
+            entity_type="plan_step",
+            entity_id=step_id,
+            entity_version=version,
+            overdue=(c_open and contact_due < req.today) or (v_open and visit_due < req.today),
+        )
+
+    return KindQuery(
+        QueueKind.TRANSITION,
+        source.join(PatientRow, PatientRow.id == TransitionRow.patient_id),
+        [
+            TransitionRow.status == _const("active"),
+            or_(*open_.values()),
+            _not_snoozed("plan_step", current),
+            *owned,
+        ],
+        (
+            current,
+            current_version,
+            TransitionRow.discharged_on,
+            TransitionRow.contact_due,
+            TransitionRow.visit_due,
+            open_[contact],
+            open_[visit],
+            case((medrec.id.is_(None), None), else_=open_[medrec]),
+        ),
+        (TransitionRow.contact_due,),
+        build,
+        item_source=source,
+        patient_fk=TransitionRow.patient_id,
+        patient_where=[] if owned else _patient_scope(req),
+        unjoined=req.scope is not QueueScope.ALL,
+    )
+
+
+def _clock(what: str, due: date, still_open: bool, today: date) -> str:
+    if not still_open:
+        return f"{what} done"
+    days = (due - today).days
+    left = "due today" if days == 0 else f"{days} d left" if days > 0 else f"{-days} d overdue"
+    return f"{what} by {_day(due, today)} ({left})"
+
+
+def _day(day: date, today: date) -> str:
+    """ "Mon 30 Nov" this year; "30 Nov 2015" in another."""
+    return f"{day:%a %d %b}" if day.year == today.year else f"{day:%d %b %Y}"
+
+
+KINDS = (_appointments, _steps, _callbacks, _auths, _referrals, _transitions)
 COUNT_CAP = 9999
 
 
