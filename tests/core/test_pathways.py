@@ -26,12 +26,20 @@ SHIPPED = {
     "chemo-start": AnchorKind.TREATMENT_START,
     "copd-exacerbation": AnchorKind.DISCHARGE,
     "pregnancy-first-trimester": AnchorKind.CONFIRMATION,
+    # Started by the hospital feed's discharge rule (3 steps: the clocks of 99495/99496).
+    "transitional-care-moderate": AnchorKind.DISCHARGE,
+    "transitional-care-high": AnchorKind.DISCHARGE,
 }
 
 
 def test_shipped_templates_are_realistic(tmp_path: Path) -> None:
     found = load_pathways(tmp_path)  # an empty site folder: shipped templates only
     assert {k: t.anchor for k, t in found.items()} == SHIPPED
+    for name in ("transitional-care-moderate", "transitional-care-high"):
+        tcm = found.pop(name)
+        assert [s.key for s in tcm.steps] == ["contact", "face-to-face", "med-rec"]
+        assert (tcm.steps[0].day, tcm.steps[0].business) == (2, True)
+    assert found["heart-failure-30d"].steps[0].business  # the call never lands on a Sunday
     for template in found.values():
         assert 6 <= len(template.steps) <= 15, template.id
         assert any(s.after for s in template.steps), template.id

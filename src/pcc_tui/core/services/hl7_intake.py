@@ -141,6 +141,7 @@ class Intake:
         h = msg.header
         if self._applied_before(session, h):
             log = self._log(session, item, body, msg, "duplicate", None)
+            self._audit(session, now, log, "hl7.duplicate", AuditOutcome.SUCCESS, {})
             return log, {"text": body, "outcome": "duplicate"}
         log = self._log(session, item, body, msg, "pending", None)
         return log, self._run(session, log, msg, now, release=True)
@@ -166,6 +167,7 @@ class Intake:
         except _Ignored as why:
             savepoint.rollback()
             log.outcome, log.error = "ignored", str(why)[:300]
+            self._audit(session, now, log, "hl7.ignored", AuditOutcome.SUCCESS, {})
             info.update(outcome="ignored")
         except hl7_patients.NothingToChange as why:
             savepoint.rollback()
@@ -176,6 +178,7 @@ class Intake:
         except IntegrityError:
             savepoint.rollback()
             log.outcome = "duplicate"
+            self._audit(session, now, log, "hl7.duplicate", AuditOutcome.SUCCESS, {})
             info.update(outcome="duplicate")
             release = False
         except Refusal as refusal:

@@ -196,9 +196,22 @@ LOG_COLUMNS = (
 )
 
 
+def _audit_append(guard: object, entity_pattern: str) -> str:
+    """0010's `pcc_audit_append` with another pattern for entity types (0014: digits too,
+    for `hl7_message`); the rest of the function is 0010's own text."""
+    functions = str(getattr(guard, "FUNCTIONS"))  # noqa: B009
+    start = functions.index("CREATE OR REPLACE FUNCTION pcc_audit_append(")
+    end = functions.index("$$;", start) + 3
+    body = functions[start:end]
+    old = "p_entity_type !~ '^[a-z_]{1,40}$'"
+    assert old in body, "0010's entity type check moved"
+    return body.replace(old, f"p_entity_type !~ '{entity_pattern}'")
+
+
 def _guard() -> list[str]:
     guard = importlib.import_module("pcc_tui.core.store.migrations.versions.0010_database_guard")
     out: list[str] = [
+        _audit_append(guard, "^[a-z][a-z0-9_]{0,39}$"),
         f"GRANT SELECT ({LOG_COLUMNS}) ON hl7_message TO pcc_supervisor, pcc_admin",
     ]
     for table in PATIENT_TABLES:
@@ -228,6 +241,11 @@ def _guard() -> list[str]:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        guard = importlib.import_module(
+            "pcc_tui.core.store.migrations.versions.0010_database_guard"
+        )
+        op.execute(_audit_append(guard, "^[a-z_]{1,40}$"))
     with op.batch_alter_table("plan_step", schema=None) as batch_op:
         batch_op.drop_column("transition_id")
         batch_op.drop_column("offset_business")
