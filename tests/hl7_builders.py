@@ -10,11 +10,22 @@ SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "hl7v2"
 
 
 def sample_files(folder: Path = FIXTURES) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix != ".md" and not p.name.startswith("."))
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix != ".md" and not p.name.startswith(".")
+    )
 
 
 def _pv1(
-    cls: str, ward: str, bed: str, visit: str, service: str, admitted: str, discharged: str, disposition: str
+    cls: str,
+    ward: str,
+    bed: str,
+    visit: str,
+    service: str,
+    admitted: str,
+    discharged: str,
+    disposition: str,
 ) -> str:
     fields = [""] * 46
     fields[0] = "PV1"
@@ -81,7 +92,13 @@ def siu(
     birth: str = "19500101",
 ) -> str:
     sch = [""] * 26
-    sch[0], sch[1], sch[2], sch[7], sch[25] = "SCH", appointment, appointment, f"^{reason}", "Booked"
+    sch[0], sch[1], sch[2], sch[7], sch[25] = (
+        "SCH",
+        appointment,
+        appointment,
+        f"^{reason}",
+        "Booked",
+    )
     segments = [
         f"MSH|^~\\&|SCHED|GENHOSP|PCC|CLINIC|{event_time}||SIU^{trigger}^SIU_S12|{control}|P|2.5",
         "|".join(sch),

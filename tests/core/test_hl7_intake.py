@@ -165,7 +165,9 @@ def test_a_cancel_before_its_admission_is_held_then_applied(store: Store, intake
 def test_transfer_moves_the_patient_and_its_cancel_moves_them_back(
     store: Store, intake: Intake
 ) -> None:
-    assert send(intake, adt("A01", control="M1"), adt("A02", control="M2", ward="5 East", bed="3")) == ["AA", "AA"]
+    assert send(
+        intake, adt("A01", control="M1"), adt("A02", control="M2", ward="5 East", bed="3")
+    ) == ["AA", "AA"]
     with store.reading() as s:
         assert s.execute(select(PatientRow.ward, PatientRow.bed)).one() == ("5 East", "3")
     assert send(intake, adt("A12", control="M3")) == ["AA"]
@@ -205,7 +207,9 @@ def test_demographics_update_is_an_audited_change_with_history(
 def test_a_refused_message_keeps_nothing_and_says_which_field(store: Store, intake: Intake) -> None:
     no_birth = adt("A01", "MRN750", "R1", birth="")
     bad_birth = adt("A01", "MRN751", "R2", birth="19501399")
-    results = intake.apply([Received(no_birth, AT), Received(bad_birth, AT), Received("garbage", AT)])
+    results = intake.apply(
+        [Received(no_birth, AT), Received(bad_birth, AT), Received("garbage", AT)]
+    )
     assert [(r.code, r.where) for r in results] == [("AE", "PID-7"), ("AE", "PID-7"), ("AR", "MSH")]
     assert count(store, PatientRow) == 0 and count(store, StayRow) == 0
     with store.reading() as s:
@@ -254,8 +258,9 @@ def test_discharge_home_starts_transitional_care_on_the_calendar(
     )
     with store.reading() as s:
         rows = s.execute(
-            select(TransitionRow.contact_due, TransitionRow.visit_due, TransitionRow.complexity)
-            .order_by(TransitionRow.id)
+            select(
+                TransitionRow.contact_due, TransitionRow.visit_due, TransitionRow.complexity
+            ).order_by(TransitionRow.id)
         ).all()
     assert rows == [
         (date(2026, 11, 30), date(2026, 12, 9), "moderate"),
@@ -290,7 +295,8 @@ def test_the_transition_is_in_the_queue_with_its_clocks_and_the_contact_complete
     assert not [i for i in queue.items if i.kind is QueueKind.STEP and "contact" in i.title]
     plans.complete_step(store, coordinator, item.entity_id, item.entity_version)
     [item] = [i for i in view_queue(store, coordinator).items if i.kind is QueueKind.TRANSITION]
-    assert "contact done" in item.title
+    assert item.title.startswith("Transitional care: face-to-face by Mon 23 Mar")
+    assert "done: contact" in item.title
     report = run_report(store, coordinator, "transitions")
     assert report.rows[0][5] == "on time" and report.rows[-1][5] == "100% on time"
 

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from pcc_tui.core.clock import Clock
-from pcc_tui.core.store.database import Policy
 from pcc_tui.core.domain.codes import (
     PRIORITY_RANK,
     AppointmentStatus,
@@ -27,7 +26,7 @@ from pcc_tui.core.services import (
 )
 from pcc_tui.core.services.context import Actor
 from pcc_tui.core.services.reads import search, view_chart, view_coverage, view_queue, view_timeline
-from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.database import Policy, Store
 from tests import builders
 from tests.conftest import FIXED_NOW
 
@@ -251,7 +250,8 @@ def test_demo_queue_invariants(demo: tuple[Store, Actor]) -> None:
             day = item.when.astimezone(store.clock.tz).date()
             # today's, or one of the next two business days' still to confirm
             assert day == today or (
-                today < day <= Policy().calendar.add_business_days(today, 2) and "confirm with patient" in item.title
+                today < day <= Policy().calendar.add_business_days(today, 2)
+                and "confirm with patient" in item.title
             )
     everyone = view_queue(store, actor, QueueScope.ALL)
     assert sum(everyone.counts.values()) > sum(queue.counts.values())

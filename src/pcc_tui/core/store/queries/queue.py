@@ -487,12 +487,24 @@ def _transitions(req: QueueRequest) -> KindQuery:
 
     def build(row: Sequence[Any], req: QueueRequest, patient: dict[str, Any]) -> dict[str, Any]:
         step_id, version, left, contact_due, visit_due, c_open, v_open, m_open = row[:8]
-        parts = [
-            _clock("contact", contact_due, c_open, req.today),
-            _clock("face-to-face", visit_due, v_open, req.today),
+        # What still runs comes first (a narrow screen shows the start); then what is done.
+        running = [
+            _clock(what, due, req.today)
+            for what, due, still in (
+                ("contact", contact_due, c_open),
+                ("face-to-face", visit_due, v_open),
+            )
+            if still
         ]
-        if m_open is not None:
-            parts.append("med rec " + ("open" if m_open else "done"))
+        if m_open:
+            running.append("med rec open")
+        done = [
+            w
+            for w, still in (("contact", c_open), ("face-to-face", v_open), ("med rec", m_open))
+            if still is False
+        ]
+        parts = [*running, *(["done: " + ", ".join(done)] if done else [])]
+        parts.append(f"discharged {_day(left, req.today)}")
         due = contact_due if c_open else visit_due
         return dict(
             kind=QueueKind.TRANSITION,
@@ -500,7 +512,7 @@ def _transitions(req: QueueRequest) -> KindQuery:
             when=datetime.combine(due, time.min, tzinfo=UTC),
             all_day=True,
             priority="urgent" if c_open else "routine",
-            title=f"Transition from {_day(left, req.today)}: " + "; ".join(parts),
+            title="Transitional care: " + "; ".join(parts),
             entity_type="plan_step",
             entity_id=step_id,
             entity_version=version,
@@ -535,9 +547,7 @@ def _transitions(req: QueueRequest) -> KindQuery:
     )
 
 
-def _clock(what: str, due: date, still_open: bool, today: date) -> str:
-    if not still_open:
-        return f"{what} done"
+def _clock(what: str, due: date, today: date) -> str:
     days = (due - today).days
     left = "due today" if days == 0 else f"{days} d left" if days > 0 else f"{-days} d overdue"
     return f"{what} by {_day(due, today)} ({left})"
