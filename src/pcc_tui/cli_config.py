@@ -49,6 +49,15 @@ SAMPLE = """\
 # break_glass_roles = ["coordinator", "supervisor"]
 # phone_region = "US"        # phone numbers typed without +country are this region's
 # mrn_prefix = "PCC"         # a patient registered without an MRN gets PCC000001, ...
+# holiday_country = "US"     # business days skip its public holidays ("none": weekends only)
+# holiday_subdivision = "CA" # and this state's or province's (ISO 3166-2 part)
+# closures = [2026-12-24]    # the site's own closed days
+# mrn_authorities = ["GENHOSP"]   # HL7 PID-3 assigning authorities whose ids are MRNs
+
+[hl7]
+# max_frame_bytes = 1048576  # pcc listen hl7: larger frames are refused (AR)
+# idle_timeout_seconds = 300 # a connection silent this long is closed
+# batch_max = 200            # messages applied per commit when a backlog arrives
 
 [auth]
 # mode = "auto"             # auto: OS login on SQLite, password on PostgreSQL; or password, pin, os

@@ -19,6 +19,23 @@ import hl7
 
 _NEWLINES = re.compile(r"\r\n|\n|\r")
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")
+# The segments pcc reads (hl7_map) and the last field it reads of each: only those are
+# parsed; the rest of the message is checked for valid segment ids and kept in the log.
+READ = {
+    "MSH": 12,
+    "EVN": 6,
+    "PID": 18,
+    "PV1": 45,
+    "NK1": 5,
+    "IN1": 49,
+    "DG1": 5,
+    "MRG": 5,
+    "SCH": 25,
+    "AIS": 7,
+    "AIL": 3,
+    "AIP": 3,
+    "TQ1": 8,
+}
 # Batch and file envelopes (FHS/BHS ... BTS/FTS) wrap messages; they are not messages.
 _ENVELOPE = ("FHS", "BHS", "BTS", "FTS")
 
@@ -84,19 +101,32 @@ class Message:
         self.text = text
         if not text.startswith("MSH") or len(text) < 8:
             raise Refusal("AR", "the message does not begin with an MSH segment", "MSH", "100")
-        try:
-            self.parsed: Any = hl7.parse(text)
-        except Exception as exc:  # python-hl7 raises several kinds for broken headers
-            raise Refusal(
-                "AR", f"the MSH segment cannot be read ({type(exc).__name__})", "MSH", "102"
-            ) from None
         separator = text[3]
-        self.ids = [line.split(separator, 1)[0] for line in text.split("\r")]
+        lines = text.split("\r")
+        self.ids = [line.split(separator, 1)[0] for line in lines]
         for number, ident in enumerate(self.ids, start=1):
             if not _SEGMENT_ID.fullmatch(ident):
                 raise Refusal(
                     "AR", f"segment {number} has no valid three-character id", None, "100"
                 )
+        # Only the segments pcc reads are parsed, each kind when first read, and only up to
+        # the last field read: a full ADT also carries OBX, AL1, PR1, GT1... and a transfer
+        # needs no IN1; parsing all of it would cost most of the time of the message.
+        self._pending: dict[str, list[str]] = {}
+        for line, ident in zip(lines, self.ids, strict=True):
+            if ident in READ:
+                self._pending.setdefault(ident, []).append(
+                    _first_fields(line, separator, READ[ident])
+                )
+        self._msh = self._pending["MSH"][0]
+        self._segments: dict[str, list[Any]] = {}
+        try:
+            self.parsed: Any = hl7.parse(self._msh)
+        except Exception as exc:  # python-hl7 raises several kinds for broken headers
+            raise Refusal(
+                "AR", f"the MSH segment cannot be read ({type(exc).__name__})", "MSH", "102"
+            ) from None
+        self._segments["MSH"] = list(self.parsed)
         self.header = self._header()
 
     def _header(self) -> Header:
@@ -124,19 +154,38 @@ class Message:
     def count(self, segment: str) -> int:
         return self.ids.count(segment)
 
+    def _parsed(self, segment: str) -> list[Any]:
+        found = self._segments.get(segment)
+        if found is None:
+            lines = self._pending.get(segment, [])
+            found = []
+            if lines:
+                try:  # parsed under the message's own MSH, for its encoding characters
+                    found = list(hl7.parse("\r".join([self._msh, *lines])))[1:]
+                except Exception:
+                    found = []  # a segment python-hl7 cannot read holds no value for pcc
+            self._segments[segment] = found
+        return found
+
     def value(
         self, segment: str, field: int, component: int = 1, sub: int = 1, rep: int = 1, nth: int = 1
     ) -> str:
         """One value, escapes undone; "" when the segment or field is absent."""
+        found_segments = self._parsed(segment)
+        if not found_segments or nth > len(found_segments):
+            return ""
         try:
-            found = self.parsed.extract_field(segment, nth, field, rep, component, sub)
+            found = found_segments[nth - 1].extract_field(nth, field, rep, component, sub)
         except (IndexError, KeyError, ValueError, TypeError):
             return ""
         return str(found or "").strip()
 
     def repetitions(self, segment: str, field: int, nth: int = 1) -> int:
+        found_segments = self._parsed(segment)
+        if not found_segments or nth > len(found_segments):
+            return 0
         try:
-            value = self.parsed.segments(segment)[nth - 1](field)
+            value = found_segments[nth - 1](field)
         except (IndexError, KeyError, ValueError, TypeError):
             return 0
         if isinstance(value, hl7.Field) and value and isinstance(value[0], hl7.Repetition):
@@ -147,6 +196,13 @@ class Message:
         """The HL7 ACK for this message (original mode): MSA-1 the code, MSA-2 its control id,
         MSA-3 the reason, and an ERR segment naming the segment and field at fault."""
         return make_ack(self.text, code, at, control_id, refusal)
+
+
+def _first_fields(line: str, separator: str, last: int) -> str:
+    """The segment up to field `last` (MSH counts its field separator as MSH-1)."""
+    keep = last if line.startswith("MSH") else last + 1
+    parts = line.split(separator, keep)
+    return separator.join(parts[:keep])
 
 
 def make_ack(text: str, code: str, at: str, control_id: str, refusal: Refusal | None) -> str:

@@ -68,6 +68,7 @@ class Intake:
     ) -> None:
         self.store, self.actor, self.rules, self.pathways = store, actor, rules, pathways
         self.tz = store.clock.tz
+        self._holding = True  # whether any message is held (looked up once per batch)
 
     # -- batches ----------------------------------------------------------------------------
 
@@ -75,15 +76,20 @@ class Intake:
         """Apply in order, commit once; the results (and their ACKs) exist only after the
         commit succeeded. If it fails, the exception propagates and nothing is ACKed."""
         now = self.store.clock.now()
-        pending: list[tuple[Hl7MessageRow | None, dict[str, Any]]] = []
+        pending: list[tuple[int | None, dict[str, Any]]] = []
         with self.store.writing() as session:
             session.info.update(actor=self.actor.username, now=now)
             if self.store.dialect == "postgresql" and not self.store.person:
                 # One audit row per message (written below), not one per table changed.
                 session.execute(text("SET LOCAL pcc.bulk = on"))
+            # Most batches hold nothing back: one look, not one per message applied.
+            self._holding = self._any_held(session)
             for item in batch:
-                pending.append(self._one(session, item, now))
-        return [self._result(log, info, now) for log, info in pending]
+                log, info = self._one(session, item, now)
+                pending.append((log.id if log is not None else None, info))
+                # Done with: a batch's rows would otherwise make every later flush slower.
+                session.expunge_all()
+        return [self._result(log_id, info, now) for log_id, info in pending]
 
     def replay(self, log_id: int) -> Result:
         """Run a failed or held message again (after a fix to the data or the rules)."""
@@ -105,14 +111,14 @@ class Intake:
                 self._refuse(session, now, log, refusal, info)
             else:
                 info = self._run(session, log, msg, now, release=True)
-        return self._result(log, info, now)
+        return self._result(log.id, info, now)
 
-    def _result(self, log: Hl7MessageRow | None, info: dict[str, Any], now: datetime) -> Result:
+    def _result(self, log_id: int | None, info: dict[str, Any], now: datetime) -> Result:
         code = info.get("code", "AA")
         refusal = info.get("refusal")
-        ack = make_ack(info["text"], code, _hl7_time(now), f"ACK{log.id if log else 0}", refusal)
+        ack = make_ack(info["text"], code, _hl7_time(now), f"ACK{log_id or 0}", refusal)
         return Result(
-            log.id if log else None,
+            log_id,
             code,
             info["outcome"],
             ack,
@@ -172,6 +178,7 @@ class Intake:
         except hl7_patients.NothingToChange as why:
             savepoint.rollback()
             log.outcome, log.error, log.hold_key = HELD, str(why)[:300], self._mrn(msg)
+            self._holding = True
             self._audit(session, now, log, "hl7.held", AuditOutcome.SUCCESS, {})
             info.update(outcome=HELD)
             release = False
@@ -212,7 +219,7 @@ class Intake:
         """Held messages for this patient, retried in order of arrival now that an earlier
         event has arrived (an A11 that came before its A01)."""
         mrn = self._mrn(msg)
-        if not mrn:
+        if not mrn or not self._holding:
             return
         held = session.scalars(
             select(Hl7MessageRow)
@@ -222,6 +229,12 @@ class Intake:
         for log in held:
             log.attempts += 1
             self._run(session, log, Message(log.raw), now, release=False)
+
+    def _any_held(self, session: Session) -> bool:
+        found = session.scalar(
+            select(Hl7MessageRow.id).where(Hl7MessageRow.outcome == HELD).limit(1)
+        )
+        return found is not None
 
     def _mrn(self, msg: Message) -> str | None:
         return hm.choose_mrn(hm.identifiers(msg), self.store.policy.mrn_authorities)
@@ -337,9 +350,12 @@ class Intake:
         if trigger in ("A08", "A31", "A28"):
             changed = hl7_patients.update_demographics(tx, patient, data)
             summary = f"demographics: {', '.join(changed) or 'no change'}"
+        # Next of kin and insurance are taken where registration records them (admit,
+        # register, pre-admit, updates); diagnoses from any event (a discharge's too).
+        registering = trigger in ("A01", "A04", "A05", "A08", "A28", "A31")
         added = (
-            hl7_patients.add_contacts(tx, patient.id, hm.contacts(msg)),
-            hl7_patients.add_coverages(tx, patient.id, hm.coverages(msg)),
+            hl7_patients.add_contacts(tx, patient.id, hm.contacts(msg)) if registering else 0,
+            hl7_patients.add_coverages(tx, patient.id, hm.coverages(msg)) if registering else 0,
             hl7_patients.add_problems(tx, patient.id, hm.diagnoses(msg)),
         )
         extra = ", ".join(
@@ -351,7 +367,6 @@ class Intake:
             return "patient.update", "; ".join(p for p in (summary, extra) if p)
         stay, before, summary = self._stay_event(tx, patient, visit, trigger, at)
         event = hl7_stays.record_event(tx, stay, trigger, at, log.id, summary, before)
-        tx.session.flush()
         on = self._event_day(trigger, stay, at)
         event.made = event_work.make_work(
             tx,

@@ -194,7 +194,7 @@ def add_contacts(tx: Tx, patient_id: int, found: list[ContactData]) -> int:
             model = Contact(
                 patient_id=patient_id, name=contact.name, relationship=contact.relationship
             )
-        tx.add(ContactRow(**values_of(model)))
+        tx.session.add(ContactRow(**values_of(model)))
         known.add(contact.name.casefold())
         added += 1
     return added
@@ -230,7 +230,7 @@ def add_coverages(tx: Tx, patient_id: int, found: list[CoverageData]) -> int:
             )
         except ValidationError:
             continue  # an optional detail that does not hold: the coverage is left for a person
-        tx.add(CoverageRow(**values_of(model)))
+        tx.session.add(CoverageRow(**values_of(model)))
         known.add((cov.payer.casefold(), cov.member_id))
         added += 1
     return added
@@ -256,7 +256,7 @@ def add_problems(tx: Tx, patient_id: int, found: list[DiagnosisData]) -> int:
             )
         except ValidationError:
             continue
-        tx.add(ProblemRow(**values_of(model)))
+        tx.session.add(ProblemRow(**values_of(model)))
         known.add(dx.code or dx.display.casefold())
         added += 1
     return added

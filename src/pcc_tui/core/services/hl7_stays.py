@@ -63,19 +63,19 @@ def record_event(
     summary: str,
     before: dict[str, Any] | None = None,
 ) -> StayEventRow:
-    return tx.add(
-        StayEventRow(
-            stay_id=stay.id,
-            patient_id=stay.patient_id,
-            event=event,
-            at=at,
-            message_id=message_id,
-            summary=summary[:200],
-            before=before or {},
-            made=[],
-            status=ACTIVE,
-        )
+    row = StayEventRow(
+        stay_id=stay.id,
+        patient_id=stay.patient_id,
+        event=event,
+        at=at,
+        message_id=message_id,
+        summary=summary[:200],
+        before=before or {},
+        made=[],
+        status=ACTIVE,
     )
+    tx.session.add(row)  # flushed with the message's other rows
+    return row
 
 
 def admit(

@@ -484,6 +484,9 @@ class Hl7MessageRow(Base):
             postgresql_where=text("outcome IN ('AA', 'held')"),
         ),
         Index("ix_hl7_message_outcome_id", "outcome", "id"),
+        # The duplicate check looks a message up by its control id (bound values cannot use
+        # the partial index above on every database).
+        Index("ix_hl7_message_control_id", "control_id"),
         Index("ix_hl7_message_hold_key", "hold_key"),
     )
 

@@ -59,6 +59,7 @@ def upgrade() -> None:
             postgresql_where=sa.text("outcome IN ('AA', 'held')"),
         )
         batch_op.create_index("ix_hl7_message_hold_key", ["hold_key"], unique=False)
+        batch_op.create_index("ix_hl7_message_control_id", ["control_id"], unique=False)
         batch_op.create_index("ix_hl7_message_outcome_id", ["outcome", "id"], unique=False)
 
     op.create_table(
@@ -212,7 +213,11 @@ def _guard() -> list[str]:
     guard = importlib.import_module("pcc_tui.core.store.migrations.versions.0010_database_guard")
     out: list[str] = [
         _audit_append(guard, "^[a-z][a-z0-9_]{0,39}$"),
+        # The intake log: supervisors and admins review all of it, but not the messages.
         f"GRANT SELECT ({LOG_COLUMNS}) ON hl7_message TO pcc_supervisor, pcc_admin",
+        "ALTER TABLE hl7_message ENABLE ROW LEVEL SECURITY",
+        "CREATE POLICY pcc_review ON hl7_message FOR SELECT TO pcc_supervisor, pcc_admin"
+        " USING (true)",
     ]
     for table in PATIENT_TABLES:
         rule = guard.CHILD_RULE.format(col=f"{table}.patient_id")
@@ -272,6 +277,7 @@ def downgrade() -> None:
     with op.batch_alter_table("hl7_message", schema=None) as batch_op:
         batch_op.drop_index("ix_hl7_message_outcome_id")
         batch_op.drop_index("ix_hl7_message_hold_key")
+        batch_op.drop_index("ix_hl7_message_control_id")
         batch_op.drop_index(
             "ix_hl7_message_applied",
             sqlite_where=sa.text("outcome IN ('AA', 'held')"),
