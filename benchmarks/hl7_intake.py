@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_databases import databases  # noqa: E402
+from tests.hl7_builders import start_listener  # noqa: E402
 
 from pcc_tui.core.store.engine import make_engine  # noqa: E402
 from pcc_tui.core.store.migrate import upgrade  # noqa: E402
@@ -71,23 +72,6 @@ def burst(n: int) -> list[list[str]]:
             i += 1
         patients.append(msgs)
     return patients
-
-
-def listen(url: str) -> tuple[subprocess.Popen[str], int]:
-    env = {**os.environ, "PCC_DATABASE_URL": url, "PCC_CONFIG": "/nonexistent/pcc.toml"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pcc_tui", "listen", "hl7", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        found = re.search(r":(\d+)$", line.strip())
-        if found and "listening" in line:
-            return proc, int(found.group(1))
-    raise SystemExit(f"the listener did not start ({proc.wait()})")
 
 
 def send_all(port: int, per_client: list[list[str]]) -> tuple[float, list[float], int]:
@@ -147,7 +131,7 @@ def run_listener(
     for n, msgs in enumerate(patients):
         per_client[n % clients].extend(msgs)
     total = sum(len(m) for m in per_client)
-    proc, port = listen(url)
+    proc, port = start_listener(url, Path("/nonexistent/pcc.toml"))
     try:
         seconds, latencies, refused = send_all(port, per_client)
         # A forced disconnect, then the interface engine re-sends what it is unsure of.

@@ -3,6 +3,10 @@ cover the sequences: admit, transfer, discharge, cancels, merges, scheduling).""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "hl7v2"
@@ -108,3 +112,21 @@ def siu(
         "AIL|1||CLINIC-B^^^Clinic B",
     ]
     return "\r".join(segments) + "\r"
+
+
+def start_listener(url: str, config: Path) -> tuple[subprocess.Popen[str], int]:
+    """`pcc listen hl7 --port 0` as a process on `url`; returns it and the port it bound."""
+    env = {**os.environ, "PCC_DATABASE_URL": url, "PCC_CONFIG": str(config)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pcc_tui", "listen", "hl7", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        found = re.search(r"listening for HL7 v2 \(MLLP\) on [\d.]+:(\d+)", line)
+        if found:
+            return proc, int(found.group(1))
+    raise RuntimeError(f"the listener did not start (exit {proc.wait()})")

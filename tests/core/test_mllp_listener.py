@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import signal
@@ -21,7 +20,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from pcc_tui.core.store.tables import Hl7MessageRow, StayEventRow
 from tests.core.test_cli import pcc
-from tests.hl7_builders import adt, sample_files
+from tests.hl7_builders import adt, sample_files, start_listener
 
 VT, FS, CR = b"\x0b", b"\x1c", b"\r"
 
@@ -36,21 +35,9 @@ class Running:
         return out
 
 
-def start(url: str, config: Path, *extra: str) -> Running:
-    env = {**os.environ, "PCC_DATABASE_URL": url, "PCC_CONFIG": str(config)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pcc_tui", "listen", "hl7", "--port", "0", *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        found = re.search(r"listening for HL7 v2 \(MLLP\) on [\d.]+:(\d+)", line)
-        if found:
-            return Running(proc, int(found.group(1)), url)
-    raise AssertionError(f"the listener did not start: {proc.wait()}")
+def start(url: str, config: Path) -> Running:
+    proc, port = start_listener(url, config)
+    return Running(proc, port, url)
 
 
 @pytest.fixture

@@ -4,11 +4,7 @@ transitional-care item appears in the queue with its clocks; one key completes t
 
 from __future__ import annotations
 
-import os
-import re
 import signal
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -18,26 +14,9 @@ from sqlalchemy import select
 from pcc_tui.core.domain.read_models import QueueScope
 from pcc_tui.core.services.reads import view_queue
 from pcc_tui.core.store.tables import PatientRow, PlanStepRow, TransitionRow
-from tests.hl7_builders import adt
+from tests.hl7_builders import adt, start_listener
 from tests.keyboard.conftest import Cockpit, quit_cleanly
 from tests.keyboard.test_duties import within
-
-
-def _listen(url: str, tmp_path: Path) -> tuple[subprocess.Popen[str], int]:
-    env = {**os.environ, "PCC_DATABASE_URL": url, "PCC_CONFIG": str(tmp_path / "none.toml")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pcc_tui", "listen", "hl7", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        found = re.search(r"on 127\.0\.0\.1:(\d+)", line)
-        if found:
-            return proc, int(found.group(1))
-    raise AssertionError("the listener did not start")
 
 
 def test_a_discharge_arrives_and_the_contact_is_completed(cockpit: Cockpit, tmp_path: Path) -> None:
@@ -48,7 +27,7 @@ def test_a_discharge_arrives_and_the_contact_is_completed(cockpit: Cockpit, tmp_
         patient = s.get(PatientRow, pid)
     assert patient is not None
     cockpit.move_to("trans")  # the queue filtered to transitions: none yet
-    proc, port = _listen(url, tmp_path)
+    proc, port = start_listener(url, tmp_path / "none.toml")
     try:
         today = datetime.now().strftime("%Y%m%d")
         discharge = adt(

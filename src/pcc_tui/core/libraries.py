@@ -66,28 +66,28 @@ def load_pathways(site: Path | None = None) -> dict[str, PathwayTemplate]:
 
 def load_education(site: Path | None = None) -> dict[str, EducationTopic]:
     """Every education topic by id; a file holds a `[[topics]]` list."""
-    found: dict[str, EducationTopic] = {}
-    for path in _files("education", site):
-        topics = _read(path).get("topics")
-        if not isinstance(topics, list):
-            raise TemplateFileError(f"{path.name}: expected a [[topics]] list")
-        for i, raw in enumerate(topics):
-            topic = _validate(EducationTopic, raw, path, f"topics.{i}")
-            found[topic.id] = topic
+    found = _listed("education", "topics", EducationTopic, site)
     return dict(sorted(found.items(), key=lambda kv: kv[1].title))
+
+
+def _listed(name: str, key: str, model: type[M], site: Path | None) -> dict[str, M]:
+    """Every entry of the `[[key]]` lists in the library's files, by id (a later file's
+    entry with the same id replaces an earlier one)."""
+    found: dict[str, M] = {}
+    for path in _files(name, site):
+        entries = _read(path).get(key)
+        if not isinstance(entries, list):
+            raise TemplateFileError(f"{path.name}: expected a [[{key}]] list")
+        for i, raw in enumerate(entries):
+            entry = _validate(model, raw, path, f"{key}.{i}")
+            found[getattr(entry, "id")] = entry  # noqa: B009 - every library entry has one
+    return found
 
 
 def load_event_rules(site: Path | None = None) -> dict[str, EventRule]:
     """Every event rule by id; a file holds a `[[rules]]` list. A transition rule's pathways
     must exist and carry the steps that hold its clocks."""
-    found: dict[str, EventRule] = {}
-    for path in _files("event-rules", site):
-        rules = _read(path).get("rules")
-        if not isinstance(rules, list):
-            raise TemplateFileError(f"{path.name}: expected a [[rules]] list")
-        for i, raw in enumerate(rules):
-            rule = _validate(EventRule, raw, path, f"rules.{i}")
-            found[rule.id] = rule
+    found = _listed("event-rules", "rules", EventRule, site)
     pathways = load_pathways(site.parent / "pathways" if site else None)
     for rule in found.values():
         for name in (rule.pathway, rule.pathway_high):
