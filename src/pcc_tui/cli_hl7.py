@@ -15,12 +15,15 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pcc_tui.core.config import Settings, os_user
 from pcc_tui.core.errors import PccError
 from pcc_tui.core.services.context import Actor
 from pcc_tui.core.store.database import Store
+
+if TYPE_CHECKING:
+    from pcc_tui.core.services.hl7_intake import Intake
 
 PORT = 2575
 IMPORT_BATCH = 200
@@ -71,7 +74,7 @@ def intake_actor(store: Store) -> Actor:
     return Actor(f"hl7-intake:{who}"[:64], None, "admin", "HL7 intake")
 
 
-def _intake(store: Store) -> object:
+def _intake(store: Store) -> Intake:
     from pcc_tui.core.libraries import TemplateFileError
     from pcc_tui.core.services.hl7_intake import Intake, event_rules_and_pathways
 
@@ -84,10 +87,9 @@ def _intake(store: Store) -> object:
 
 def cmd_import(args: argparse.Namespace, store: Store) -> int:
     from pcc_tui.core.interop.hl7_files import expand, read_messages
-    from pcc_tui.core.services.hl7_intake import Intake, Received
+    from pcc_tui.core.services.hl7_intake import Received
 
     intake = _intake(store)
-    assert isinstance(intake, Intake)
     started = time.perf_counter()
     files, missing = expand(args.paths)
     for problem in missing:
@@ -133,7 +135,7 @@ def _apply(intake: Any, path: Path, last: int, batch: list[Any], counts: Counter
 
 def cmd_listen(args: argparse.Namespace, store: Store, settings: Settings) -> int:
     from pcc_tui.core.interop.mllp_listener import Listener, is_loopback
-    from pcc_tui.core.services.hl7_intake import Intake, Received
+    from pcc_tui.core.services.hl7_intake import Received
 
     if not is_loopback(args.host) and not args.allow_remote:
         raise PccError(
@@ -141,7 +143,6 @@ def cmd_listen(args: argparse.Namespace, store: Store, settings: Settings) -> in
             " --allow-remote only on a trusted network or behind a TLS tunnel"
         )
     intake = _intake(store)
-    assert isinstance(intake, Intake)
     clock = store.clock
     listener = Listener(
         intake.apply,
@@ -197,10 +198,8 @@ def cmd_log(args: argparse.Namespace, store: Store, actor: Actor) -> int:
 
 
 def cmd_replay(args: argparse.Namespace, store: Store) -> int:
-    from pcc_tui.core.services.hl7_intake import Intake
 
     intake = _intake(store)
-    assert isinstance(intake, Intake)
     try:
         result = intake.replay(args.id)
     except (LookupError, ValueError) as exc:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pcc_tui.core.domain.read_models import QueueKind, QueueScope
-from pcc_tui.core.interop.hl7_message import messages_in
+from pcc_tui.core.interop.hl7_files import read_messages
 from pcc_tui.core.services import plans
 from pcc_tui.core.services.context import Actor
 from pcc_tui.core.services.hl7_intake import Intake, Received, event_rules_and_pathways
@@ -62,7 +62,7 @@ EXPECTED_REFUSED = {
 def test_every_sample_is_applied_or_refused_by_name(store: Store, intake: Intake) -> None:
     outcomes: dict[str, tuple[str, str | None]] = {}
     for path in sample_files():
-        [text] = list(messages_in(path.read_bytes().decode("utf-8")))
+        [text] = list(read_messages(path))
         [result] = intake.apply([Received(text, AT)])
         outcomes[path.name] = (result.code, result.where)
         assert result.ack.startswith("MSH|") and f"MSA|{result.code}|" in result.ack
@@ -83,7 +83,7 @@ def test_every_sample_is_applied_or_refused_by_name(store: Store, intake: Intake
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/hl7v2 is not beside the project")
 def test_the_whole_shared_set_never_crashes(store: Store, intake: Intake) -> None:
     for path in sample_files(SHARED):
-        for text in messages_in(path.read_bytes().decode("utf-8", "replace")):
+        for text in read_messages(path):
             [result] = intake.apply([Received(text, AT)])
             assert result.code in ("AA", "AE", "AR"), path.name
 

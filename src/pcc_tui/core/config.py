@@ -92,7 +92,10 @@ class PolicySettings(BaseModel):
     def _known_holidays(self) -> Self:
         from pcc_tui.core.domain.business_days import supported
 
-        if self.holiday_country != "none":
+        # Only a calendar the site names is checked: the default needs no check, and loading
+        # the holidays package would cost every start about 0.1 s.
+        named = {"holiday_country", "holiday_subdivision"} & self.model_fields_set
+        if named and self.holiday_country != "none":
             problem = supported(self.holiday_country, self.holiday_subdivision)
             if problem:
                 raise ValueError(problem)

@@ -11,7 +11,6 @@ so a refusal names the segment and field at fault (HL7 ERR-2) and never quotes a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,8 +35,6 @@ READ = {
     "AIP": 3,
     "TQ1": 8,
 }
-# Batch and file envelopes (FHS/BHS ... BTS/FTS) wrap messages; they are not messages.
-_ENVELOPE = ("FHS", "BHS", "BTS", "FTS")
 
 
 class Refusal(Exception):
@@ -63,20 +60,6 @@ def normalise(text: str) -> str:
     surrounding whitespace dropped."""
     lines = (line.strip("\x00\t ") for line in _NEWLINES.split(text))
     return "\r".join(line for line in lines if line)
-
-
-def split_messages(text: str) -> list[str]:
-    """The messages in a file (or a batch): each starts at an MSH segment. Anything before
-    the first MSH is returned as a message of its own, to be refused, not dropped."""
-    messages: list[list[str]] = []
-    for line in normalise(text).split("\r"):
-        if line[:3] in _ENVELOPE:
-            continue
-        if line.startswith("MSH") or not messages:
-            messages.append([line])
-        else:
-            messages[-1].append(line)
-    return ["\r".join(lines) for lines in messages]
 
 
 @dataclass(frozen=True)
@@ -192,11 +175,6 @@ class Message:
             return len(value)
         return 1 if str(value) else 0
 
-    def ack(self, code: str, at: str, control_id: str, refusal: Refusal | None = None) -> str:
-        """The HL7 ACK for this message (original mode): MSA-1 the code, MSA-2 its control id,
-        MSA-3 the reason, and an ERR segment naming the segment and field at fault."""
-        return make_ack(self.text, code, at, control_id, refusal)
-
 
 def _first_fields(line: str, separator: str, last: int) -> str:
     """The segment up to field `last` (MSH counts its field separator as MSH-1)."""
@@ -264,7 +242,3 @@ def _err_location(where: str | None, component: str) -> str:
         return ""
     segment, field = found.group(1), found.group(2) or ""
     return f"{segment}{component}1{component}{field}"
-
-
-def messages_in(text: str) -> Iterator[str]:
-    yield from (m for m in split_messages(text) if m)

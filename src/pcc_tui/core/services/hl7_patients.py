@@ -20,53 +20,34 @@ from pcc_tui.core.services.context import Tx, values_of
 from pcc_tui.core.store import changes
 from pcc_tui.core.store.queries.names import index_patient_names
 from pcc_tui.core.store.tables import (
-    AccessGrantRow,
-    AppointmentRow,
     Base,
-    CarePlanRow,
-    CareTeamMemberRow,
-    CommunicationRow,
-    ConsentRow,
     ContactRow,
     CoverageRow,
-    EducationGivenRow,
-    HandoffRow,
-    NoteRow,
     PatientMergeRow,
     PatientNameTokenRow,
     PatientRow,
-    PlanStepRow,
-    PriorAuthorizationRow,
     ProblemRow,
-    ReferralRow,
-    SnoozeRow,
-    StayEventRow,
-    StayRow,
-    TransitionRow,
 )
 
-# Every table holding one patient's rows, moved to the survivor when two records merge.
-PATIENT_TABLES: tuple[type[Base], ...] = (
-    ContactRow,
-    ConsentRow,
-    CareTeamMemberRow,
-    ProblemRow,
-    AppointmentRow,
-    CarePlanRow,
-    PlanStepRow,
-    ReferralRow,
-    CoverageRow,
-    PriorAuthorizationRow,
-    CommunicationRow,
-    NoteRow,
-    EducationGivenRow,
-    HandoffRow,
-    SnoozeRow,
-    AccessGrantRow,
-    StayRow,
-    StayEventRow,
-    TransitionRow,
+# Rows that stay where they are when two records merge: the audit trail (append-only and
+# sealed: it says what happened to which record then), who has which record open now, the
+# merged record's search keys (dropped), the merge itself, and the intake log.
+NOT_MOVED = frozenset(
+    {"audit_event", "presence", "patient_name_token", "patient_merge", "hl7_message"}
 )
+
+
+def patient_tables() -> tuple[type[Base], ...]:
+    """Every mapped table holding one patient's rows, from the schema itself: a table added
+    later is moved by merges without a list to remember."""
+    found = [
+        m.class_
+        for m in Base.registry.mappers
+        if "patient_id" in m.local_table.c and m.class_.__tablename__ not in NOT_MOVED
+    ]
+    return tuple(sorted(found, key=lambda t: t.__tablename__))
+
+
 DEMOGRAPHICS = (
     "family_name",
     "given_name",
@@ -290,7 +271,7 @@ def merge(tx: Tx, survivor: PatientRow, prior_mrn: str, message_id: int) -> dict
     moved: dict[str, int] = {}
     session = tx.session
     session.flush()
-    for table in PATIENT_TABLES:
+    for table in patient_tables():
         column = getattr(table, "patient_id")  # noqa: B009 - every table listed has one
         result = session.execute(
             update(table).where(column == merged.id).values(patient_id=survivor.id)
