@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import signal
 import sys
 import time
@@ -82,7 +83,17 @@ def _intake(store: Store) -> Intake:
         rules, pathways = event_rules_and_pathways()
     except TemplateFileError as exc:
         raise PccError(f"event rules refused: {exc}") from None
-    return Intake(store, intake_actor(store), rules, pathways)
+    intake = Intake(store, intake_actor(store), rules, pathways)
+    _long_running_gc()
+    return intake
+
+
+def _long_running_gc() -> None:
+    """An intake allocates a few hundred short-lived objects per message (parsed segments,
+    ORM rows): with the start-up heap frozen out of the collector and a larger first
+    generation, collections stop costing about a tenth of each message's time."""
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
 def cmd_import(args: argparse.Namespace, store: Store) -> int:

@@ -185,7 +185,7 @@ def test_an_unresolvable_reference_is_reported_not_fatal(
     [unit], _ = read(path)
     result = import_unit(store, coordinator, "ehr", unit)
     assert result.created["Patient"] == 1  # the rest of the bundle went in
-    assert result.skipped["Condition (unresolved)"] == 1
-    [warning] = result.warnings
-    assert (warning.entry, warning.resource_type) == (len(bundle["entry"]) - 1, "Condition")
-    assert "patient reference cannot be resolved" in warning.what
+    assert result.warnings == []
+    [left_out] = result.left_out  # clinical data not kept: the CLI makes this a failure
+    assert (left_out.entry, left_out.resource_type) == (len(bundle["entry"]) - 1, "Condition")
+    assert "patient reference cannot be resolved" in left_out.what

@@ -41,6 +41,7 @@ def test_mutable_tables_carry_version_and_stamps() -> None:
         "audit_event",
         "audit_block",  # sealed once, never edited
         "fhir_link",  # import bookkeeping, rewritten by each import, never edited by hand
+        "fhir_identifier",  # import bookkeeping: identifiers of imported providers
         "change_log",  # append-only notices of changes
         "presence",  # each session's own heartbeat row
         "access_grant",  # append-only break-the-glass grants

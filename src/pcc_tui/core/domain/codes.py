@@ -84,6 +84,19 @@ class ReferralTracking(StrEnum):
     REPLY_RECEIVED = "reply-received"
 
 
+# A coverage whose member id the source did not send (HL7 IN1-36, FHIR subscriberId):
+# stored as this, shown as it is rather than masked like a real id.
+NO_MEMBER_ID = "no member id"
+WITHOUT_MEMBER_ID = frozenset({NO_MEMBER_ID, "not given"})  # "not given": older imports
+
+
+def show_member_id(member_id: str | None) -> str:
+    """A member id masked to its last four characters, or "no member id"."""
+    if not member_id or member_id in WITHOUT_MEMBER_ID:
+        return NO_MEMBER_ID
+    return f"#{member_id[-4:]}"
+
+
 class CoverageStatus(StrEnum):
     """http://hl7.org/fhir/R4/valueset-fm-status.html"""
 

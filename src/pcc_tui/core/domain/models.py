@@ -216,6 +216,8 @@ class Appointment(Record):
     reason: str | None = Field(default=None, max_length=300)
     cancel_reason: str | None = Field(default=None, max_length=300)
     void_reason: str | None = None
+    # A past visit's class (FHIR Encounter.class / HL7 PV1-2: AMB, EMER, IMP...).
+    visit_class: str | None = Field(default=None, max_length=10)
 
     @model_validator(mode="after")
     def _rules(self) -> Self:

@@ -122,6 +122,8 @@ class PatientChart(BaseModel):
     care_team: list[CareTeamEntry]
     problems: list[Problem]
     upcoming: list[AppointmentEntry]
+    past: list[AppointmentEntry] = []  # the latest visits, newest first
+    past_count: int = 0  # all past visits on file
     communications: list[Communication]
     notes: list[Note]
     education: list[EducationGiven] = []

@@ -134,3 +134,20 @@ def describe(value: date | datetime, tz: tzinfo | None = None) -> str:
         local = value.astimezone(tz) if tz else value
         return local.strftime("%a %d %b %Y %H:%M")
     return value.strftime("%a %d %b %Y")
+
+
+def short_day(day: date, today: date, *, weekday: bool = True) -> str:
+    """A day in a list: 'Thu 13 Oct' in this year; '13 Oct 1983' in any other (an imported
+    record's 1983 is not this October)."""
+    if day.year == today.year:
+        return day.strftime("%a %d %b" if weekday else "%d %b")
+    return day.strftime("%d %b %Y")
+
+
+def short_time(at: datetime, today: date, tz: tzinfo) -> str:
+    """A moment in a list: '13 Oct 14:30' in this year; '13 Oct 1983' in another (its hour
+    says nothing then, and a list column has room for the year or the time)."""
+    local = at.astimezone(tz)
+    if local.year == today.year:
+        return local.strftime("%d %b %H:%M")
+    return local.strftime("%d %b %Y")

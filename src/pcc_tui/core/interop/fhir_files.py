@@ -1,6 +1,12 @@
 """Reading FHIR R4 files for import: Bundles (transaction, batch, collection, searchset),
 single-resource JSON, Bulk Data `.ndjson`, and folders of these.
 
+A run is planned before anything is read in full: each file's resource types are found by a
+scan of its bytes, and files are read in dependency order (directories of organisations and
+practitioners, then patients, then the rest) whatever their names. Each file is decoded
+strictly (UTF-8), with limits on size and nesting; a file that fails is named and the run goes
+on with the next.
+
 Parsing uses `fhir.resources.R4B`: structurally R4 for every resource type Synthea writes,
 while the package's default (R5) models reject R4 data. A Bundle is one unit: if any entry
 we keep is invalid, the whole bundle is refused and each problem named (file, entry index, resource
@@ -10,8 +16,9 @@ type, what is wrong). Problem text never quotes the offending value: it may be p
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -19,25 +26,12 @@ from typing import Any
 from pydantic import ValidationError
 
 SUFFIXES = (".json", ".ndjson")
-# Bulk Data writes one file per type (Patient.ndjson, Patient.000.ndjson...), each imported
-# on its own: referenced types first, so references resolve against what is already in.
-BULK_ORDER = (
-    "Organization",
-    "Practitioner",
-    "PractitionerRole",
-    "Patient",
-    "RelatedPerson",
-    "Encounter",
-    "CarePlan",
-)
-
-
-def _reading_order(path: Path) -> tuple[int, str]:
-    if path.suffix != ".ndjson":
-        return (len(BULK_ORDER) + 1, path.name)
-    rtype = path.name.split(".", 1)[0]
-    rank = BULK_ORDER.index(rtype) if rtype in BULK_ORDER else len(BULK_ORDER)
-    return (rank, path.name)
+MAX_FILE_BYTES = 1 << 30  # 1 GiB: a Bulk Data file of Observations can be hundreds of MB
+MAX_LINE_BYTES = 64 << 20  # one ndjson resource
+MAX_DEPTH = 64  # real resources nest about 10 deep; pydantic gives up near 200
+# Providers and places are what patients' records point to; they go in first.
+DIRECTORY = frozenset({"Organization", "Location", "Practitioner", "PractitionerRole"})
+_TYPE = re.compile(rb'"resourceType"\s*:\s*"([A-Za-z]{1,64})"')
 
 
 @dataclass(frozen=True)
@@ -66,6 +60,7 @@ class Unit:
     positions: list[int] = field(default_factory=list)
     raw: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # read, not validated
     skipped: Counter[str] = field(default_factory=Counter)  # types nobody asked for
+    urls: dict[int, str] = field(default_factory=dict)  # entry index -> Bundle.entry.fullUrl
 
 
 @dataclass(frozen=True)
@@ -103,13 +98,63 @@ def expand(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            found = [p for p in path.rglob("*") if p.suffix in SUFFIXES]
-            files.extend(sorted(found, key=_reading_order))
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES))
         elif path.is_file():
             files.append(path)
         else:
             problems.append(Problem(str(path), None, None, "no such file or folder"))
     return files, problems
+
+
+def types_in(path: Path) -> set[str]:
+    """The resource types a file holds, from a scan of its bytes (no parse): enough to plan
+    the order of a run. Unreadable files scan as empty and fail when read."""
+    found: set[str] = set()
+    tail = b""
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                block = tail + chunk
+                found.update(m.decode() for m in _TYPE.findall(block))
+                tail = block[-200:]  # a name cut at the chunk's end is found in the next
+    except OSError:
+        return set()
+    return found
+
+
+def dependency_order(files: Sequence[Path], order: Sequence[str]) -> list[Path]:
+    """Directories first, then files with patients, then the rest; among each, the file
+    whose latest type in `order` comes earliest (Practitioner before PractitionerRole,
+    CarePlan before Task); then by name, for a stable order."""
+    rank = {t: n for n, t in enumerate(order)}
+
+    def key(path: Path) -> tuple[int, int, str]:
+        types = types_in(path) - {"Bundle"}
+        if "Patient" in types:
+            tier = 1
+        elif types and types <= DIRECTORY:
+            tier = 0
+        else:
+            tier = 2
+        latest = max((rank.get(t, len(order)) for t in types), default=len(order))
+        return (tier, latest, str(path))
+
+    return sorted(files, key=key)
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether JSON nests deeper than `limit` (checked before validation, which would
+    otherwise exhaust Python's stack on a hostile file)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
+    return False
 
 
 def _model(resource_type: str) -> Any:
@@ -139,6 +184,9 @@ def _add(
     if kind == "skip":
         unit.skipped[rtype] += 1
         return
+    if too_deep(raw):
+        problems.append(Problem(unit.file, index, rtype, f"nested deeper than {MAX_DEPTH} levels"))
+        return
     if kind == "raw":
         unit.raw.append((index, raw))
         return
@@ -156,10 +204,23 @@ def _add(
         )
 
 
+def _text(name: str, data: bytes) -> tuple[str | None, Problem | None]:
+    """Strict UTF-8 (with or without a byte-order mark), as FHIR's JSON format requires."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return None, Problem(name, None, None, f"not UTF-8 text (byte {exc.start} cannot be read)")
+
+
 def read_json(path: Path, wanted: Wanted = EVERYTHING) -> tuple[list[Unit], list[Problem]]:
     name = path.name
     try:
-        raw = json.loads(path.read_bytes())
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return [], [Problem(name, None, None, f"larger than {MAX_FILE_BYTES >> 20} MB")]
+        text, bad = _text(name, path.read_bytes())
+        if text is None:
+            return [], [bad] if bad else []
+        raw = json.loads(text)
     except json.JSONDecodeError as exc:
         return [], [
             Problem(
@@ -198,6 +259,9 @@ def _bundle(name: str, raw: dict[str, Any], wanted: Wanted) -> tuple[list[Unit],
     problems: list[Problem] = []
     for index, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, dict) else None
+        full_url = entry.get("fullUrl") if isinstance(entry, dict) else None
+        if isinstance(full_url, str) and full_url:
+            unit.urls[index] = full_url
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
             if not (isinstance(entry, dict) and "request" in entry and resource is None):
                 problems.append(Problem(name, index, None, "resource: missing or no resourceType"))
@@ -213,26 +277,38 @@ def read_ndjson(path: Path, wanted: Wanted = EVERYTHING) -> tuple[list[Unit], li
     unit = Unit(name, "ndjson")
     problems: list[Problem] = []
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [Problem(name, None, None, f"cannot read: {exc}")]
-    for number, text in enumerate(lines, start=1):
-        if not text.strip():
-            continue
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(name, number, None, f"not valid JSON: {exc.msg}"))
-            continue
-        except (RecursionError, ValueError):
-            problems.append(Problem(name, number, None, "not usable JSON (nesting or size)"))
-            continue
-        if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
-            problems.append(Problem(name, number, None, "not a FHIR resource (no resourceType)"))
-            continue
-        _add(unit, number, raw, wanted, problems)
+        with path.open("rb") as fh:
+            for number, line in enumerate(fh, start=1):
+                problem = _ndjson_line(unit, number, line, wanted, problems)
+                if problem is not None:
+                    problems.append(problem)
+    except OSError as exc:
+        return [], [Problem(name, None, None, f"cannot read: {exc.strerror}")]
     keep = unit.resources or unit.raw or unit.skipped
     return ([unit] if keep else []), problems
+
+
+def _ndjson_line(
+    unit: Unit, number: int, line: bytes, wanted: Wanted, problems: list[Problem]
+) -> Problem | None:
+    """One line into the unit; a Problem if the line itself cannot be read."""
+    name = unit.file
+    if not line.strip():
+        return None
+    if len(line) > MAX_LINE_BYTES:
+        return Problem(name, number, None, f"a line longer than {MAX_LINE_BYTES >> 20} MB")
+    try:
+        raw = json.loads(line.decode("utf-8-sig" if number == 1 else "utf-8"))
+    except UnicodeDecodeError as exc:
+        return Problem(name, number, None, f"not UTF-8 text (byte {exc.start} cannot be read)")
+    except json.JSONDecodeError as exc:
+        return Problem(name, number, None, f"not valid JSON: {exc.msg}")
+    except (RecursionError, ValueError):
+        return Problem(name, number, None, "not usable JSON (nesting or size)")
+    if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
+        return Problem(name, number, None, "not a FHIR resource (no resourceType)")
+    _add(unit, number, raw, wanted, problems)
+    return None
 
 
 def read(path: Path, wanted: Wanted = EVERYTHING) -> tuple[list[Unit], list[Problem]]:
@@ -245,15 +321,18 @@ def read(path: Path, wanted: Wanted = EVERYTHING) -> tuple[list[Unit], list[Prob
         return [], [Problem(path.name, None, None, "nested too deeply to be a FHIR resource")]
     except ValueError as exc:  # e.g. a number of thousands of digits
         return [], [Problem(path.name, None, None, f"not usable JSON: {str(exc)[:80]}")]
+    except MemoryError:
+        return [], [Problem(path.name, None, None, "too large to read into memory")]
 
 
 def read_all(
-    paths: Iterable[Path], wanted: Wanted = EVERYTHING
+    paths: Iterable[Path], wanted: Wanted = EVERYTHING, order: Sequence[str] = ()
 ) -> Iterator[tuple[Path | None, list[Unit], list[Problem]]]:
-    """Each file's units and problems, file by file (so a caller can show progress)."""
+    """Each file's units and problems, file by file in dependency order (so a caller can
+    show progress); nothing a file holds stops the files after it."""
     files, missing = expand(paths)
     if missing:
         yield None, [], missing
-    for path in files:
+    for path in dependency_order(files, order):
         units, problems = read(path, wanted)
         yield path, units, problems

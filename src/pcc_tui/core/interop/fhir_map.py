@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from pcc_tui.core.domain.codes import (
+    NO_MEMBER_ID,
     AdministrativeGender,
     AppointmentStatus,
     ConditionClinicalStatus,
@@ -189,7 +190,9 @@ def encounter_values(e: Any) -> dict[str, Any]:
         location = e.location[0].location.display if e.location[0].location else None
     if not location and e.serviceProvider is not None:
         location = e.serviceProvider.display
+    visit_class = e.class_fhir.code if e.class_fhir is not None else None
     return {
+        "visit_class": str(visit_class).upper()[:10] if visit_class else None,
         "start": start,
         "end": end,
         "status": ENCOUNTER_STATUS.get(str(e.status), AppointmentStatus.FULFILLED),
@@ -271,14 +274,15 @@ def care_plan_steps(cp: Any, plan: dict[str, Any]) -> list[dict[str, Any]]:
     return steps
 
 
-def coverage_values(c: Any) -> dict[str, Any]:
-    payer = next((p.display for p in c.payor or [] if p.display), None) or _text(c.type)
-    if not payer:
-        raise MappingProblem("Coverage.payor has no name")
+def coverage_values(c: Any, payer: str | None) -> dict[str, Any]:
+    """`payer`: the payor's name as the importer found it (a display, or the Organization
+    referred to); without one, the coverage type, else "payer not named" (an optional
+    detail never refuses the coverage)."""
+    payer = payer or _text(c.type) or "payer not named"
     status = str(c.status) if str(c.status) in {"active", "cancelled", "draft"} else "active"
     return {
         "payer": str(payer)[:200],
-        "member_id": str(c.subscriberId or "not given")[:200],
+        "member_id": str(c.subscriberId or NO_MEMBER_ID)[:200],
         "order": int(c.order) if c.order and 1 <= int(c.order) <= 9 else 1,
         "period_start": _day(c.period.start) if c.period else None,
         "period_end": _day(c.period.end) if c.period else None,

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import hl7
 
+from pcc_tui.core.domain.codes import NO_MEMBER_ID
 from pcc_tui.core.interop.hl7_message import Message, Refusal
 
 SEX = {"M": "male", "F": "female", "O": "other", "A": "other", "N": "unknown", "U": "unknown"}
@@ -271,7 +272,7 @@ def coverages(msg: Message) -> list[CoverageData]:
                 payer=payer[:200],
                 plan=(msg.value("IN1", 2, 2, nth=nth) or msg.value("IN1", 2, 1, nth=nth))[:120]
                 or None,
-                member_id=(member or "no member id")[:200],
+                member_id=(member or NO_MEMBER_ID)[:200],
                 group_id=msg.value("IN1", 8, nth=nth)[:60] or None,
                 subscriber=" ".join(p for p in (given, family) if p)[:200] or None,
                 relationship=_relationship(msg.value("IN1", 17, 1, nth=nth)),

@@ -18,22 +18,31 @@ import hl7
 
 _NEWLINES = re.compile(r"\r\n|\n|\r")
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")
-# The segments pcc reads (hl7_map) and the last field it reads of each: only those are
-# parsed; the rest of the message is checked for valid segment ids and kept in the log.
-READ = {
-    "MSH": 12,
-    "EVN": 6,
-    "PID": 18,
-    "PV1": 45,
-    "NK1": 5,
-    "IN1": 49,
-    "DG1": 5,
-    "MRG": 5,
-    "SCH": 25,
-    "AIS": 7,
-    "AIL": 3,
-    "AIP": 3,
-    "TQ1": 8,
+# The segments pcc reads (hl7_map) and the fields it reads of each: only those are parsed.
+# A segment is handed to python-hl7 packed, its read fields side by side (PV1-2, -3, -7...
+# become fields 1, 2, 3...), since it builds containers for every field, empty or not; the
+# MSH is kept whole up to MSH-12 (its separators are the encoding). The rest of the message
+# is checked for valid segment ids and kept in the log. Reading a field not listed here is a
+# programming error (`value` raises).
+READ: dict[str, frozenset[int]] = {
+    "MSH": frozenset(range(1, 13)),
+    "EVN": frozenset({2, 6}),
+    "PID": frozenset({3, 5, 7, 8, 11, 13, 15}),
+    "PV1": frozenset({2, 3, 7, 10, 18, 19, 36, 44, 45}),
+    "NK1": frozenset({2, 3, 5}),
+    "IN1": frozenset({2, 3, 4, 8, 12, 13, 16, 17, 36, 49}),
+    "DG1": frozenset({3, 4, 5}),
+    "MRG": frozenset({1}),
+    "SCH": frozenset({1, 2, 6, 7, 9, 11, 25}),
+    "AIS": frozenset({3, 4, 7}),
+    "AIL": frozenset({3}),
+    "AIP": frozenset({3}),
+    "TQ1": frozenset({7, 8}),
+}
+# Where each read field sits in its packed segment.
+_PACKED: dict[str, dict[int, int]] = {
+    ident: {f: (f if ident == "MSH" else n) for n, f in enumerate(sorted(fields), start=1)}
+    for ident, fields in READ.items()
 }
 
 
@@ -99,10 +108,11 @@ class Message:
         for line, ident in zip(lines, self.ids, strict=True):
             if ident in READ:
                 self._pending.setdefault(ident, []).append(
-                    _first_fields(line, separator, READ[ident])
+                    _read_fields(line, separator, READ[ident])
                 )
         self._msh = self._pending["MSH"][0]
         self._segments: dict[str, list[Any]] = {}
+        self._body_parsed = False
         try:
             self.parsed: Any = hl7.parse(self._msh)
         except Exception as exc:  # python-hl7 raises several kinds for broken headers
@@ -140,35 +150,63 @@ class Message:
     def _parsed(self, segment: str) -> list[Any]:
         found = self._segments.get(segment)
         if found is None:
-            lines = self._pending.get(segment, [])
-            found = []
-            if lines:
-                try:  # parsed under the message's own MSH, for its encoding characters
-                    found = list(hl7.parse("\r".join([self._msh, *lines])))[1:]
-                except Exception:
-                    found = []  # a segment python-hl7 cannot read holds no value for pcc
-            self._segments[segment] = found
+            if not self._body_parsed:
+                self._parse_body()
+                return self._parsed(segment)
+            found = self._segments[segment] = self._parse_kind(segment)
         return found
+
+    def _parse_body(self) -> None:
+        """Every read segment but the MSH in one parse (one pass under the MSH, not one per
+        kind); if python-hl7 cannot read it whole, each kind is parsed alone on first use."""
+        self._body_parsed = True
+        lines = [line for ident, kept in self._pending.items() if ident != "MSH" for line in kept]
+        if not lines:
+            return
+        try:  # parsed under the message's own MSH, for its encoding characters
+            parsed = list(hl7.parse("\r".join([self._msh, *lines])))[1:]
+        except Exception:
+            return
+        for ident in self._pending:
+            if ident != "MSH":
+                self._segments[ident] = []
+        for seg in parsed:
+            self._segments[str(seg[0])].append(seg)
+
+    def _parse_kind(self, segment: str) -> list[Any]:
+        lines = self._pending.get(segment, [])
+        if not lines:
+            return []
+        try:
+            return list(hl7.parse("\r".join([self._msh, *lines])))[1:]
+        except Exception:
+            return []  # a segment python-hl7 cannot read holds no value for pcc
 
     def value(
         self, segment: str, field: int, component: int = 1, sub: int = 1, rep: int = 1, nth: int = 1
     ) -> str:
         """One value, escapes undone; "" when the segment or field is absent."""
+        at = _PACKED[segment].get(field)
+        if at is None:
+            raise LookupError(f"{segment}-{field} is not in READ: it was never parsed")
         found_segments = self._parsed(segment)
         if not found_segments or nth > len(found_segments):
             return ""
         try:
-            found = found_segments[nth - 1].extract_field(nth, field, rep, component, sub)
+            found = found_segments[nth - 1].extract_field(nth, at, rep, component, sub)
         except (IndexError, KeyError, ValueError, TypeError):
             return ""
         return str(found or "").strip()
 
     def repetitions(self, segment: str, field: int, nth: int = 1) -> int:
+        at = _PACKED[segment].get(field)
+        if at is None:
+            raise LookupError(f"{segment}-{field} is not in READ: it was never parsed")
         found_segments = self._parsed(segment)
         if not found_segments or nth > len(found_segments):
             return 0
         try:
-            value = found_segments[nth - 1](field)
+            value = found_segments[nth - 1](at)
         except (IndexError, KeyError, ValueError, TypeError):
             return 0
         if isinstance(value, hl7.Field) and value and isinstance(value[0], hl7.Repetition):
@@ -176,11 +214,14 @@ class Message:
         return 1 if str(value) else 0
 
 
-def _first_fields(line: str, separator: str, last: int) -> str:
-    """The segment up to field `last` (MSH counts its field separator as MSH-1)."""
-    keep = last if line.startswith("MSH") else last + 1
-    parts = line.split(separator, keep)
-    return separator.join(parts[:keep])
+def _read_fields(line: str, separator: str, fields: frozenset[int]) -> str:
+    """The segment packed: its id, then only `fields`, in order ("" for one not sent). MSH
+    counts its field separator as MSH-1, so it is cut after MSH-12 and not packed."""
+    last = max(fields)
+    if line.startswith("MSH"):
+        return separator.join(line.split(separator, last)[:last])
+    parts = line.split(separator, last + 1)
+    return separator.join([parts[0], *(parts[f] if f < len(parts) else "" for f in sorted(fields))])
 
 
 def make_ack(text: str, code: str, at: str, control_id: str, refusal: Refusal | None) -> str:

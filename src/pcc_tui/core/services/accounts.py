@@ -351,3 +351,14 @@ def _by_name(session: Session, username: str) -> CoordinatorRow:
     if row is None:
         raise NotFound("account", username)
     return row
+
+
+def coordinator_id_of(store: Store, username: str) -> int | None:
+    """An active account's id by its username (an import's `--coordinator`)."""
+    with store.reading() as session:
+        found = session.scalar(
+            select(CoordinatorRow.id).where(
+                CoordinatorRow.username == username, CoordinatorRow.active.is_(True)
+            )
+        )
+    return int(found) if found is not None else None

@@ -21,6 +21,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from pcc_tui.core.domain.codes import NO_MEMBER_ID
+from pcc_tui.core.domain.lenient import validate_leniently
 from pcc_tui.core.domain.models import (
     Appointment,
     CarePlan,
@@ -38,7 +40,9 @@ from pcc_tui.core.errors import DomainError
 from pcc_tui.core.interop import fhir_map as m
 from pcc_tui.core.interop.fhir_files import Problem as FileProblem
 from pcc_tui.core.interop.fhir_files import Unit, Wanted
+from pcc_tui.core.interop.fhir_refs import identifiers
 from pcc_tui.core.services.context import Actor, Tx, action, values_of
+from pcc_tui.core.services.fhir_resolve import Resolver, RunIndex
 from pcc_tui.core.services.plans import holder_plan
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.queries.names import index_patient_names
@@ -88,8 +92,18 @@ class UnitResult:
     created: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
     unchanged: Counter[str] = field(default_factory=Counter)
-    skipped: Counter[str] = field(default_factory=Counter)
-    warnings: list[FileProblem] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)  # types pcc does not keep
+    warnings: list[FileProblem] = field(default_factory=list)  # kept, a detail missing
+    left_out: list[FileProblem] = field(default_factory=list)  # clinical data not kept
+
+
+@dataclass(frozen=True)
+class Assign:
+    """Whose scope a patient the import creates lands in (a coordinator, a ward, or both);
+    without one, the importing coordinator's own caseload."""
+
+    coordinator_id: int | None = None
+    ward: str | None = None
 
 
 class Unresolved(Exception):
@@ -112,10 +126,13 @@ def _hash(values: dict[str, Any]) -> str:
 
 
 class _Importer:
-    def __init__(self, tx: Tx, source: str, unit: Unit) -> None:
+    def __init__(
+        self, tx: Tx, source: str, unit: Unit, run: RunIndex | None, assign: Assign | None
+    ) -> None:
         self.tx, self.source, self.unit = tx, source, unit
         self.result = UnitResult()
-        self.ids: dict[tuple[str, str], int] = {}  # (type, "Type/id" or "urn:uuid:id") -> id
+        self.refs = Resolver(tx, source, run)
+        self.assign = assign or Assign(coordinator_id=tx.actor.coordinator_id)
         self.position = {id(r): i for r, i in zip(unit.resources, unit.positions, strict=True)}
         self.given_coverage: set[int | None] = set()
         self.given_team: set[int] = set()
@@ -132,22 +149,22 @@ class _Importer:
         )
 
     def resolve(self, ref: str | None, rtype: str) -> int | None:
-        """The local id a reference points to, if it is of `rtype`: a urn:uuid names no type,
-        so the table is keyed by type too (a CareTeam lists the patient beside doctors)."""
-        if ref is None:
-            return None
-        if (rtype, ref) in self.ids:
-            return self.ids[(rtype, ref)]
-        if ref.startswith(f"{rtype}/"):
-            link = self.tx.session.get(FhirLinkRow, (self.source, rtype, ref.split("/", 1)[1]))
-            if link is not None:
-                return link.entity_id
-        return None
+        return self.refs.resolve(ref, rtype)
 
     def remember(self, resource: Any, entity_id: int) -> None:
-        rtype, rid = resource.get_resource_type(), resource.id
-        self.ids[(rtype, f"{rtype}/{rid}")] = entity_id
-        self.ids[(rtype, f"urn:uuid:{rid}")] = entity_id
+        full_url = self.unit.urls.get(self.position.get(id(resource), -1))
+        rtype = resource.get_resource_type()
+        self.refs.remember(rtype, str(resource.id), full_url, identifiers(resource), entity_id)
+
+    def valid(self, model: Any, values: dict[str, Any], resource: Any) -> Any:
+        """The domain model; an optional detail that does not validate is left out and
+        named, never a reason to refuse the resource."""
+        found, dropped = validate_leniently(model, values)
+        if dropped:
+            self.result.warnings.append(
+                self.problem(resource, f"left out, not valid: {', '.join(dropped)}")
+            )
+        return found
 
     def store(
         self, resource: Any, table: type[Base], values: dict[str, Any], part: str | None = None
@@ -225,8 +242,7 @@ class _Importer:
                 try:
                     getattr(self, f"_{rtype.lower()}")(resource)
                 except Unresolved as exc:  # reported, not fatal: the rest of the unit goes in
-                    self.result.warnings.append(self.problem(resource, str(exc)))
-                    self.result.skipped[f"{rtype} (unresolved)"] += 1
+                    self.result.left_out.append(self.problem(resource, str(exc)))
                 except m.MappingProblem as exc:
                     problems.append(self.problem(resource, str(exc)))
                 except ValidationError as exc:
@@ -237,18 +253,19 @@ class _Importer:
             raise UnitRefused(problems)
         self.derive_coverage()
         self.derive_care_team()
+        self.refs.keep_identifiers()
         return self.result
 
     def _organization(self, o: Any) -> None:
-        values = values_of(Practitioner.model_validate(m.organization_values(o)))
+        values = values_of(self.valid(Practitioner, m.organization_values(o), o))
         self.remember(o, self.store(o, PractitionerRow, values))
 
     def _practitioner(self, pr: Any) -> None:
-        values = values_of(Practitioner.model_validate(m.practitioner_values(pr)))
+        values = values_of(self.valid(Practitioner, m.practitioner_values(pr), pr))
         self.remember(pr, self.store(pr, PractitionerRow, values))
 
     def _patient(self, p: Any) -> None:
-        patient = Patient.model_validate(m.patient_values(p))
+        patient = self.valid(Patient, m.patient_values(p), p)
         clash = self.tx.session.scalar(select(PatientRow.id).where(PatientRow.mrn == patient.mrn))
         linked = self.tx.session.get(FhirLinkRow, (self.source, "Patient", str(p.id)))
         if clash is not None and (linked is None or linked.entity_id != clash):
@@ -256,10 +273,13 @@ class _Importer:
         pid = self.store(p, PatientRow, values_of(patient, "coordinator_id", "ward", "bed"))
         row = self.tx.session.get(PatientRow, pid)
         assert row is not None
+        if linked is None and row.coordinator_id is None and row.ward is None:
+            # New here: in someone's scope, or nobody but a supervisor could open it.
+            row.coordinator_id, row.ward = self.assign.coordinator_id, self.assign.ward
         index_patient_names(self.tx.session, pid, row.family_name, row.given_name)
         self.remember(p, pid)
         for n, values in enumerate(m.patient_contacts(p)):
-            contact = Contact.model_validate({**values, "patient_id": pid})
+            contact = self.valid(Contact, {**values, "patient_id": pid}, p)
             self.store(p, ContactRow, values_of(contact), part=f"contact{n}")
         if self.tx.patient_id is None:
             self.tx.patient_id = pid
@@ -286,7 +306,7 @@ class _Importer:
 
     def _relatedperson(self, rp: Any) -> None:
         pid = self._patient_of(rp, rp.patient)
-        contact = Contact.model_validate({**m.related_person_values(rp), "patient_id": pid})
+        contact = self.valid(Contact, {**m.related_person_values(rp), "patient_id": pid}, rp)
         self.store(rp, ContactRow, values_of(contact))
 
     def _appointment(self, a: Any) -> None:
@@ -301,7 +321,7 @@ class _Importer:
                 prac = self.resolve(ref, "Practitioner")
         if pid is None:
             raise Unresolved("no participant resolves to a patient: left out")
-        appt = Appointment.model_validate({**values, "patient_id": pid, "practitioner_id": prac})
+        appt = self.valid(Appointment, {**values, "patient_id": pid, "practitioner_id": prac}, a)
         self.store(a, AppointmentRow, values_of(appt))
 
     def _task(self, t: Any) -> None:
@@ -315,25 +335,27 @@ class _Importer:
             None,
         ) or holder_plan(self.tx, pid, IMPORT_TASKS, "Tasks from the EHR")
         owner = self.tx.actor.coordinator_id
-        step = PlanStep.model_validate(
+        step = self.valid(
+            PlanStep,
             {
                 **m.task_values(t),
                 "care_plan_id": plan,
                 "patient_id": pid,
                 "owner_id": owner,
                 "owner_pool": None if owner else IMPORT_POOL,
-            }
+            },
+            t,
         )
         self.store(t, PlanStepRow, values_of(step, "depends_on"))
 
     def _servicerequest(self, sr: Any) -> None:
         pid = self._patient_of(sr, sr.subject)
-        referral = Referral.model_validate({**m.service_request_values(sr), "patient_id": pid})
+        referral = self.valid(Referral, {**m.service_request_values(sr), "patient_id": pid}, sr)
         self.store(sr, ReferralRow, values_of(referral))
 
     def _communication(self, c: Any) -> None:
         pid = self._patient_of(c, c.subject)
-        comm = Communication.model_validate({**m.communication_values(c), "patient_id": pid})
+        comm = self.valid(Communication, {**m.communication_values(c), "patient_id": pid}, c)
         self.store(c, CommunicationRow, values_of(comm))
 
     def _patient_of(self, resource: Any, element: Any) -> int:
@@ -344,7 +366,7 @@ class _Importer:
 
     def _condition(self, c: Any) -> None:
         pid = self._patient_of(c, c.subject)
-        problem = Problem.model_validate({**m.condition_values(c), "patient_id": pid})
+        problem = self.valid(Problem, {**m.condition_values(c), "patient_id": pid}, c)
         self.store(c, ProblemRow, values_of(problem))
 
     def _encounter(self, e: Any) -> None:
@@ -354,7 +376,7 @@ class _Importer:
         if ref and prac is None:
             self.result.warnings.append(self.problem(e, "practitioner reference not resolved"))
         values = m.encounter_values(e)
-        appt = Appointment.model_validate({**values, "patient_id": pid, "practitioner_id": prac})
+        appt = self.valid(Appointment, {**values, "patient_id": pid, "practitioner_id": prac}, e)
         self.store(e, AppointmentRow, values_of(appt))
         if prac is not None:  # who saw the patient, for a care team when none is given
             first, last = self.seen_by.get((pid, prac), (values["start"], values["start"]))
@@ -367,33 +389,43 @@ class _Importer:
             prac = self.resolve(ref, "Practitioner")
             if prac is None:
                 continue  # the patient, an organisation, or someone not in this import
-            member = CareTeamMember.model_validate(
-                {**values, "patient_id": pid, "practitioner_id": prac}
+            member = self.valid(
+                CareTeamMember, {**values, "patient_id": pid, "practitioner_id": prac}, t
             )
             self.store(t, CareTeamMemberRow, values_of(member), part=f"member{n}")
 
     def _careplan(self, cp: Any) -> None:
         pid = self._patient_of(cp, cp.subject)
         values = m.care_plan_values(cp)
-        plan = CarePlan.model_validate({**values, "patient_id": pid, "template": "fhir-import"})
+        plan = self.valid(CarePlan, {**values, "patient_id": pid, "template": "fhir-import"}, cp)
         plan_id = self.store(cp, CarePlanRow, values_of(plan))
         self.remember(cp, plan_id)
         owner = self.tx.actor.coordinator_id
         for n, step in enumerate(m.care_plan_steps(cp, values)):
-            model = PlanStep.model_validate(
+            model = self.valid(
+                PlanStep,
                 {
                     **step,
                     "care_plan_id": plan_id,
                     "patient_id": pid,
                     "owner_id": owner,
                     "owner_pool": None if owner else IMPORT_POOL,
-                }
+                },
+                cp,
             )
             self.store(cp, PlanStepRow, values_of(model, "depends_on"), part=f"step{n}")
 
     def _coverage(self, c: Any) -> None:
         pid = self._patient_of(c, c.beneficiary)
-        coverage = Coverage.model_validate({**m.coverage_values(c), "patient_id": pid})
+        payer = next((p.display for p in c.payor or [] if p.display), None)
+        for ref in c.payor or []:  # no name given: the payer organisation's, if in the run
+            if payer:
+                break
+            org = self.resolve(m.reference(ref), "Organization")
+            row = self.tx.session.get(PractitionerRow, org) if org is not None else None
+            payer = row.name if row is not None else None
+        values = {**m.coverage_values(c, payer), "patient_id": pid}
+        coverage = self.valid(Coverage, values, c)
         self.store(c, CoverageRow, values_of(coverage))
         self.given_coverage.add(pid)  # stated coverage: claims are not needed for this patient
 
@@ -453,7 +485,7 @@ class _Importer:
                 {
                     "patient_id": pid,
                     "payer": payer[:200],
-                    "member_id": "not given",
+                    "member_id": NO_MEMBER_ID,
                     "period_start": start,
                     "period_end": None if current else end,
                     "status": "active" if current else "cancelled",
@@ -471,10 +503,21 @@ class _Importer:
             )
 
 
-def import_unit(store: Store, actor: Actor, source: str, unit: Unit) -> UnitResult:
-    """One unit, all or nothing: UnitRefused names every problem and nothing is kept."""
+def import_unit(
+    store: Store,
+    actor: Actor,
+    source: str,
+    unit: Unit,
+    run: RunIndex | None = None,
+    assign: Assign | None = None,
+) -> UnitResult:
+    """One unit, all or nothing: UnitRefused names every problem and nothing is kept. With
+    `run`, references may point to what earlier units of the run became, and this unit's
+    records join it once it committed."""
+    importer: _Importer | None = None
     with action(store, actor, "fhir.import") as tx:
-        result = _Importer(tx, source, unit).run()
+        importer = _Importer(tx, source, unit, run, assign)
+        result = importer.run()
         tx.entity_type = "fhir_import"
         tx.detail.update(
             source=source,
@@ -483,5 +526,8 @@ def import_unit(store: Store, actor: Actor, source: str, unit: Unit) -> UnitResu
             updated=dict(result.updated),
             unchanged=dict(result.unchanged),
             skipped=dict(result.skipped),
+            left_out=len(result.left_out),
         )
-        return result
+    if run is not None:
+        run.merge(importer.refs.unit)
+    return result

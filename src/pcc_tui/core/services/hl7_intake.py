@@ -69,6 +69,7 @@ class Intake:
         self.store, self.actor, self.rules, self.pathways = store, actor, rules, pathways
         self.tz = store.clock.tz
         self._holding = True  # whether any message is held (looked up once per batch)
+        self._seen: set[_Key] = set()  # the batch's keys applied or held (duplicates)
 
     # -- batches ----------------------------------------------------------------------------
 
@@ -77,15 +78,20 @@ class Intake:
         commit succeeded. If it fails, the exception propagates and nothing is ACKed."""
         now = self.store.clock.now()
         pending: list[tuple[int | None, dict[str, Any]]] = []
+        parsed = [self._parse(item) for item in batch]  # before the write lock is taken
         with self.store.writing() as session:
-            session.info.update(actor=self.actor.username, now=now)
+            session.info.update(actor=self.actor.username, now=now, client=self.store.client)
             if self.store.dialect == "postgresql" and not self.store.person:
                 # One audit row per message (written below), not one per table changed.
                 session.execute(text("SET LOCAL pcc.bulk = on"))
             # Most batches hold nothing back: one look, not one per message applied.
             self._holding = self._any_held(session)
-            for item in batch:
-                log, info = self._one(session, item, now)
+            # One look for the batch's duplicates; the batch's own are tracked as it goes.
+            self._seen = self._applied_before(
+                session, [m for _, _, m in parsed if isinstance(m, Message)]
+            )
+            for item, body, msg in parsed:
+                log, info = self._one(session, item, body, msg, now)
                 pending.append((log.id if log is not None else None, info))
                 # Done with: a batch's rows would otherwise make every later flush slower.
                 session.expunge_all()
@@ -95,7 +101,7 @@ class Intake:
         """Run a failed or held message again (after a fix to the data or the rules)."""
         now = self.store.clock.now()
         with self.store.writing() as session:
-            session.info.update(actor=self.actor.username, now=now)
+            session.info.update(actor=self.actor.username, now=now, client=self.store.client)
             log = session.get(Hl7MessageRow, log_id)
             if log is None:
                 raise LookupError(f"no message {log_id} in the intake log")
@@ -129,14 +135,20 @@ class Intake:
 
     # -- one message ------------------------------------------------------------------------
 
-    def _one(
-        self, session: Session, item: Received, now: datetime
-    ) -> tuple[Hl7MessageRow | None, dict[str, Any]]:
+    @staticmethod
+    def _parse(item: Received) -> tuple[Received, str, Message | Refusal]:
         body = normalise(item.text)
         try:
-            msg = Message(body)
+            return item, body, Message(body)
         except Refusal as refusal:
-            log = self._log(session, item, body, None, refusal.code, refusal)
+            return item, body, refusal
+
+    def _one(
+        self, session: Session, item: Received, body: str, msg: Message | Refusal, now: datetime
+    ) -> tuple[Hl7MessageRow | None, dict[str, Any]]:
+        if isinstance(msg, Refusal):
+            refusal = msg
+            log = self._log(session, item, body, None, refusal.code, refusal, now)
             self._audit(session, now, log, "hl7.refused", AuditOutcome.MINOR_FAILURE, {})
             return log, {
                 "text": body,
@@ -144,13 +156,16 @@ class Intake:
                 "outcome": refusal.code,
                 "refusal": refusal,
             }
-        h = msg.header
-        if self._applied_before(session, h):
-            log = self._log(session, item, body, msg, "duplicate", None)
+        key = _key(msg.header)
+        if key in self._seen:
+            log = self._log(session, item, body, msg, "duplicate", None, now)
             self._audit(session, now, log, "hl7.duplicate", AuditOutcome.SUCCESS, {})
             return log, {"text": body, "outcome": "duplicate"}
-        log = self._log(session, item, body, msg, "pending", None)
-        return log, self._run(session, log, msg, now, release=True)
+        log = self._log(session, item, body, msg, "pending", None, now)
+        info = self._run(session, log, msg, now, release=True)
+        if log.outcome in (APPLIED, HELD):
+            self._seen.add(key)
+        return log, info
 
     def _run(
         self, session: Session, log: Hl7MessageRow, msg: Message, now: datetime, *, release: bool
@@ -239,21 +254,29 @@ class Intake:
     def _mrn(self, msg: Message) -> str | None:
         return hm.choose_mrn(hm.identifiers(msg), self.store.policy.mrn_authorities)
 
-    def _applied_before(self, session: Session, h: Any) -> bool:
-        return (
-            session.scalar(
-                select(Hl7MessageRow.id)
-                .where(
-                    Hl7MessageRow.sender == h.sender,
-                    Hl7MessageRow.control_id == h.control_id,
-                    Hl7MessageRow.message_type == h.kind,
-                    Hl7MessageRow.event_time == h.event_time,
-                    Hl7MessageRow.outcome.in_((APPLIED, HELD)),
-                )
-                .limit(1)
+    def _applied_before(self, session: Session, msgs: list[Message]) -> set[_Key]:
+        """Which of these messages were applied (or held) before: the duplicates."""
+        wanted = {_key(m.header) for m in msgs}
+        found: set[_Key] = set()
+        ids = sorted({k[1] for k in wanted})
+        for start in range(0, len(ids), 500):  # bound the IN list
+            rows = session.execute(
+                select(
+                    Hl7MessageRow.sender,
+                    Hl7MessageRow.control_id,
+                    Hl7MessageRow.message_type,
+                    Hl7MessageRow.event_time,
+                    Hl7MessageRow.outcome,
+                ).where(Hl7MessageRow.control_id.in_(ids[start : start + 500]))
             )
-            is not None
-        )
+            # The outcome is checked here, not in SQL: with it there, SQLite would walk the
+            # index of outcomes (every applied message) instead of the one on control ids.
+            found.update(
+                k
+                for *key, outcome in rows
+                if outcome in (APPLIED, HELD) and (k := tuple(key)) in wanted
+            )
+        return found
 
     def _log(
         self,
@@ -263,11 +286,12 @@ class Intake:
         msg: Message | None,
         outcome: str,
         refusal: Refusal | None,
+        now: datetime,
     ) -> Hl7MessageRow:
         h = msg.header if msg is not None else None
         log = Hl7MessageRow(
             received_at=item.received_at,
-            processed_at=self.store.clock.now(),
+            processed_at=now,
             sender=h.sender if h else "unknown",
             control_id=h.control_id if h else "",
             message_type=h.kind if h else "",
@@ -469,6 +493,15 @@ class Intake:
 
     def _scope(self, tx: Tx, patient: PatientRow) -> None:
         tx.patient_id = patient.id
+
+
+_Key = tuple[str, str, str, str]
+
+
+def _key(h: Any) -> _Key:
+    """What makes a message a duplicate: sender, control id, type and event time (control
+    ids are reused by real senders across events)."""
+    return (h.sender, h.control_id, h.kind, h.event_time)
 
 
 def _said(outcome: str) -> str:

@@ -10,8 +10,9 @@ import json
 import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import text
+from sqlalchemy import Table, insert, text
 from sqlalchemy.orm import Session
 
 from pcc_tui.core.store.tables import AuditEventRow
@@ -76,17 +77,22 @@ def append(
             },
         ).scalar_one()
         return int(seq)
-    row = AuditEventRow(
-        recorded_at=at.astimezone(UTC),
-        actor=actor[:64],
-        action=action[:64],
-        outcome=outcome,
-        patient_id=patient_id,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        detail=text_detail,
-        client=client,
-    )
-    session.add(row)
-    session.flush()
-    return int(row.seq)
+    # A Core insert: the row is never read back as an object, and an ORM add would cost a
+    # flush of its own per row (the HL7 intake writes one per message).
+    table = cast(Table, AuditEventRow.__table__)
+    seq = session.execute(
+        insert(table)
+        .values(
+            recorded_at=at.astimezone(UTC),
+            actor=actor[:64],
+            action=action[:64],
+            outcome=outcome,
+            patient_id=patient_id,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            detail=text_detail,
+            client=client,
+        )
+        .returning(table.c.seq)
+    ).scalar_one()
+    return int(seq)

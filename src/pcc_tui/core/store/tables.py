@@ -18,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -188,6 +189,7 @@ class AppointmentRow(Tracked, Base):
     reason: Mapped[str | None] = mapped_column(String(300))
     cancel_reason: Mapped[str | None] = mapped_column(String(300))
     void_reason: Mapped[str | None] = mapped_column(String(300))
+    visit_class: Mapped[str | None] = mapped_column(String(10))
     __table_args__ = (
         Index("ix_appointment_patient_start", "patient_id", "start"),
         Index("ix_appointment_practitioner_start", "practitioner_id", "start"),
@@ -579,6 +581,28 @@ class FhirLinkRow(Base):
     entity_id: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime]
+
+
+class FhirIdentifierRow(Base):
+    """An imported provider's or organisation's identifier, for conditional references."""
+
+    __tablename__ = "fhir_identifier"
+    __table_args__ = (
+        UniqueConstraint(
+            "source",
+            "resource_type",
+            "system",
+            "value",
+            "entity_id",
+        ),
+        Index("ix_fhir_identifier_value", "resource_type", "value"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(60))
+    resource_type: Mapped[str] = mapped_column(String(40))
+    system: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str] = mapped_column(String(255))
+    entity_id: Mapped[int] = mapped_column(Integer)
 
 
 class AuditEventRow(Base):

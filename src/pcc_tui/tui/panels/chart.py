@@ -13,6 +13,7 @@ from textual.widgets import Static
 from pcc_tui.core.domain.consent_rules import in_force
 from pcc_tui.core.domain.phones import show_phone
 from pcc_tui.core.domain.read_models import PatientChart
+from pcc_tui.core.domain.relative_dates import short_day, short_time
 from pcc_tui.tui import keys
 from pcc_tui.tui.panels.base import Panel
 from pcc_tui.tui.widgets import ScrollBox
@@ -78,15 +79,18 @@ def render_chart(
         out.append(f"  {pr.display}" + (f"  since {pr.onset:%Y}" if pr.onset else "") + "\n")
     out.append("\nUpcoming\n", style="underline")
     for a in chart.upcoming:
-        when = a.appointment.start.astimezone(tz).strftime("%a %d %b %H:%M")
+        local = a.appointment.start.astimezone(tz)
+        when = f"{short_day(local.date(), today)} {local:%H:%M}"
         confirm = "" if a.appointment.patient_status.value == "accepted" else "  UNCONFIRMED"
         out.append(
             f"  {when}  {a.appointment.reason or 'Appointment'}"
             f" - {a.practitioner_name or '?'}{confirm}\n"
         )
+    if chart.past:
+        render_past(out, chart, tz, today)
     out.append("\nRecent contacts\n", style="underline")
     for cm in chart.communications:
-        when = cm.sent_at.astimezone(tz).strftime("%d %b %H:%M")
+        when = short_time(cm.sent_at, today, tz)
         out.append(
             f"  {when}  {cm.channel.value} {cm.direction.value} {cm.with_whom}:"
             f" {cm.outcome.value}" + (f" - {cm.note}" if cm.note else "") + "\n"
@@ -94,13 +98,36 @@ def render_chart(
     if chart.education:
         out.append("\nEducation given\n", style="underline")
         for ed in chart.education:
-            when = ed.given_at.astimezone(tz).strftime("%d %b")
+            when = short_day(ed.given_at.astimezone(tz).date(), today, weekday=False)
             out.append(f"  {when}  {ed.topic_title} - to {ed.given_to} ({ed.channel.value})\n")
     out.append("\nNotes\n", style="underline")
     for n in chart.notes:
-        when = n.created_at.astimezone(tz).strftime("%d %b") if n.created_at else ""
+        when = (
+            short_day(n.created_at.astimezone(tz).date(), today, weekday=False)
+            if n.created_at
+            else ""
+        )
         out.append(f"  {when}  {n.author or ''}: {n.text}\n")
     return out
+
+
+def render_past(out: Text, chart: PatientChart, tz: tzinfo, today: date) -> None:
+    """The latest visits, newest first: when, class, reason, who and where."""
+    more = (
+        f" (latest {len(chart.past)} of {chart.past_count})"
+        if chart.past_count > len(chart.past)
+        else ""
+    )
+    out.append("\nPast visits", style="underline")
+    out.append(f"{more}\n", style="dim")
+    for a in chart.past:
+        visit = a.appointment
+        when = short_day(visit.start.astimezone(tz).date(), today, weekday=False)
+        kind = f" {visit.visit_class}" if visit.visit_class else ""
+        status = "" if visit.status.value == "fulfilled" else f" ({visit.status.value})"
+        who = f" - {a.practitioner_name}" if a.practitioner_name else ""
+        where = f" @ {visit.location}" if visit.location else ""
+        out.append(f"  {when}{kind}  {visit.reason or 'Visit'}{status}{who}{where}\n")
 
 
 def render_stays(out: Text, chart: PatientChart, tz: tzinfo) -> None:

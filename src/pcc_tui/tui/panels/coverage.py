@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets.option_list import Option
 
+from pcc_tui.core.domain.codes import show_member_id
 from pcc_tui.core.domain.read_models import CoverageChecklist
 from pcc_tui.tui.panels.base import Panel
 from pcc_tui.tui.widgets import KeyList
@@ -58,8 +59,10 @@ def coverage_lines(
             else "never verified"
         )
         stale = "  STALE" if e.eligibility_stale else ""
-        member = f"#{c.member_id[-4:]}" if c.member_id else "no member id"
-        add(f"  {c.order}. {c.payer} {c.plan or ''} {member}  {c.status.value}", f"coverage:{c.id}")
+        member = show_member_id(c.member_id)
+        # A rank (primary, secondary) means something only for coverage in force.
+        rank = f"{c.order}." if c.status.value == "active" else "-"
+        add(f"  {rank} {c.payer} {c.plan or ''} {member}  {c.status.value}", f"coverage:{c.id}")
         add(f"     {checked}{stale}", style="bold" if stale else "")
     add("Prior authorisations", style="underline")
     if not cov.auths:

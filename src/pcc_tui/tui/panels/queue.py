@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from datetime import UTC
 from typing import ClassVar
 
 from rich.text import Text
@@ -13,6 +14,7 @@ from textual.message import Message
 from textual.widgets import Input
 
 from pcc_tui.core.domain.read_models import Queue, QueueItem, QueueKind
+from pcc_tui.core.domain.relative_dates import short_day, short_time
 from pcc_tui.tui import keys
 from pcc_tui.tui.marks import Marks
 from pcc_tui.tui.panels.base import Panel
@@ -115,7 +117,12 @@ class QueuePanel(Panel):
 
     def _cells(self, item: QueueItem, tz: object) -> list[Text | str]:
         local = item.when.astimezone(tz)  # type: ignore[arg-type]
-        when = local.strftime("%a %d %b") if item.all_day else local.strftime("%d %b %H:%M")
+        today = self.queue.day if self.queue is not None else local.date()
+        when = (
+            short_day(local.date(), today)
+            if item.all_day
+            else short_time(local, today, local.tzinfo or UTC)
+        )
         style = "bold $warning" if item.overdue else ""
         return [
             self.marks.marked if item_key(item) in self.marked else " ",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from rich.text import Text
+from textual.widgets.data_table import ColumnKey
 
 from pcc_tui.core.domain.codes import TaskStatus
 from pcc_tui.core.domain.read_models import Timeline, TimelineEntry
+from pcc_tui.core.domain.relative_dates import short_day
 from pcc_tui.tui.marks import Marks
 from pcc_tui.tui.panels.base import Panel
 from pcc_tui.tui.widgets import KeyTable
@@ -37,11 +41,7 @@ class TimelinePanel(Panel):
 
     def compose(self):  # type: ignore[no-untyped-def]
         table = KeyTable(id="timeline-table")
-        table.add_column(" ", key="mark", width=1)
-        table.add_column("Due", key="due", width=6)
-        table.add_column("Status", key="status", width=11)
-        table.add_column("After", key="after", width=10)
-        table.add_column("Step", key="step")
+        _columns(table, due_width=6)
         yield table
 
     def focus_target(self) -> KeyTable:
@@ -51,12 +51,19 @@ class TimelinePanel(Panel):
         table = self.query_one(KeyTable)
         keep = self.current_step_id()
         self.timeline = timeline
-        table.clear()
+        # Due dates in another year carry it ("13 Oct 1983"): the column widens for them.
+        other_year = any(e.step.due_by.year != timeline.today.year for e in timeline.entries)
+        due_width = 11 if other_year else 6
+        if table.columns[ColumnKey("due")].width != due_width:
+            table.clear(columns=True)
+            _columns(table, due_width)
+        else:
+            table.clear()
         now_at = timeline.now_index
         for i, entry in enumerate(timeline.entries):
             if i == now_at:
                 self._now_row(table, timeline)
-            table.add_row(*self._cells(entry), key=str(entry.step.id))
+            table.add_row(*self._cells(entry, timeline.today), key=str(entry.step.id))
         if now_at >= len(timeline.entries):
             self._now_row(table, timeline)
         target = str(keep) if keep is not None else None
@@ -83,7 +90,7 @@ class TimelinePanel(Panel):
             key=NOW_KEY,
         )
 
-    def _cells(self, entry: TimelineEntry) -> list[Text | str]:
+    def _cells(self, entry: TimelineEntry, today: date) -> list[Text | str]:
         style = "dim" if entry.finished else ("bold" if entry.overdue else "")
         step = entry.step
         after = ""
@@ -96,7 +103,7 @@ class TimelinePanel(Panel):
         title = f"#{step.id} {step.title}{business}" + (f"  [{owner}]" if owner else "")
         return [
             Text(status_mark(entry, self.marks), style=style),
-            Text(step.due_by.strftime("%d %b"), style=style),
+            Text(short_day(step.due_by, today, weekday=False), style=style),
             Text(step.status.value, style=style),
             Text(after, style=style),
             Text(title, style=style),
@@ -115,3 +122,11 @@ class TimelinePanel(Panel):
     def clear(self) -> None:
         self.timeline = None
         self.query_one(KeyTable).clear()
+
+
+def _columns(table: KeyTable, due_width: int) -> None:
+    table.add_column(" ", key="mark", width=1)
+    table.add_column("Due", key="due", width=due_width)
+    table.add_column("Status", key="status", width=11)
+    table.add_column("After", key="after", width=10)
+    table.add_column("Step", key="step")

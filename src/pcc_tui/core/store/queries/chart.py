@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from pcc_tui.core.clock import age_on
 from pcc_tui.core.domain.codes import (
     UPCOMING_APPOINTMENT_STATUSES,
+    AppointmentStatus,
     CareTeamStatus,
     CommunicationStatus,
     ConditionClinicalStatus,
@@ -109,6 +110,21 @@ UPCOMING = (
     .order_by(AppointmentRow.start)
     .limit(5)
 )
+PAST_SHOWN = 5
+PAST_STATUSES = (AppointmentStatus.FULFILLED, AppointmentStatus.ARRIVED, AppointmentStatus.NOSHOW)
+_PAST_WHERE = (
+    AppointmentRow.patient_id == PID,
+    AppointmentRow.start < bindparam("now", type_=AppointmentRow.start.type),
+    AppointmentRow.status.in_(PAST_STATUSES),
+)
+PAST = (
+    select(AppointmentRow.__table__, PractitionerRow.name.label("practitioner_name"))
+    .outerjoin(PractitionerRow, PractitionerRow.id == AppointmentRow.practitioner_id)
+    .where(*_PAST_WHERE)
+    .order_by(AppointmentRow.start.desc())
+    .limit(PAST_SHOWN)
+)
+PAST_COUNT = select(func.count()).select_from(AppointmentRow).where(*_PAST_WHERE)
 COMMUNICATIONS = (
     select(CommunicationRow.__table__)
     .where(
@@ -150,6 +166,8 @@ def _pg_chart() -> Select[Any]:
             _as_json_list(CARE_TEAM, lambda c: [c.id]).label("care_team"),
             _as_json_list(PROBLEMS, lambda c: [c.onset.desc()]).label("problems"),
             _as_json_list(UPCOMING, lambda c: [c.start]).label("upcoming"),
+            _as_json_list(PAST, lambda c: [c.start.desc()]).label("past"),
+            PAST_COUNT.scalar_subquery().label("past_count"),
             _as_json_list(COMMUNICATIONS, lambda c: [c.sent_at.desc()]).label("communications"),
             _as_json_list(NOTES, lambda c: [c.created_at.desc()]).label("notes"),
             _as_json_list(EDUCATION, lambda c: [c.given_at.desc()]).label("education"),
@@ -185,6 +203,7 @@ def load_chart(
             "care_team": _utc(banner.pop("care_team"), CareTeamMemberRow),
             "problems": _utc(banner.pop("problems"), ProblemRow),
             "upcoming": _utc(banner.pop("upcoming"), AppointmentRow),
+            "past": _utc(banner.pop("past"), AppointmentRow),
             "communications": _utc(banner.pop("communications"), CommunicationRow),
             "notes": _utc(banner.pop("notes"), NoteRow),
             "education": _utc(banner.pop("education"), EducationGivenRow),
@@ -194,6 +213,7 @@ def load_chart(
         if first is None:
             raise NotFound("patient", patient_id)
         banner = dict(first)
+        banner["past_count"] = conn.execute(PAST_COUNT, params).scalar_one()
         lists = {
             name: [dict(m) for m in conn.execute(stmt, params).mappings()]
             for name, stmt in (
@@ -202,6 +222,7 @@ def load_chart(
                 ("care_team", CARE_TEAM),
                 ("problems", PROBLEMS),
                 ("upcoming", UPCOMING),
+                ("past", PAST),
                 ("communications", COMMUNICATIONS),
                 ("notes", NOTES),
                 ("education", EDUCATION),
@@ -232,6 +253,11 @@ def load_chart(
                 {"appointment": a, "practitioner_name": row["practitioner_name"]}
                 for row, a in readable(Appointment, lists["upcoming"], bad)
             ],
+            "past": [
+                {"appointment": a, "practitioner_name": row["practitioner_name"]}
+                for row, a in readable(Appointment, lists["past"], bad)
+            ],
+            "past_count": banner["past_count"],
             "communications": as_models(Communication, lists["communications"], bad),
             "notes": as_models(Note, lists["notes"], bad),
             "education": as_models(EducationGiven, lists["education"], bad),

@@ -1,0 +1,70 @@
+"""fhir_identifier, and a past visit's class on appointment.
+
+fhir_identifier: the identifiers (system, value) of imported providers and organisations,
+so a conditional reference (`Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|…`)
+in a later file or a later run resolves to the record they became, and only when exactly
+one record matches.
+
+`appointment.visit_class` is an imported encounter's class (AMB, EMER, IMP...), for the
+chart's past visits.
+
+Patients' identifiers are not kept here (they would be patient data outside the patient's
+row-level security): conditional references to patients resolve within one run only.
+
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0015"
+down_revision: str | None = "0014"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("appointment") as batch:
+        batch.add_column(sa.Column("visit_class", sa.String(length=10), nullable=True))
+    op.create_table(
+        "fhir_identifier",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=60), nullable=False),
+        sa.Column("resource_type", sa.String(length=40), nullable=False),
+        sa.Column("system", sa.String(length=255), nullable=False),
+        sa.Column("value", sa.String(length=255), nullable=False),
+        sa.Column("entity_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_fhir_identifier")),
+        sa.UniqueConstraint(
+            "source",
+            "resource_type",
+            "system",
+            "value",
+            "entity_id",
+            name=op.f("uq_fhir_identifier_source"),
+        ),
+    )
+    op.create_index(
+        "ix_fhir_identifier_value", "fhir_identifier", ["resource_type", "value"], unique=False
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        # Like fhir_link: read by everyone signed in, written by those who import.
+        op.execute("GRANT SELECT ON fhir_identifier TO pcc_viewer")
+        op.execute("GRANT INSERT, UPDATE ON fhir_identifier TO pcc_coordinator, pcc_admin")
+        op.execute(
+            "GRANT USAGE, SELECT ON SEQUENCE fhir_identifier_id_seq TO"
+            " pcc_viewer, pcc_coordinator, pcc_supervisor, pcc_admin"
+        )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_fhir_identifier_value", table_name="fhir_identifier")
+    op.drop_table("fhir_identifier")
+    with op.batch_alter_table("appointment") as batch:
+        batch.drop_column("visit_class")
