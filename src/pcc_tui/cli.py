@@ -23,6 +23,7 @@ from pcc_tui import (
     cli_hl7,
     cli_import,
     cli_report,
+    cli_sync,
     cli_users,
 )
 from pcc_tui.cli_first_run import (
@@ -130,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_report.add_commands(sub, _common)
     imp_sub = cli_import.add_commands(sub, _common)
     cli_hl7.add_commands(sub, imp_sub, _common)
+    cli_sync.add_commands(sub, _common)
     cli_config.add_commands(sub, _common)
     return parser
 
@@ -371,6 +373,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_intake(args, cli_hl7.cmd_replay)
         if args.command == "import":
             return run_as_user(args, cli_import.cmd_import, creates=True)
+        if args.command == "sync":
+            return cli_sync.run(args, _settings, run_as_user)
         if args.command == "export":
             return run_as_user(args, cli_export.cmd_export)
         return cmd_tui(args)

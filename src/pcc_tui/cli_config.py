@@ -59,6 +59,14 @@ SAMPLE = """\
 # idle_timeout_seconds = 300 # a connection silent this long is closed
 # batch_max = 200            # messages applied per commit when a backlog arrives
 
+[ehr]
+# base_url = "https://ehr.example.org/fhir"   # pcc sync fhir (https; http only to loopback)
+# client_id = ""             # as the EHR issued it when pcc's key set was registered
+# key_file = ""              # pcc sync fhir keygen makes it (owner-only)
+# level = "system"           # system, group (with group = "ID") or patient
+# types = []                 # _type; empty: everything the server exports
+# interval_minutes = 60      # pcc sync fhir --watch
+
 [auth]
 # mode = "auto"             # auto: OS login on SQLite, password on PostgreSQL; or password, pin, os
 # max_failed_logins = 5

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,26 +43,18 @@ def add_commands(
 
 
 def cmd_import(args: argparse.Namespace, store: Store, actor: Actor) -> int:
-    from pcc_tui.core.interop.fhir_files import read_all
-    from pcc_tui.core.services.fhir_import import ORDER, WANTED, import_unit
-    from pcc_tui.core.services.fhir_resolve import RunIndex
+    from pcc_tui.core.services.fhir_run import Tally, import_files
 
     started = time.perf_counter()
-    tally = Tally()
-    assign = _assign(store, actor, args)
-    run = RunIndex()
     show_progress = sys.stderr.isatty()
-    files = read_all(args.paths, WANTED, ORDER)
-    for path, units, problems in files:
-        tally.files += path is not None
-        failed = bool(problems)  # a file, an entry or an ndjson line that could not be read
-        for problem in problems:
-            print(f"pcc: {problem.line()}", file=sys.stderr)
-        for unit in units:
-            failed |= not tally.add(import_unit, store, actor, args.source, unit, run, assign)
-        tally.failed += failed
-        if show_progress and path is not None:
+
+    def progress(tally: Tally) -> None:
+        if show_progress:
             print(f"\r  {tally.files} files, {tally.failed} failed", end="", file=sys.stderr)
+
+    tally = Tally(lambda line: print(line, file=sys.stderr))
+    assign = _assign(store, actor, args)
+    import_files(store, actor, args.source, args.paths, tally, assign, progress)
     if show_progress:
         print(file=sys.stderr)
     print(tally.summary(time.perf_counter() - started))
@@ -83,51 +74,3 @@ def _assign(store: Store, actor: Actor, args: argparse.Namespace) -> Any:
         if coordinator is None:
             raise PccError(f"no coordinator {args.coordinator!r}: see `pcc user list`")
     return Assign(coordinator_id=coordinator, ward=args.ward)
-
-
-class Tally:
-    """What a run did, for the summary and the exit status."""
-
-    def __init__(self) -> None:
-        self.files = self.failed = 0
-        self.created: Counter[str] = Counter()
-        self.updated: Counter[str] = Counter()
-        self.unchanged: Counter[str] = Counter()
-        self.not_kept: Counter[str] = Counter()
-        self.left_out: Counter[str] = Counter()
-
-    def add(self, importer: Callable[..., Any], *args: Any) -> bool:
-        """Import one unit; False (each problem printed) if it was refused."""
-        from pcc_tui.core.services.fhir_import import UnitRefused
-
-        try:
-            result = importer(*args)
-        except UnitRefused as exc:
-            for problem in exc.problems:
-                print(f"pcc: {problem.line()}", file=sys.stderr)
-            return False
-        self.created += result.created
-        self.updated += result.updated
-        self.unchanged += result.unchanged
-        self.not_kept += result.skipped
-        for problem in result.left_out:
-            print(f"pcc: left out: {problem.line()}", file=sys.stderr)
-            self.left_out[problem.resource_type or "resource"] += 1
-        for warning in result.warnings:
-            print(f"pcc: warning: {warning.line()}", file=sys.stderr)
-        return True
-
-    def summary(self, seconds: float) -> str:
-        def listed(counts: Counter[str]) -> str:
-            return ", ".join(f"{t} {n}" for t, n in sorted(counts.items())) or "none"
-
-        patients = self.created["Patient"] + self.updated["Patient"] + self.unchanged["Patient"]
-        lines = [
-            f"files {self.files}, failed {self.failed}, patients {patients}, {seconds:.1f} s",
-            f"created: {listed(self.created)}",
-            f"updated: {listed(self.updated)}",
-            f"unchanged: {listed(self.unchanged)}",
-            f"left out (a reference that does not resolve): {listed(self.left_out)}",
-            f"not kept, so not checked (pcc keeps no such records): {listed(self.not_kept)}",
-        ]
-        return "\n".join(lines)

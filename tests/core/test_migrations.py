@@ -42,6 +42,7 @@ def test_mutable_tables_carry_version_and_stamps() -> None:
         "audit_block",  # sealed once, never edited
         "fhir_link",  # import bookkeeping, rewritten by each import, never edited by hand
         "fhir_identifier",  # import bookkeeping: identifiers of imported providers
+        "fhir_sync",  # the sync's high-water mark, rewritten by each sync
         "change_log",  # append-only notices of changes
         "presence",  # each session's own heartbeat row
         "access_grant",  # append-only break-the-glass grants

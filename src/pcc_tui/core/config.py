@@ -127,6 +127,24 @@ class Hl7Settings(BaseModel):
     batch_max: int = Field(default=200, ge=1, le=5000)
 
 
+class EhrSettings(BaseModel):
+    """`pcc sync fhir`: the EHR's FHIR base, pcc's registered client and its key, and what to
+    export. No secret goes here: the private key is a file only its owner reads."""
+
+    base_url: str | None = None  # https://... (http only to this machine)
+    client_id: str | None = None  # as the EHR issued it on registration
+    key_file: str | None = None  # from `pcc sync fhir keygen`
+    token_url: str | None = None  # else from the server's .well-known/smart-configuration
+    scope: str = "system/*.read"
+    level: Literal["system", "group", "patient"] = "system"
+    group: str | None = None  # a Group export's Group id
+    types: list[str] = []  # _type (empty: every type the server exports)
+    type_filters: list[str] = []  # _typeFilter, where the server supports it
+    source: str = Field(default="ehr", min_length=1, max_length=60)  # re-imports match on it
+    interval_minutes: float = Field(default=60, ge=1, le=24 * 60)  # --watch
+    poll_cap_seconds: float = Field(default=60, ge=1, le=3600)  # the longest wait per poll
+
+
 class AuditSettings(BaseModel):
     """The sealed audit chain: the sealer's private key file, the public key that `pcc
     audit verify` pins, and where anchors are kept (outside the database)."""
@@ -145,6 +163,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     audit: AuditSettings = AuditSettings()
     hl7: Hl7Settings = Hl7Settings()
+    ehr: EhrSettings = EhrSettings()
     keymap: dict[str, str] = {}  # binding id -> keys, e.g. complete-step = "D"
     theme: str | None = None  # dark, light, high-contrast, ansi
     mouse: bool = True
@@ -222,6 +241,7 @@ def _check_keys(path: Path, text: str) -> None:
         "auth": AuthSettings,
         "audit": AuditSettings,
         "hl7": Hl7Settings,
+        "ehr": EhrSettings,
     }
 
     def unknown(key: str, known: list[str], trail: list[str]) -> ConfigError:

@@ -324,6 +324,9 @@ class Coverage(Record):
     group_id: str | None = Field(default=None, max_length=60)
     subscriber: str | None = Field(default=None, max_length=200)  # when not the patient
     relationship: SubscriberRelationship | None = None
+    # Coverage derived from claims: the last day a claim billed this payer (it decides which
+    # payer is the current one when later claims arrive).
+    last_billed: date | None = None
 
     @model_validator(mode="after")
     def _rules(self) -> Self:

@@ -21,7 +21,6 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from pcc_tui.core.domain.codes import NO_MEMBER_ID
 from pcc_tui.core.domain.lenient import validate_leniently
 from pcc_tui.core.domain.models import (
     Appointment,
@@ -42,7 +41,8 @@ from pcc_tui.core.interop.fhir_files import Problem as FileProblem
 from pcc_tui.core.interop.fhir_files import Unit, Wanted
 from pcc_tui.core.interop.fhir_refs import identifiers
 from pcc_tui.core.services.context import Actor, Tx, action, values_of
-from pcc_tui.core.services.fhir_resolve import Resolver, RunIndex
+from pcc_tui.core.services.fhir_derived import derived_care_team, derived_coverage
+from pcc_tui.core.services.fhir_resolve import Resolver, RunIndex, widen
 from pcc_tui.core.services.plans import holder_plan
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.queries.names import index_patient_names
@@ -137,7 +137,7 @@ class _Importer:
         self.given_coverage: set[int | None] = set()
         self.given_team: set[int] = set()
         self.seen_by: dict[tuple[int, int], tuple[Any, Any]] = {}
-        self.payers: dict[tuple[int, str], list[Any]] = {}
+        self.payers: dict[tuple[int, str], list[Any]] = self.refs.unit.payers
 
     def problem(self, resource: Any, what: str) -> FileProblem:
         if isinstance(resource, dict):
@@ -442,65 +442,18 @@ class _Importer:
         if found is None:
             return
         payer, start, end = found
-        spans = self.payers.setdefault((pid, payer), [start, end])
-        if start and (spans[0] is None or start < spans[0]):
-            spans[0] = start
-        if end and (spans[1] is None or end > spans[1]):
-            spans[1] = end
+        widen(self.payers.setdefault((pid, payer), [start, end]), start, end)
 
     def derive_care_team(self) -> None:
-        """No CareTeam for a patient: the practitioners of their encounters are the team,
-        from the first visit to the last."""
-        for (pid, prac), (first, last) in sorted(self.seen_by.items()):
-            if pid in self.given_team:
-                continue
-            member = CareTeamMember.model_validate(
-                {
-                    "patient_id": pid,
-                    "practitioner_id": prac,
-                    "role": "seen the patient (from encounters)",
-                    "start": first.date(),
-                    "end": last.date(),
-                }
-            )
-            values = values_of(member)
-            key = hashlib.sha1(f"{pid}|{prac}".encode()).hexdigest()
-            self.keep(
-                "CareTeam",
-                f"encounters/{key}",
-                CareTeamMemberRow,
-                values,
-                _hash(values),
-                "CareTeam (from encounters)",
-            )
+        derived_care_team(self)
 
     def derive_coverage(self) -> None:
-        latest: dict[int, tuple[Any, str]] = {}
-        for (pid, payer), (_start, end) in self.payers.items():
-            if pid not in latest or (end and latest[pid][0] and end > latest[pid][0]):
-                latest[pid] = (end, payer)
-        for (pid, payer), (start, end) in sorted(self.payers.items(), key=lambda kv: str(kv[0])):
-            current = latest[pid][1] == payer
-            coverage = Coverage.model_validate(
-                {
-                    "patient_id": pid,
-                    "payer": payer[:200],
-                    "member_id": NO_MEMBER_ID,
-                    "period_start": start,
-                    "period_end": None if current else end,
-                    "status": "active" if current else "cancelled",
-                }
-            )
-            key = hashlib.sha1(f"{pid}|{payer}".encode()).hexdigest()
-            values = values_of(coverage)
-            self.keep(
-                "Coverage",
-                f"claims/{key}",
-                CoverageRow,
-                values,
-                _hash(values),
-                "Coverage (from claims)",
-            )
+        derived_coverage(self)
+
+    def stored(self, rtype: str, fhir_id: str, table: type[Base]) -> Any:
+        """The row an earlier import made for this key, if any (derived records widen it)."""
+        link = self.tx.session.get(FhirLinkRow, (self.source, rtype, fhir_id))
+        return self.tx.session.get(table, link.entity_id) if link is not None else None
 
 
 def import_unit(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -29,15 +30,28 @@ class RunIndex:
     urls: dict[tuple[str, str], int] = field(default_factory=dict)  # (type, url or Type/id)
     # (type, value) -> {(system, record id)}: a search without a system matches any system.
     identifiers: dict[tuple[str, str], set[tuple[str, int]]] = field(default_factory=dict)
+    # (patient id, payer) -> [first, last] billed day: claims seen so far in this run, so
+    # the payer billed last is decided over all of them, not one file's share.
+    payers: dict[tuple[int, str], list[Any]] = field(default_factory=dict)
 
     def merge(self, other: RunIndex) -> None:
         self.urls.update(other.urls)
         for key, found in other.identifiers.items():
             self.identifiers.setdefault(key, set()).update(found)
+        for billed, (start, end) in other.payers.items():
+            widen(self.payers.setdefault(billed, [start, end]), start, end)
 
     def matches(self, rtype: str, system: str | None, value: str) -> set[int]:
         found = self.identifiers.get((rtype, value), set())
         return {rid for sys, rid in found if system is None or sys == system}
+
+
+def widen(span: list[Any], start: Any, end: Any) -> None:
+    """A [first, last] span grown to take in start and end (either may be None)."""
+    if start is not None and (span[0] is None or start < span[0]):
+        span[0] = start
+    if end is not None and (span[1] is None or end > span[1]):
+        span[1] = end
 
 
 class Resolver:

@@ -287,6 +287,7 @@ class CoverageRow(Tracked, Base):
     group_id: Mapped[str | None] = mapped_column(String(60))
     subscriber: Mapped[str | None] = mapped_column(String(200))
     relationship: Mapped[str | None] = mapped_column(String(20))
+    last_billed: Mapped[date | None] = mapped_column(ReadableDate)
 
 
 class EligibilityCheckRow(Tracked, Base):
@@ -603,6 +604,17 @@ class FhirIdentifierRow(Base):
     system: Mapped[str] = mapped_column(String(255))
     value: Mapped[str] = mapped_column(String(255))
     entity_id: Mapped[int] = mapped_column(Integer)
+
+
+class FhirSyncRow(Base):
+    """Per source: the server's transactionTime of the last complete `pcc sync fhir`."""
+
+    __tablename__ = "fhir_sync"
+    source: Mapped[str] = mapped_column(String(60), primary_key=True)
+    base_url: Mapped[str] = mapped_column(String(500))
+    transaction_time: Mapped[str] = mapped_column(String(40))
+    synced_at: Mapped[datetime]
+    resources: Mapped[int] = mapped_column(Integer)
 
 
 class AuditEventRow(Base):

@@ -1,12 +1,16 @@
-"""fhir_identifier, and a past visit's class on appointment.
+"""fhir_identifier, the EHR sync's high-water mark, and a past visit's class on appointment.
 
 fhir_identifier: the identifiers (system, value) of imported providers and organisations,
 so a conditional reference (`Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|…`)
 in a later file or a later run resolves to the record they became, and only when exactly
 one record matches.
 
+`fhir_sync` keeps, per source, the server's transactionTime of the last complete sync: the
+next asks only `_since` then.
+
 `appointment.visit_class` is an imported encounter's class (AMB, EMER, IMP...), for the
-chart's past visits.
+chart's past visits. `coverage.last_billed` is, for coverage derived from claims, the last
+day a claim billed the payer: a later sync's claims are weighed against it.
 
 Patients' identifiers are not kept here (they would be patient data outside the patient's
 row-level security): conditional references to patients resolve within one run only.
@@ -23,6 +27,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+import pcc_tui.core.store.types
+
 revision: str = "0015"
 down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
@@ -32,6 +38,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("appointment") as batch:
         batch.add_column(sa.Column("visit_class", sa.String(length=10), nullable=True))
+    with op.batch_alter_table("coverage") as batch:
+        batch.add_column(
+            sa.Column("last_billed", pcc_tui.core.store.types.ReadableDate(), nullable=True)
+        )
     op.create_table(
         "fhir_identifier",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -50,13 +60,24 @@ def upgrade() -> None:
             name=op.f("uq_fhir_identifier_source"),
         ),
     )
+    op.create_table(
+        "fhir_sync",
+        sa.Column("source", sa.String(length=60), nullable=False),
+        sa.Column("base_url", sa.String(length=500), nullable=False),
+        sa.Column("transaction_time", sa.String(length=40), nullable=False),
+        sa.Column("synced_at", pcc_tui.core.store.types.UTCDateTime(), nullable=False),
+        sa.Column("resources", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("source", name=op.f("pk_fhir_sync")),
+    )
     op.create_index(
         "ix_fhir_identifier_value", "fhir_identifier", ["resource_type", "value"], unique=False
     )
     if op.get_bind().dialect.name == "postgresql":
         # Like fhir_link: read by everyone signed in, written by those who import.
-        op.execute("GRANT SELECT ON fhir_identifier TO pcc_viewer")
-        op.execute("GRANT INSERT, UPDATE ON fhir_identifier TO pcc_coordinator, pcc_admin")
+        op.execute("GRANT SELECT ON fhir_identifier, fhir_sync TO pcc_viewer")
+        op.execute(
+            "GRANT INSERT, UPDATE ON fhir_identifier, fhir_sync TO pcc_coordinator, pcc_admin"
+        )
         op.execute(
             "GRANT USAGE, SELECT ON SEQUENCE fhir_identifier_id_seq TO"
             " pcc_viewer, pcc_coordinator, pcc_supervisor, pcc_admin"
@@ -66,5 +87,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_fhir_identifier_value", table_name="fhir_identifier")
     op.drop_table("fhir_identifier")
+    op.drop_table("fhir_sync")
     with op.batch_alter_table("appointment") as batch:
         batch.drop_column("visit_class")
+    with op.batch_alter_table("coverage") as batch:
+        batch.drop_column("last_billed")
