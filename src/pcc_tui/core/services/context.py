@@ -169,6 +169,12 @@ class Tx:
         self._created.append(row)
         return row
 
+    def add_later(self, row: R) -> R:
+        """Like `add`, without the flush: the caller flushes many rows in one statement."""
+        self.session.add(row)
+        self._created.append(row)
+        return row
+
     def undo_payload(self) -> list[dict[str, Any]]:
         entries: list[dict[str, Any]] = []
         for (table, entity_id), (row, before) in self._before.items():

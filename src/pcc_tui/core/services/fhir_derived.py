@@ -59,7 +59,7 @@ def derived_care_team(imp: Any) -> None:
             }
         )
         values = values_of(member)
-        imp.keep("CareTeam", fhir_id, CareTeamMemberRow, values, _hash(values), TEAM)
+        imp.keep("CareTeam", fhir_id, CareTeamMemberRow, values, _hash(values), TEAM, now=False)
 
 
 def derived_coverage(imp: Any) -> None:
@@ -122,4 +122,4 @@ def _keep_coverage(
     )
     values = values_of(coverage)
     fhir_id = f"claims/{_key(pid, payer)}"
-    imp.keep("Coverage", fhir_id, CoverageRow, values, _hash(values), CLAIMS)
+    imp.keep("Coverage", fhir_id, CoverageRow, values, _hash(values), CLAIMS, now=False)

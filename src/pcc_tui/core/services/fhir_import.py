@@ -15,11 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from pcc_tui.core.domain.lenient import validate_leniently
 from pcc_tui.core.domain.models import (
@@ -132,6 +134,8 @@ class _Importer:
         self.tx, self.source, self.unit = tx, source, unit
         self.result = UnitResult()
         self.refs = Resolver(tx, source, run)
+        self.links = LinkCache(tx.session, source)
+        self.pending: dict[tuple[str, str], _Pending] = {}
         self.assign = assign or Assign(coordinator_id=tx.actor.coordinator_id)
         self.position = {id(r): i for r, i in zip(unit.resources, unit.positions, strict=True)}
         self.given_coverage: set[int | None] = set()
@@ -167,13 +171,22 @@ class _Importer:
         return found
 
     def store(
-        self, resource: Any, table: type[Base], values: dict[str, Any], part: str | None = None
-    ) -> int:
-        """Insert, update or leave alone, keyed on (source, type, id[/part])."""
+        self,
+        resource: Any,
+        table: type[Base],
+        values: dict[str, Any],
+        part: str | None = None,
+        *,
+        then: Callable[[int], None] | None = None,
+        now: bool = False,
+    ) -> int | None:
+        """Insert, update or leave alone, keyed on (source, type, id[/part]). A new record
+        is written with the others of its type in one statement (its id then goes to
+        `then`), unless `now`: the caller needs its id at once (a patient for its contacts)."""
         rtype = resource.get_resource_type()
         fhir_id = str(resource.id) + (f"/{part}" if part else "")
         label = rtype if part is None else f"{rtype} ({part.rstrip('0123456789')})"
-        return self.keep(rtype, fhir_id, table, values, _hash(values), label)
+        return self.keep(rtype, fhir_id, table, values, _hash(values), label, then=then, now=now)
 
     def keep(
         self,
@@ -183,12 +196,32 @@ class _Importer:
         values: dict[str, Any],
         digest: str,
         label: str,
-    ) -> int:
-        link = self.tx.session.get(FhirLinkRow, (self.source, rtype, fhir_id))
+        *,
+        then: Callable[[int], None] | None = None,
+        now: bool = True,
+    ) -> int | None:
+        key = (rtype, fhir_id)
+        waiting = self.pending.get(key)
+        if waiting is not None:  # the same resource twice in one unit: the later one is kept
+            for name, value in values.items():
+                setattr(waiting.row, name, value)
+            waiting.digest = digest
+            return None
+        new = self.links.new.get(key)
+        if new is not None:
+            row = self.tx.session.get(table, new["entity_id"])
+            if row is not None:
+                for name, value in values.items():
+                    setattr(row, name, value)
+                new["content_hash"] = digest
+                return int(new["entity_id"])
+        link = self.links.get(rtype, fhir_id)
         if link is not None:
             row = self.tx.session.get(table, link.entity_id)
             if row is not None and link.content_hash == digest:
                 self.result.unchanged[label] += 1
+                if then is not None:
+                    then(link.entity_id)
                 return link.entity_id
             if row is not None:
                 self.tx.track(row)
@@ -196,25 +229,41 @@ class _Importer:
                     setattr(row, name, value)
                 link.content_hash, link.imported_at = digest, self.tx.now
                 self.result.updated[label] += 1
+                if then is not None:
+                    then(link.entity_id)
                 return link.entity_id
+        self.result.created[label] += 1
+        if not now:
+            row = self.tx.add_later(table(**values))
+            self.pending[key] = _Pending(row, table.__tablename__, digest, link, then)
+            return None
         row = self.tx.add(table(**values))
         entity_id = int(row.id)  # type: ignore[attr-defined]
-        if link is None:
-            self.tx.session.add(
-                FhirLinkRow(
-                    source=self.source,
-                    resource_type=rtype,
-                    fhir_id=fhir_id,
-                    entity_type=table.__tablename__,
-                    entity_id=entity_id,
-                    content_hash=digest,
-                    imported_at=self.tx.now,
-                )
-            )
-        else:
-            link.entity_id, link.content_hash, link.imported_at = entity_id, digest, self.tx.now
-        self.result.created[label] += 1
+        self._linked(key, table.__tablename__, entity_id, digest, link)
+        if then is not None:
+            then(entity_id)
         return entity_id
+
+    def _linked(
+        self, key: tuple[str, str], entity_type: str, entity_id: int, digest: str, link: Any
+    ) -> None:
+        if link is None:
+            self.links.add(*key, entity_type, entity_id, digest, self.tx.now)
+        else:  # the record it became was removed: the link now names the new one
+            link.entity_id, link.content_hash, link.imported_at = entity_id, digest, self.tx.now
+
+    def write_pending(self) -> None:
+        """The new records held back: one flush (a multi-row INSERT ... RETURNING), then
+        their links and what waited for their ids."""
+        if not self.pending:
+            return
+        self.tx.session.flush()
+        waiting, self.pending = self.pending, {}
+        for key, item in waiting.items():
+            entity_id = int(item.row.id)
+            self._linked(key, item.entity_type, entity_id, item.digest, item.link)
+            if item.then is not None:
+                item.then(entity_id)
 
     def run(self) -> UnitResult:
         problems: list[FileProblem] = []
@@ -233,6 +282,7 @@ class _Importer:
         for rtype, found in by_type.items():
             if rtype not in ORDER:
                 self.result.skipped[rtype] += len(found)
+        self.links.prefetch(_link_keys(by_type))
         for rtype in ORDER:
             for resource in by_type.get(rtype, []):
                 rid = resource.get("id") if isinstance(resource, dict) else resource.id
@@ -249,28 +299,34 @@ class _Importer:
                     first = exc.errors(include_input=False)[0]
                     where = ".".join(str(p) for p in first["loc"])
                     problems.append(self.problem(resource, f"{where}: {first['msg']}"))
+            self.write_pending()  # a type's new records together, before the types after it
         if problems:
             raise UnitRefused(problems)
         self.derive_coverage()
         self.derive_care_team()
+        self.write_pending()
         self.refs.keep_identifiers()
+        self.links.write_new()
         return self.result
 
     def _organization(self, o: Any) -> None:
         values = values_of(self.valid(Practitioner, m.organization_values(o), o))
-        self.remember(o, self.store(o, PractitionerRow, values))
+        self.store(o, PractitionerRow, values, then=lambda eid: self.remember(o, eid))
 
     def _practitioner(self, pr: Any) -> None:
         values = values_of(self.valid(Practitioner, m.practitioner_values(pr), pr))
-        self.remember(pr, self.store(pr, PractitionerRow, values))
+        self.store(pr, PractitionerRow, values, then=lambda eid: self.remember(pr, eid))
 
     def _patient(self, p: Any) -> None:
         patient = self.valid(Patient, m.patient_values(p), p)
         clash = self.tx.session.scalar(select(PatientRow.id).where(PatientRow.mrn == patient.mrn))
-        linked = self.tx.session.get(FhirLinkRow, (self.source, "Patient", str(p.id)))
+        linked = self.links.get("Patient", str(p.id))
         if clash is not None and (linked is None or linked.entity_id != clash):
             raise m.MappingProblem("its MRN belongs to a patient imported from elsewhere")
-        pid = self.store(p, PatientRow, values_of(patient, "coordinator_id", "ward", "bed"))
+        pid = self.store(
+            p, PatientRow, values_of(patient, "coordinator_id", "ward", "bed"), now=True
+        )
+        assert pid is not None
         row = self.tx.session.get(PatientRow, pid)
         assert row is not None
         if linked is None and row.coordinator_id is None and row.ward is None:
@@ -398,7 +454,8 @@ class _Importer:
         pid = self._patient_of(cp, cp.subject)
         values = m.care_plan_values(cp)
         plan = self.valid(CarePlan, {**values, "patient_id": pid, "template": "fhir-import"}, cp)
-        plan_id = self.store(cp, CarePlanRow, values_of(plan))
+        plan_id = self.store(cp, CarePlanRow, values_of(plan), now=True)
+        assert plan_id is not None
         self.remember(cp, plan_id)
         owner = self.tx.actor.coordinator_id
         for n, step in enumerate(m.care_plan_steps(cp, values)):
@@ -452,8 +509,101 @@ class _Importer:
 
     def stored(self, rtype: str, fhir_id: str, table: type[Base]) -> Any:
         """The row an earlier import made for this key, if any (derived records widen it)."""
-        link = self.tx.session.get(FhirLinkRow, (self.source, rtype, fhir_id))
+        link = self.links.get(rtype, fhir_id)
         return self.tx.session.get(table, link.entity_id) if link is not None else None
+
+
+# The records one resource becomes besides its own: (type, field of its parts, part name).
+PARTS = {"Patient": ("contact", "contact"), "CarePlan": ("activity", "step")}
+PARTS["CareTeam"] = ("participant", "member")
+
+
+def _link_keys(by_type: dict[str, list[Any]]) -> list[tuple[str, str]]:
+    """Every (type, id[/part]) a unit may look up in fhir_link, to fetch in a few queries."""
+    keys = []
+    for rtype, found in by_type.items():
+        if rtype not in ORDER:
+            continue
+        part = PARTS.get(rtype)
+        for resource in found:
+            rid = resource.get("id") if isinstance(resource, dict) else resource.id
+            if not rid:
+                continue
+            keys.append((rtype, str(rid)))
+            if part is not None:
+                many = len(getattr(resource, part[0], None) or [])
+                keys.extend((rtype, f"{rid}/{part[1]}{n}") for n in range(many))
+    return keys
+
+
+@dataclass
+class _Pending:
+    """A new record held back to be written with the others of its type."""
+
+    row: Any
+    entity_type: str
+    digest: str
+    link: Any
+    then: Callable[[int], None] | None
+
+
+class LinkCache:
+    """fhir_link for one unit: looked up in a few queries up front (not one per record),
+    and the unit's new links written in one statement at its end."""
+
+    def __init__(self, session: Session, source: str) -> None:
+        self.session, self.source = session, source
+        self.found: dict[tuple[str, str], FhirLinkRow] = {}
+        self.absent: set[tuple[str, str]] = set()
+        self.new: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def prefetch(self, keys: list[tuple[str, str]]) -> None:
+        """One query per 500 ids, whatever their types (ids are matched with their type
+        here; the query only narrows)."""
+        wanted = set(keys)
+        ids = sorted({fhir_id for _rtype, fhir_id in wanted})
+        types = sorted({rtype for rtype, _id in wanted})
+        for start in range(0, len(ids), 500):
+            rows = self.session.scalars(
+                select(FhirLinkRow).where(
+                    FhirLinkRow.source == self.source,
+                    FhirLinkRow.resource_type.in_(types),
+                    FhirLinkRow.fhir_id.in_(ids[start : start + 500]),
+                )
+            )
+            for row in rows:
+                if (row.resource_type, row.fhir_id) in wanted:
+                    self.found[(row.resource_type, row.fhir_id)] = row
+        self.absent.update(k for k in wanted if k not in self.found)
+
+    def get(self, rtype: str, fhir_id: str) -> FhirLinkRow | None:
+        key = (rtype, fhir_id)
+        if key in self.found:
+            return self.found[key]
+        if key in self.absent or key in self.new:
+            return None
+        row = self.session.get(FhirLinkRow, (self.source, rtype, fhir_id))
+        if row is not None:
+            self.found[key] = row
+        return row
+
+    def add(
+        self, rtype: str, fhir_id: str, entity_type: str, entity_id: int, digest: str, at: Any
+    ) -> None:
+        self.new[(rtype, fhir_id)] = {
+            "source": self.source,
+            "resource_type": rtype,
+            "fhir_id": fhir_id,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "content_hash": digest,
+            "imported_at": at,
+        }
+
+    def write_new(self) -> None:
+        if self.new:
+            self.session.execute(insert(FhirLinkRow), list(self.new.values()))
+            self.new.clear()
 
 
 def import_unit(
