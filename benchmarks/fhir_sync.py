@@ -89,7 +89,7 @@ tally = Tally(lambda _line: None)
 with httpx.Client(timeout=120) as http:
     client = client_for(http, ehr, now=lambda: datetime.now(UTC))
     result = sync(store, actor, ehr, client, tally, full=True, work=work)
-print(json.dumps({"seconds": result.seconds, "failed": tally.failed,
+print(json.dumps({"seconds": result.seconds, "failed": tally.failed, **result.phases,
                   "left_out": sum(tally.left_out.values()), "resources": tally.resources}))
 """
 
@@ -142,13 +142,16 @@ def main() -> int:
         megabytes = size / 1e6
         seconds, resources = parse_only(paths)
         rows = [("parse only (fhir.resources R4B)", seconds, float("nan"))]
+        phases = []
         for backend, url in databases(args.backends):
             engine = make_engine(url)
             upgrade(engine)
             engine.dispose()
             secs, peak, counts = sync_process(url, ehr, work)
-            label = f"full sync into {backend}" + (" (FAILED UNITS)" if counts["failed"] else "")
-            rows.append((label, secs, peak))
+            failed = " (FAILED UNITS)" if counts["failed"] else ""
+            rows.append((f"full sync into {backend}{failed}", secs, peak))
+            rows.append((f"  of which the import into {backend}", counts["import"], peak))
+            phases.append((backend, counts))
         print(
             f"\npcc sync fhir benchmark: the reference server's export, {resources:,} resources,"
             f" {megabytes:.1f} MB of ndjson, {len(paths)} files"
@@ -158,6 +161,11 @@ def main() -> int:
             print(
                 f"{label:34}{secs:>9.2f}{resources / secs:>13.0f}{megabytes / secs:>8.1f}"
                 f"{rows[0][1] / secs:>9.2f}{peak:>9.0f}"
+            )
+        for backend, counts in phases:
+            print(
+                f"{backend}: server preparing the export {counts['export']:.1f} s, downloads"
+                f" {counts['download']:.1f} s, import {counts['import']:.1f} s"
             )
         print(
             "targets: import at least as fast as parse-only (x parse >= 1.0); a full sync in"

@@ -347,3 +347,52 @@ def test_history_and_scope_after_an_import(
     assert chart.past_count == 2
     assert chart.past[0].appointment.visit_class == "AMB"
     assert short_day(date(1983, 10, 13), store.clock.today()) == "13 Oct 1983"
+
+
+def test_an_mrn_is_unique_per_identifier_system(
+    store: Store, coordinator: Actor, tmp_path: Path
+) -> None:
+    def patient(pid: str, system: str, family: str) -> dict[str, Any]:
+        found = _patient(pid)
+        found["identifier"] = [
+            {"system": system, "type": {"coding": [{"code": "MR"}]}, "value": "12345"}
+        ]
+        found["name"] = [{"family": family, "given": ["A"]}]
+        return found
+
+    two = _bundle(
+        [
+            ("urn:uuid:s1", patient("a", "urn:oid:1.2.3", "North")),
+            ("urn:uuid:s2", patient("b", "urn:oid:9.9.9", "South")),
+        ]
+    )
+    [unit], _ = read(_write(tmp_path / "two.json", two))
+    result = import_unit(store, coordinator, "ehr", unit)  # no clash: two systems
+    assert result.created["Patient"] == 2
+    with store.reading() as s:
+        rows = s.execute(
+            select(PatientRow.family_name, PatientRow.mrn_system).where(PatientRow.mrn == "12345")
+        ).all()
+    assert sorted(rows) == [("North", "urn:oid:1.2.3"), ("South", "urn:oid:9.9.9")]
+
+
+def test_the_sites_mrn_system_makes_an_ehr_mrn_the_sites_own(
+    db_url: str, store: Store, coordinator: Actor, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    site = replace(store.policy, mrn_system="urn:oid:1.2.3")
+    local = Store.open(db_url, clock=store.clock, policy=site)
+    try:
+        entry = _patient("c")
+        entry["identifier"] = [
+            {"system": "urn:oid:9.9.9", "value": "OTHER-1"},
+            {"system": "urn:oid:1.2.3", "value": "SITE-7"},
+        ]
+        [unit], _ = read(_write(tmp_path / "site.json", _bundle([("urn:uuid:c", entry)])))
+        import_unit(local, coordinator, "ehr", unit)
+        with local.reading() as s:
+            row = s.scalar(select(PatientRow).where(PatientRow.mrn == "SITE-7"))
+            assert row is not None and row.mrn_system == ""  # what HL7 feeds will match
+    finally:
+        local.close()

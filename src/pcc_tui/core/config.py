@@ -78,6 +78,10 @@ class PolicySettings(BaseModel):
     # HL7 v2 PID-3: identifiers issued by these assigning authorities (PID-3.4) are MRNs,
     # the first listed first; none listed: the first identifier of type MR, else the first.
     mrn_authorities: list[str] = Field(default_factory=list, max_length=20)
+    # FHIR Patient.identifier: identifiers of this system are the site's own MRNs (the ones
+    # HL7 feeds and registration use); others keep their system, so an MR 12345 of another
+    # system is another patient's number, not a clash.
+    mrn_system: str | None = Field(default=None, max_length=255)
 
     @field_validator("phone_region")
     @classmethod

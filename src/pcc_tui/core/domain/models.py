@@ -85,6 +85,7 @@ class Practitioner(Record):
 
 class Patient(Record):
     mrn: Mrn
+    mrn_system: str = Field(default="", max_length=255)  # "": the site's own MRNs
     family_name: Text
     given_name: Text
     birth_date: date

@@ -103,24 +103,29 @@ def _other_phone(telecom: Any) -> str | None:
     return next(iter(_phones(telecom)[1:]), None)
 
 
-def patient_values(p: Any) -> dict[str, Any]:
+def patient_mrn(p: Any, site_system: str | None) -> tuple[str, str]:
+    """(MRN, its system): an identifier of the site's own MRN system (stored as system ""),
+    else the one of type MR, else the first, else the resource id - each with its system,
+    so equal numbers from different systems stay different patients."""
+    found = [i for i in p.identifier or [] if i.value]
+    if site_system:
+        own = next((i for i in found if i.system == site_system), None)
+        if own is not None:
+            return str(own.value), ""
+    ident = next((i for i in found if i.type is not None and _code(i.type) == "MR"), None)
+    ident = ident or next(iter(found), None)
+    if ident is None:
+        return str(p.id), ""
+    return str(ident.value), str(ident.system or "")[:255]
+
+
+def patient_values(p: Any, site_system: str | None = None) -> dict[str, Any]:
     name = _person_name(p.name)
     if name is None:
         raise MappingProblem("Patient.name is missing")
     if p.birthDate is None:
         raise MappingProblem("Patient.birthDate is missing")
-    mrn = (
-        next(
-            (
-                i.value
-                for i in p.identifier or []
-                if i.value and i.type is not None and _code(i.type) == "MR"
-            ),
-            None,
-        )
-        or next((i.value for i in p.identifier or [] if i.value), None)
-        or p.id
-    )
+    mrn, mrn_system = patient_mrn(p, site_system)
     address = None
     if p.address:
         a = p.address[0]
@@ -133,6 +138,7 @@ def patient_values(p: Any) -> dict[str, Any]:
     deceased = bool(p.deceasedBoolean) or p.deceasedDateTime is not None
     return {
         "mrn": MRN_CHARS.sub("", str(mrn))[:64],
+        "mrn_system": mrn_system,
         "family_name": name[0][:200],
         "given_name": name[1][:200],
         "birth_date": p.birthDate,

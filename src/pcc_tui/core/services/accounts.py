@@ -27,7 +27,8 @@ from pcc_tui.core.services.context import Actor, Tx, action, actor_of
 from pcc_tui.core.services.permissions import ADMINS, require
 from pcc_tui.core.store import attempts, audit, logins
 from pcc_tui.core.store.database import Store
-from pcc_tui.core.store.tables import CoordinatorRow, PatientRow
+from pcc_tui.core.store.queries.mrn import patient_id_by_mrn
+from pcc_tui.core.store.tables import CoordinatorRow
 
 PASSWORD_MIN = 10
 PIN_DIGITS = (6, 12)
@@ -279,7 +280,7 @@ def give_passwords(store: Store, actor: Actor, usernames: list[str], password: s
 
 
 def _patient_by_mrn(session: Session, mrn: str) -> int:
-    found = session.scalar(select(PatientRow.id).where(PatientRow.mrn == mrn))
+    found = session.scalar(patient_id_by_mrn(mrn))
     if found is None:
         raise NotFound("patient with MRN", mrn)
     return int(found)

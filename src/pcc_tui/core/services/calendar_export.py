@@ -16,7 +16,8 @@ from pcc_tui.core.errors import DomainError
 from pcc_tui.core.services.access import open_record
 from pcc_tui.core.services.context import Actor, action
 from pcc_tui.core.store.database import Store
-from pcc_tui.core.store.tables import AppointmentRow, PatientRow, PractitionerRow
+from pcc_tui.core.store.queries.mrn import patient_id_by_mrn
+from pcc_tui.core.store.tables import AppointmentRow, PractitionerRow
 
 PRODID = "-//pcc-tui//patient care coordination//EN"
 
@@ -27,7 +28,7 @@ def appointments_ics(
     """The calendar and how many appointments it holds. `sink` writes it inside the audited
     action: if writing fails (ExportFailed) the export is audited as failed, not as done."""
     with action(store, actor, "patient.export.ics") as tx:
-        patient_id = tx.session.scalar(select(PatientRow.id).where(PatientRow.mrn == mrn.strip()))
+        patient_id = tx.session.scalar(patient_id_by_mrn(mrn.strip()))
         if patient_id is None:
             raise DomainError("no patient has that MRN")  # the MRN itself is not echoed
         open_record(tx, patient_id)

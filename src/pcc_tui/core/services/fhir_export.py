@@ -8,15 +8,13 @@ import json
 from collections import Counter
 from collections.abc import Callable
 
-from sqlalchemy import select
-
 from pcc_tui.core.errors import DomainError
 from pcc_tui.core.interop.fhir_export import resources
 from pcc_tui.core.services.access import open_record
 from pcc_tui.core.services.context import Actor, action
 from pcc_tui.core.services.permissions import REVIEWERS, require
 from pcc_tui.core.store.database import Store
-from pcc_tui.core.store.tables import PatientRow
+from pcc_tui.core.store.queries.mrn import patient_id_by_mrn
 
 
 def patient_bundle(
@@ -24,7 +22,7 @@ def patient_bundle(
 ) -> tuple[bytes, Counter[str]]:
     """The patient's Bundle; `sink` writes it inside the audited action (see calendar_export)."""
     with action(store, actor, "patient.export.fhir") as tx:
-        pid = tx.session.scalar(select(PatientRow.id).where(PatientRow.mrn == mrn.strip()))
+        pid = tx.session.scalar(patient_id_by_mrn(mrn.strip()))
         if pid is None:
             raise DomainError("no patient has that MRN")
         open_record(tx, pid)

@@ -318,8 +318,12 @@ class _Importer:
         self.store(pr, PractitionerRow, values, then=lambda eid: self.remember(pr, eid))
 
     def _patient(self, p: Any) -> None:
-        patient = self.valid(Patient, m.patient_values(p), p)
-        clash = self.tx.session.scalar(select(PatientRow.id).where(PatientRow.mrn == patient.mrn))
+        patient = self.valid(Patient, m.patient_values(p, self.tx.store.policy.mrn_system), p)
+        clash = self.tx.session.scalar(
+            select(PatientRow.id).where(
+                PatientRow.mrn == patient.mrn, PatientRow.mrn_system == patient.mrn_system
+            )
+        )
         linked = self.links.get("Patient", str(p.id))
         if clash is not None and (linked is None or linked.entity_id != clash):
             raise m.MappingProblem("its MRN belongs to a patient imported from elsewhere")

@@ -53,6 +53,8 @@ class SyncResult:
     advanced: bool = False  # whether the high-water mark moved
     seconds: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)  # the manifest's, by type
+    # Where the time went: the server preparing the export, the downloads, the import.
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def last_mark(store: Store, source: str) -> str | None:
@@ -130,11 +132,18 @@ def sync(
     folder = Path(tempfile.mkdtemp(prefix="sync-", dir=private_folder(work)))
     try:
         manifest = client.wait_for(status, progress)
+        exported = time.perf_counter()
         paths, size = _download(client, manifest, folder, downloaded)
+        fetched = time.perf_counter()
         result = SyncResult(since, manifest.transaction_time, len(paths), size, tally)
         result.counts = _manifest_counts(manifest)
         import_files(store, actor, ehr.source, paths, tally, assign)
         result.voided = _void_deleted(store, actor, ehr.source, folder, tally)
+        result.phases = {
+            "export": exported - started,
+            "download": fetched - exported,
+            "import": time.perf_counter() - fetched,
+        }
         complete = not tally.failed and (allow_partial or not tally.left_out)
         if complete:
             _mark(store, actor, ehr, manifest, tally.resources)

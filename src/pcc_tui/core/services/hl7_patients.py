@@ -18,6 +18,7 @@ from pcc_tui.core.interop.hl7_map import ContactData, CoverageData, DiagnosisDat
 from pcc_tui.core.interop.hl7_message import Refusal
 from pcc_tui.core.services.context import Tx, values_of
 from pcc_tui.core.store import changes
+from pcc_tui.core.store.queries.mrn import site_mrn
 from pcc_tui.core.store.queries.names import index_patient_names
 from pcc_tui.core.store.tables import (
     Base,
@@ -60,7 +61,7 @@ DEMOGRAPHICS = (
 
 
 def find_patient(tx: Tx, mrn: str) -> PatientRow | None:
-    return tx.session.scalar(select(PatientRow).where(PatientRow.mrn == mrn))
+    return tx.session.scalar(select(PatientRow).where(site_mrn(mrn)))
 
 
 def _values(data: PatientData) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from pcc_tui.core.errors import DomainError
 from pcc_tui.core.services.context import Actor, action, apply_changes, values_of
 from pcc_tui.core.services.permissions import ADMINS, require, require_caseload_owner
 from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.queries.mrn import site_mrn
 from pcc_tui.core.store.queries.names import index_patient_names
 from pcc_tui.core.store.tables import (
     CoordinatorRow,
@@ -43,7 +44,7 @@ def add_practitioner(store: Store, actor: Actor, new: Practitioner) -> int:
 
 def register_patient(store: Store, actor: Actor, new: Patient) -> int:
     with action(store, actor, "patient.register") as tx:
-        if tx.session.scalar(select(PatientRow.id).where(PatientRow.mrn == new.mrn)):
+        if tx.session.scalar(select(PatientRow.id).where(site_mrn(new.mrn))):
             raise DomainError(f"MRN {new.mrn} is already registered")
         row = tx.add(PatientRow(**values_of(new)))
         index_patient_names(tx.session, row.id, row.family_name, row.given_name)

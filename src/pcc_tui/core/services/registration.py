@@ -131,7 +131,9 @@ def _next_mrn(session: Session, prefix: str) -> str:
         else:
             pattern = prefix + "[0-9]" * 6  # GLOB: case-sensitive, digits only
             last = session.scalar(
-                select(func.max(PatientRow.mrn)).where(PatientRow.mrn.op("GLOB")(pattern))
+                select(func.max(PatientRow.mrn)).where(
+                    PatientRow.mrn.op("GLOB")(pattern), PatientRow.mrn_system == ""
+                )
             )
             number = int(last[len(prefix) :]) + 1 if last else 1
         mrn = f"{prefix}{number:06d}"

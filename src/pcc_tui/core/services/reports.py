@@ -18,7 +18,8 @@ from pcc_tui.core.services.permissions import REVIEWERS, require
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.queries import audit_trail, transitions
 from pcc_tui.core.store.queries import reports as q
-from pcc_tui.core.store.tables import CoordinatorRow, PatientRow
+from pcc_tui.core.store.queries.mrn import patient_id_by_mrn
+from pcc_tui.core.store.tables import CoordinatorRow
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ def run_report(
                 # An access review names the patient without opening their record.
                 pid = tx.session.scalar(text("SELECT pcc_review_patient(:m)"), {"m": patient_mrn})
             else:
-                pid = tx.session.scalar(select(PatientRow.id).where(PatientRow.mrn == patient_mrn))
+                pid = tx.session.scalar(patient_id_by_mrn(patient_mrn))
             if pid is None:
                 raise DomainError("no patient has that MRN")
             tx.patient_id, tx.entity_type, tx.entity_id = pid, "patient", pid

@@ -47,6 +47,7 @@ class Policy:
     holiday_subdivision: str | None = None
     closures: tuple[date, ...] = ()
     mrn_authorities: tuple[str, ...] = ()
+    mrn_system: str | None = None  # FHIR: the identifier system of the site's MRNs
 
     @cached_property
     def calendar(self) -> BusinessCalendar:

@@ -88,7 +88,10 @@ class PractitionerRow(Tracked, Base):
 class PatientRow(Tracked, Base):
     __tablename__ = "patient"
     id: Mapped[int] = mapped_column(primary_key=True)
-    mrn: Mapped[str] = mapped_column(String(64), unique=True)  # EHR MRNs may be UUIDs
+    mrn: Mapped[str] = mapped_column(String(64))  # EHR MRNs may be UUIDs
+    # Who issued the MRN: "" for the site's own (registration, HL7 feeds, [policy]
+    # mrn_system), else the FHIR identifier system. Unique per system, not across systems.
+    mrn_system: Mapped[str] = mapped_column(String(255), server_default="")
     family_name: Mapped[str] = mapped_column(String(200))
     given_name: Mapped[str] = mapped_column(String(200))
     birth_date: Mapped[date] = mapped_column(ReadableDate, index=True)
@@ -107,6 +110,7 @@ class PatientRow(Tracked, Base):
         Index("ix_patient_ward_bed", "ward", "bed", "id"),
         # "My patients" as an index-only scan: the queue asks for it once per kind.
         Index("ix_patient_coordinator_id", "coordinator_id", "id"),
+        UniqueConstraint("mrn_system", "mrn"),
     )
 
 

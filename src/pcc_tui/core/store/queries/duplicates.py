@@ -18,6 +18,7 @@ from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import Session
 
 from pcc_tui.core.domain.codes import RecordStatus
+from pcc_tui.core.store.queries.mrn import site_mrn
 from pcc_tui.core.store.queries.names import tokens, variants
 from pcc_tui.core.store.tables import NameVariantRow, PatientNameTokenRow, PatientRow
 
@@ -93,4 +94,4 @@ def mrn_taken(session: Session, mrn: str) -> bool:
     """Whether any patient has this MRN (on PostgreSQL, beyond what the person may see)."""
     if session.get_bind().dialect.name == "postgresql":
         return bool(session.scalar(text("SELECT pcc_mrn_taken(:m)"), {"m": mrn}))
-    return session.scalar(select(PatientRow.id).where(PatientRow.mrn == mrn)) is not None
+    return session.scalar(select(PatientRow.id).where(site_mrn(mrn))) is not None

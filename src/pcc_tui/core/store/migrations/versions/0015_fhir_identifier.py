@@ -35,7 +35,45 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# The site's own MRNs (system "") are what registration checks and a review looks up.
+FUNCTIONS = {
+    "new": """
+CREATE OR REPLACE FUNCTION pcc_mrn_taken(p_mrn text) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM patient WHERE mrn = p_mrn AND mrn_system = '')
+$$;
+CREATE OR REPLACE FUNCTION pcc_review_patient(p_mrn text) RETURNS integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT id FROM patient WHERE mrn = p_mrn
+    AND (pg_has_role(session_user, 'pcc_supervisor', 'member')
+         OR pg_has_role(session_user, 'pcc_admin', 'member'))
+  ORDER BY mrn_system, id LIMIT 1
+$$;
+""",
+    "old": """
+CREATE OR REPLACE FUNCTION pcc_mrn_taken(p_mrn text) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM patient WHERE mrn = p_mrn)
+$$;
+CREATE OR REPLACE FUNCTION pcc_review_patient(p_mrn text) RETURNS integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT id FROM patient WHERE mrn = p_mrn
+    AND (pg_has_role(session_user, 'pcc_supervisor', 'member')
+         OR pg_has_role(session_user, 'pcc_admin', 'member'))
+$$;
+""",
+}
+
+
 def upgrade() -> None:
+    # An MRN is unique within the system that issued it ("" for the site's own), not
+    # across systems: two EHRs' MR 12345 are two patients.
+    with op.batch_alter_table("patient") as batch:
+        batch.add_column(
+            sa.Column("mrn_system", sa.String(length=255), server_default="", nullable=False)
+        )
+        batch.drop_constraint("uq_patient_mrn", type_="unique")
+        batch.create_unique_constraint(op.f("uq_patient_mrn_system"), ["mrn_system", "mrn"])
     with op.batch_alter_table("appointment") as batch:
         batch.add_column(sa.Column("visit_class", sa.String(length=10), nullable=True))
     with op.batch_alter_table("coverage") as batch:
@@ -73,6 +111,7 @@ def upgrade() -> None:
         "ix_fhir_identifier_value", "fhir_identifier", ["resource_type", "value"], unique=False
     )
     if op.get_bind().dialect.name == "postgresql":
+        op.execute(FUNCTIONS["new"])
         # Like fhir_link: read by everyone signed in, written by those who import.
         op.execute("GRANT SELECT ON fhir_identifier, fhir_sync TO pcc_viewer")
         op.execute(
@@ -85,9 +124,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(FUNCTIONS["old"])
     op.drop_index("ix_fhir_identifier_value", table_name="fhir_identifier")
     op.drop_table("fhir_identifier")
     op.drop_table("fhir_sync")
+    with op.batch_alter_table("patient") as batch:
+        batch.drop_constraint("uq_patient_mrn_system", type_="unique")
+        batch.create_unique_constraint(op.f("uq_patient_mrn"), ["mrn"])
+        batch.drop_column("mrn_system")
     with op.batch_alter_table("appointment") as batch:
         batch.drop_column("visit_class")
     with op.batch_alter_table("coverage") as batch:
