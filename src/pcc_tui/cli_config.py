@@ -53,6 +53,7 @@ SAMPLE = """\
 # holiday_subdivision = "CA" # and this state's or province's (ISO 3166-2 part)
 # closures = [2026-12-24]    # the site's own closed days
 # mrn_authorities = ["GENHOSP"]   # HL7 PID-3 assigning authorities whose ids are MRNs
+# mrn_system = "urn:oid:1.2.3"     # FHIR: identifiers of this system are the site's MRNs
 
 [hl7]
 # max_frame_bytes = 1048576  # pcc listen hl7: larger frames are refused (AR)

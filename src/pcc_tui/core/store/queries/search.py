@@ -118,7 +118,7 @@ def search_patients(session: Session, query: str, limit: int = 30) -> list[Searc
         if parsed:
             birth = parsed
         elif _MRN.match(word) and mrn_word is None:
-            mrn_word = word.upper()
+            mrn_word = word
         else:
             name_words.append(word)
 
@@ -128,7 +128,14 @@ def search_patients(session: Session, query: str, limit: int = 30) -> list[Searc
     if birth:
         base = base.where(PatientRow.birth_date == birth)
     if mrn_word:
-        prefix = and_(PatientRow.mrn >= mrn_word, PatientRow.mrn < mrn_word + "\uffff")
+        # As typed and in capitals: the site's MRNs are upper case, an EHR's may not be
+        # (Synthea's are lower-case UUIDs).
+        prefix = or_(
+            *(
+                and_(PatientRow.mrn >= w, PatientRow.mrn < w + "\uffff")
+                for w in dict.fromkeys((mrn_word.upper(), mrn_word))
+            )
+        )
         if mrn_word.isdigit() and len(mrn_word) <= 6:
             # Lists show an MRN's tail ("..0033"): find by it too (a scan, bounded by limit).
             prefix = or_(prefix, PatientRow.mrn.endswith(mrn_word, autoescape=True))
