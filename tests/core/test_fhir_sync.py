@@ -143,6 +143,10 @@ def test_type_subsets_and_a_group_export(
     result, _ = run(store, coordinator, grouped, http, tmp_path)
     assert 0 < result.counts["Patient"] == members < 100
 
+    patients = ehr.model_copy(update={"level": "patient", "types": ["Patient"], "source": "pt"})
+    result, _ = run(store, coordinator, patients, http, tmp_path)
+    assert result.counts == {"Patient": 100}
+
 
 def test_a_wrong_key_is_refused_clearly_and_imports_nothing(
     store: Store, coordinator: Actor, ehr: EhrSettings, http: httpx.Client, tmp_path: Path
