@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -28,6 +29,18 @@ class Listening:
 
     def next_status(self, timeout: float = 30.0) -> bool:
         return self.status.get(timeout=timeout)
+
+    def back_online(self, timeout: float = 30.0) -> bool:
+        """Whether the feed reports online again: each failed retry during an outage reports
+        offline (with the wait before the next), so any number of those may come first."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                if self.status.get(timeout=left):
+                    return True
+            except queue.Empty:
+                break
+        return False
 
     def close(self) -> None:
         self.stop.set()

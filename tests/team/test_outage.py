@@ -37,7 +37,7 @@ def test_server_restart_goes_offline_then_resumes_and_catches_up(
                 view_chart(store, actor, pid)
         finally:
             cluster.resume()
-        assert feed.next_status() is True
+        assert feed.back_online()
         add_note(other, actor, pid, "after the restart")
         change = feed.next_change()
         assert change.patient_ids == {pid}
