@@ -111,6 +111,9 @@ class Message:
                     _read_fields(line, separator, READ[ident])
                 )
         self._msh = self._pending["MSH"][0]
+        # What python-hl7 needs to read the rest: MSH-1 and MSH-2, the encoding characters
+        # (the header's other fields would be parsed again for nothing).
+        self._encoding = separator.join(self._msh.split(separator, 2)[:2])
         self._segments: dict[str, list[Any]] = {}
         self._body_parsed = False
         try:
@@ -163,8 +166,8 @@ class Message:
         lines = [line for ident, kept in self._pending.items() if ident != "MSH" for line in kept]
         if not lines:
             return
-        try:  # parsed under the message's own MSH, for its encoding characters
-            parsed = list(hl7.parse("\r".join([self._msh, *lines])))[1:]
+        try:  # parsed under the message's own encoding characters
+            parsed = list(hl7.parse("\r".join([self._encoding, *lines])))[1:]
         except Exception:
             return
         for ident in self._pending:
@@ -178,7 +181,7 @@ class Message:
         if not lines:
             return []
         try:
-            return list(hl7.parse("\r".join([self._msh, *lines])))[1:]
+            return list(hl7.parse("\r".join([self._encoding, *lines])))[1:]
         except Exception:
             return []  # a segment python-hl7 cannot read holds no value for pcc
 

@@ -27,7 +27,7 @@ from pcc_tui.core.errors import (
     StoreUnavailable,
     UnknownUser,
 )
-from pcc_tui.core.store import audit, changes
+from pcc_tui.core.store import audit, changes, inserts
 from pcc_tui.core.store.database import Store as Store  # re-exported: the TUI holds one
 from pcc_tui.core.store.queries import scope
 from pcc_tui.core.store.tables import Base, CoordinatorRow, PatientRow, Tracked
@@ -125,6 +125,7 @@ class Tx:
     # What `undo` needs: rows changed (with their values before) and rows created.
     _before: dict[tuple[str, int], tuple[Base, dict[str, Any]]] = field(default_factory=dict)
     _created: list[Base] = field(default_factory=list)
+    _inserted: list[tuple[str, int, bool]] = field(default_factory=list)  # by `insert`
 
     def get(
         self,
@@ -175,6 +176,13 @@ class Tx:
         self._created.append(row)
         return row
 
+    def insert(self, table: type[Base], **values: Any) -> int:
+        """A row written by one cached Core INSERT (`store.inserts`), for writers of many rows
+        whose objects are not needed afterwards; returns its id. Counted for undo like `add`."""
+        new_id = inserts.insert_row(self.session, table, values, self.actor.username, self.now)
+        self._inserted.append((table.__tablename__, new_id, "version" in table.__table__.c))
+        return new_id
+
     def undo_payload(self) -> list[dict[str, Any]]:
         entries: list[dict[str, Any]] = []
         for (table, entity_id), (row, before) in self._before.items():
@@ -201,6 +209,9 @@ class Tx:
                         "version": getattr(row, "version", 1),
                     }
                 )
+        for table, new_id, versioned in self._inserted:
+            if versioned:
+                entries.append({"table": table, "id": new_id, "created": True, "version": 1})
         return entries
 
     def about(self, entity: Base, patient_id: int | None = None, /, **detail: object) -> None:

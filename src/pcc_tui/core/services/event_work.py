@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from pcc_tui.core.domain.codes import EpisodeStatus, RequestPriority
 from pcc_tui.core.domain.event_rules import CONTACT_STEP, MEDREC_STEP, VISIT_STEP, EventRule
@@ -56,15 +56,16 @@ def make_work(
     return made
 
 
+_MADE = select(StayEventRow.made).where(  # built once: the intake asks per event
+    StayEventRow.stay_id == bindparam("stay"), StayEventRow.status == "active"
+)
+
+
 def _rules_already_applied(tx: Tx, stay: StayRow | None) -> set[str]:
     """A rule acts once per stay: an A04 and then an A03 of one ED visit make one call."""
     if stay is None or stay.id is None:
         return set()
-    made = tx.session.scalars(
-        select(StayEventRow.made).where(
-            StayEventRow.stay_id == stay.id, StayEventRow.status == "active"
-        )
-    )
+    made = tx.session.scalars(_MADE, {"stay": stay.id})
     return {entry["rule"] for entries in made for entry in entries or [] if "rule" in entry}
 
 

@@ -8,7 +8,7 @@ import both pass them in order of arrival.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,8 +21,9 @@ from pcc_tui.core.domain.event_rules import EventRule
 from pcc_tui.core.domain.pathways import PathwayTemplate
 from pcc_tui.core.interop import hl7_map as hm
 from pcc_tui.core.interop.hl7_message import Message, Refusal, make_ack, normalise
-from pcc_tui.core.services import event_work, hl7_patients, hl7_schedule, hl7_stays
+from pcc_tui.core.services import event_work, hl7_log, hl7_patients, hl7_schedule, hl7_stays
 from pcc_tui.core.services.context import Actor, Tx
+from pcc_tui.core.services.hl7_log import LogEntry
 from pcc_tui.core.store import audit
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import Hl7MessageRow, PatientRow
@@ -102,19 +103,22 @@ class Intake:
         now = self.store.clock.now()
         with self.store.writing() as session:
             session.info.update(actor=self.actor.username, now=now, client=self.store.client)
-            log = session.get(Hl7MessageRow, log_id)
-            if log is None:
+            row = session.get(Hl7MessageRow, log_id)
+            if row is None:
                 raise LookupError(f"no message {log_id} in the intake log")
-            if log.outcome in (APPLIED, "duplicate", "ignored"):
-                raise ValueError(f"message {log_id} was {_said(log.outcome)}: nothing to replay")
+            if row.outcome in (APPLIED, "duplicate", "ignored"):
+                raise ValueError(f"message {log_id} was {_said(row.outcome)}: nothing to replay")
             if self.store.dialect == "postgresql" and not self.store.person:
                 session.execute(text("SET LOCAL pcc.bulk = on"))
+            log = LogEntry.of(row)
+            session.expunge(row)
             log.attempts += 1
             try:
                 msg = Message(log.raw)
             except Refusal as refusal:
                 info: dict[str, Any] = {"text": log.raw}
                 self._refuse(session, now, log, refusal, info)
+                hl7_log.save(session, log, now)
             else:
                 info = self._run(session, log, msg, now, release=True)
         return self._result(log.id, info, now)
@@ -145,7 +149,7 @@ class Intake:
 
     def _one(
         self, session: Session, item: Received, body: str, msg: Message | Refusal, now: datetime
-    ) -> tuple[Hl7MessageRow | None, dict[str, Any]]:
+    ) -> tuple[LogEntry | None, dict[str, Any]]:
         if isinstance(msg, Refusal):
             refusal = msg
             log = self._log(session, item, body, None, refusal.code, refusal, now)
@@ -168,22 +172,24 @@ class Intake:
         return log, info
 
     def _run(
-        self, session: Session, log: Hl7MessageRow, msg: Message, now: datetime, *, release: bool
+        self, session: Session, log: LogEntry, msg: Message, now: datetime, *, release: bool
     ) -> dict[str, Any]:
         info: dict[str, Any] = {"text": msg.text}
         savepoint = session.begin_nested()
         tx = Tx(session, self.store, self.actor, now)
         try:
             action, summary = self._apply(tx, msg, log)
-            log.outcome, log.error, log.error_where, log.hold_key = APPLIED, None, None, None
-            log.patient_id = tx.patient_id
-            session.flush()  # the unique index: a second listener applied it first
+            session.flush()
+            applied = replace(log, outcome=APPLIED, error=None, error_where=None, hold_key=None)
+            applied.patient_id = tx.patient_id
+            hl7_log.save(session, applied, now)  # the unique index: another listener was first
             detail: dict[str, Any] = {"summary": summary}
             undo = tx.undo_payload()
             if undo:
                 detail["undo"] = undo
-            self._audit(session, now, log, action, AuditOutcome.SUCCESS, detail, tx.patient_id)
+            self._audit(session, now, applied, action, AuditOutcome.SUCCESS, detail, tx.patient_id)
             savepoint.commit()
+            log.__dict__.update(applied.__dict__)
             info.update(outcome=APPLIED, patient_id=tx.patient_id)
         except _Ignored as why:
             savepoint.rollback()
@@ -212,8 +218,8 @@ class Intake:
             failed = Refusal("AE", f"pcc could not apply it ({type(exc).__name__})", None, "207")
             self._refuse(session, now, log, failed, info)
             release = False
-        log.processed_at = now
-        session.flush()
+        if log.outcome != APPLIED:
+            hl7_log.save(session, log, now)
         if release and log.outcome == APPLIED:
             self._release_held(session, msg, now)
         return info
@@ -222,7 +228,7 @@ class Intake:
         self,
         session: Session,
         now: datetime,
-        log: Hl7MessageRow,
+        log: LogEntry,
         refusal: Refusal,
         info: dict[str, Any],
     ) -> None:
@@ -241,7 +247,9 @@ class Intake:
             .where(Hl7MessageRow.hold_key == mrn, Hl7MessageRow.outcome == HELD)
             .order_by(Hl7MessageRow.id)
         ).all()
-        for log in held:
+        for row in held:
+            log = LogEntry.of(row)
+            session.expunge(row)  # written from `log` from here on
             log.attempts += 1
             self._run(session, log, Message(log.raw), now, release=False)
 
@@ -287,30 +295,27 @@ class Intake:
         outcome: str,
         refusal: Refusal | None,
         now: datetime,
-    ) -> Hl7MessageRow:
+    ) -> LogEntry:
         h = msg.header if msg is not None else None
-        log = Hl7MessageRow(
+        return hl7_log.add(
+            session,
             received_at=item.received_at,
-            processed_at=now,
+            now=now,
             sender=h.sender if h else "unknown",
             control_id=h.control_id if h else "",
             message_type=h.kind if h else "",
             event_time=h.event_time if h else "",
             outcome=outcome,
+            raw=body,
             error=refusal.reason[:300] if refusal else None,
             error_where=refusal.where if refusal else None,
-            attempts=1,
-            raw=body,
         )
-        session.add(log)
-        session.flush()
-        return log
 
     def _audit(
         self,
         session: Session,
         now: datetime,
-        log: Hl7MessageRow,
+        log: LogEntry,
         action: str,
         outcome: str,
         detail: dict[str, Any],
@@ -336,7 +341,7 @@ class Intake:
 
     # -- what each event does ---------------------------------------------------------------
 
-    def _apply(self, tx: Tx, msg: Message, log: Hl7MessageRow) -> tuple[str, str]:
+    def _apply(self, tx: Tx, msg: Message, log: LogEntry) -> tuple[str, str]:
         h = msg.header
         if h.message_type == "SIU":
             if h.trigger not in SIU_EVENTS:
@@ -390,9 +395,8 @@ class Intake:
         if trigger in ("A08", "A31", "A28"):
             return "patient.update", "; ".join(p for p in (summary, extra) if p)
         stay, before, summary = self._stay_event(tx, patient, visit, trigger, at)
-        event = hl7_stays.record_event(tx, stay, trigger, at, log.id, summary, before)
         on = self._event_day(trigger, stay, at)
-        event.made = event_work.make_work(
+        made = event_work.make_work(
             tx,
             self.rules,
             self.pathways,
@@ -407,8 +411,9 @@ class Intake:
                 service=stay.hospital_service,
             ),
         )
-        if event.made:
-            summary += f"; {len({m['rule'] for m in event.made})} rule(s) made work"
+        hl7_stays.record_event(tx, stay, trigger, at, log.id, summary, before, made)
+        if made:
+            summary += f"; {len({m['rule'] for m in made})} rule(s) made work"
         return f"hl7.adt-{trigger.lower()}", "; ".join(p for p in (summary, extra) if p)
 
     def _stay_event(
@@ -431,7 +436,7 @@ class Intake:
         return (when or at).astimezone(self.tz).date()
 
     def _identity(
-        self, tx: Tx, msg: Message, patient: PatientRow, data: hm.PatientData, log: Hl7MessageRow
+        self, tx: Tx, msg: Message, patient: PatientRow, data: hm.PatientData, log: LogEntry
     ) -> tuple[str, str]:
         trigger = msg.header.trigger
         prior = hm.choose_mrn(hm.identifiers(msg, "MRG", 1), self.store.policy.mrn_authorities)
@@ -450,7 +455,7 @@ class Intake:
             raise _Ignored(str(why)) from None
         return f"hl7.adt-{trigger.lower()}", f"merged: {sum(moved.values())} rows moved"
 
-    def _schedule(self, tx: Tx, msg: Message, log: Hl7MessageRow) -> str:
+    def _schedule(self, tx: Tx, msg: Message, log: LogEntry) -> str:
         data = hm.patient(msg, self.store.policy.mrn_authorities)
         trigger = msg.header.trigger
         appointment = hm.appointment(msg, self.tz)

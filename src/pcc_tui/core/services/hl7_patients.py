@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from pcc_tui.core.domain.codes import ConditionClinicalStatus, CoverageStatus, RecordStatus
 from pcc_tui.core.domain.models import Contact, Coverage, Patient, Problem
@@ -60,8 +60,19 @@ DEMOGRAPHICS = (
 )
 
 
+# The intake's lookups, built once (a statement built per call costs its cache key each time).
+_BY_MRN = select(PatientRow).where(site_mrn(bindparam("mrn")))
+_CONTACT_NAMES = select(ContactRow.name).where(ContactRow.patient_id == bindparam("patient"))
+_COVERAGES = select(CoverageRow.payer, CoverageRow.member_id).where(
+    CoverageRow.patient_id == bindparam("patient")
+)
+_PROBLEMS = select(ProblemRow.code, ProblemRow.display).where(
+    ProblemRow.patient_id == bindparam("patient")
+)
+
+
 def find_patient(tx: Tx, mrn: str) -> PatientRow | None:
-    return tx.session.scalar(select(PatientRow).where(site_mrn(mrn)))
+    return tx.session.scalar(_BY_MRN, {"mrn": mrn})
 
 
 def _values(data: PatientData) -> dict[str, Any]:
@@ -156,10 +167,7 @@ def add_contacts(tx: Tx, patient_id: int, found: list[ContactData]) -> int:
     """NK1: new contacts only (matched by name), with consent "not asked": the feed says who
     they are, never what the patient agreed to share with them."""
     known = {
-        name.casefold()
-        for name in tx.session.scalars(
-            select(ContactRow.name).where(ContactRow.patient_id == patient_id)
-        )
+        name.casefold() for name in tx.session.scalars(_CONTACT_NAMES, {"patient": patient_id})
     }
     added = 0
     for contact in found:
@@ -176,7 +184,7 @@ def add_contacts(tx: Tx, patient_id: int, found: list[ContactData]) -> int:
             model = Contact(
                 patient_id=patient_id, name=contact.name, relationship=contact.relationship
             )
-        tx.session.add(ContactRow(**values_of(model)))
+        tx.insert(ContactRow, **values_of(model))
         known.add(contact.name.casefold())
         added += 1
     return added
@@ -186,11 +194,7 @@ def add_coverages(tx: Tx, patient_id: int, found: list[CoverageData]) -> int:
     """IN1: coverage not yet on file (payer + member id)."""
     known = {
         (payer.casefold(), member)
-        for payer, member in tx.session.execute(
-            select(CoverageRow.payer, CoverageRow.member_id).where(
-                CoverageRow.patient_id == patient_id
-            )
-        )
+        for payer, member in tx.session.execute(_COVERAGES, {"patient": patient_id})
     }
     added = 0
     for cov in found:
@@ -212,7 +216,7 @@ def add_coverages(tx: Tx, patient_id: int, found: list[CoverageData]) -> int:
             )
         except ValidationError:
             continue  # an optional detail that does not hold: the coverage is left for a person
-        tx.session.add(CoverageRow(**values_of(model)))
+        tx.insert(CoverageRow, **values_of(model))
         known.add((cov.payer.casefold(), cov.member_id))
         added += 1
     return added
@@ -220,9 +224,7 @@ def add_coverages(tx: Tx, patient_id: int, found: list[CoverageData]) -> int:
 
 def add_problems(tx: Tx, patient_id: int, found: list[DiagnosisData]) -> int:
     """DG1: diagnoses not yet on the problem list (by code, else by name)."""
-    rows = tx.session.execute(
-        select(ProblemRow.code, ProblemRow.display).where(ProblemRow.patient_id == patient_id)
-    ).all()
+    rows = tx.session.execute(_PROBLEMS, {"patient": patient_id}).all()
     known = {code for code, _ in rows if code} | {display.casefold() for _, display in rows}
     added = 0
     for dx in found:
@@ -238,7 +240,7 @@ def add_problems(tx: Tx, patient_id: int, found: list[DiagnosisData]) -> int:
             )
         except ValidationError:
             continue
-        tx.session.add(ProblemRow(**values_of(model)))
+        tx.insert(ProblemRow, **values_of(model))
         known.add(dx.code or dx.display.casefold())
         added += 1
     return added

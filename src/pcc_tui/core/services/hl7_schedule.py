@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from pcc_tui.core.domain.codes import AppointmentStatus
 from pcc_tui.core.domain.models import Appointment
@@ -26,12 +26,13 @@ def _link(tx: Tx, sender: str, key: str) -> FhirLinkRow | None:
     return tx.session.get(FhirLinkRow, (f"hl7:{sender}"[:60], LINK_TYPE, key))
 
 
+_PRACTITIONER = select(PractitionerRow.id).where(PractitionerRow.name == bindparam("name")).limit(1)
+
+
 def _practitioner(tx: Tx, name: str | None) -> int | None:
     if not name:
         return None
-    return tx.session.scalar(
-        select(PractitionerRow.id).where(PractitionerRow.name == name).limit(1)
-    )
+    return tx.session.scalar(_PRACTITIONER, {"name": name})
 
 
 def _reason(data: AppointmentData, practitioner_id: int | None) -> str | None:
@@ -65,16 +66,15 @@ def book(
             "AE", f"the appointment does not hold: {first['msg']}", "SCH", "102"
         ) from None
     row = tx.add(AppointmentRow(**values_of(model)))
-    tx.session.add(
-        FhirLinkRow(
-            source=f"hl7:{sender}"[:60],
-            resource_type=LINK_TYPE,
-            fhir_id=data.key,
-            entity_type="appointment",
-            entity_id=row.id,
-            content_hash="",
-            imported_at=tx.now,
-        )
+    tx.insert(
+        FhirLinkRow,
+        source=f"hl7:{sender}"[:60],
+        resource_type=LINK_TYPE,
+        fhir_id=data.key,
+        entity_type="appointment",
+        entity_id=row.id,
+        content_hash="",
+        imported_at=tx.now,
     )
     return row, f"appointment booked for {data.start:%Y-%m-%d %H:%M} UTC"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from pcc_tui.core.domain.codes import (
     OPEN_TASK_STATUSES,
@@ -35,12 +35,20 @@ ADMITS = ("A01", "A04", "A05")
 CANCELS = {"A11": ("A01", "A04"), "A12": ("A02",), "A13": ("A03",), "A27": ("A05",)}
 
 
+_LATEST = (
+    select(StayRow)
+    .where(StayRow.patient_id == bindparam("patient"), StayRow.status != VOIDED)
+    .order_by(StayRow.id.desc())
+    .limit(1)
+)
+_OF_VISIT = _LATEST.where(StayRow.visit_number == bindparam("visit"))  # built once, as above
+
+
 def find_stay(tx: Tx, patient_id: int, visit: VisitData | None) -> StayRow | None:
     """The stay this message is about: by visit number (PV1-19), else the patient's latest."""
-    stmt = select(StayRow).where(StayRow.patient_id == patient_id, StayRow.status != VOIDED)
     if visit is not None and visit.visit_number:
-        stmt = stmt.where(StayRow.visit_number == visit.visit_number)
-    return tx.session.scalars(stmt.order_by(StayRow.id.desc()).limit(1)).first()
+        return tx.session.scalar(_OF_VISIT, {"patient": patient_id, "visit": visit.visit_number})
+    return tx.session.scalar(_LATEST, {"patient": patient_id})
 
 
 def _place(patient: PatientRow) -> dict[str, Any]:
@@ -62,8 +70,12 @@ def record_event(
     message_id: int,
     summary: str,
     before: dict[str, Any] | None = None,
-) -> StayEventRow:
-    row = StayEventRow(
+    made: list[dict[str, Any]] | None = None,
+) -> int:
+    """The event on the stay's history, with what was there before (for a cancel) and what
+    its rules made (voided with it)."""
+    return tx.insert(
+        StayEventRow,
         stay_id=stay.id,
         patient_id=stay.patient_id,
         event=event,
@@ -71,11 +83,9 @@ def record_event(
         message_id=message_id,
         summary=summary[:200],
         before=before or {},
-        made=[],
+        made=made or [],
         status=ACTIVE,
     )
-    tx.session.add(row)  # flushed with the message's other rows
-    return row
 
 
 def admit(

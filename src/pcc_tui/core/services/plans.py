@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
 from pcc_tui.core.domain.codes import OPEN_TASK_STATUSES, CarePlanStatus, TaskStatus
@@ -51,16 +51,17 @@ def insert_plan(tx: Tx, plan: CarePlan, steps: list[PlanStep]) -> CarePlanRow:
     return row
 
 
+_HOLDER = select(CarePlanRow.id).where(  # built once: imports and the intake ask often
+    CarePlanRow.patient_id == bindparam("patient"),
+    CarePlanRow.template == bindparam("template"),
+    CarePlanRow.status == CarePlanStatus.ACTIVE,
+)
+
+
 def holder_plan(tx: Tx, patient_id: int, template: str, title: str) -> int:
     """The patient's active plan of `template` that collects loose steps (rounds tasks,
     imported Tasks), created on first use."""
-    found = tx.session.scalar(
-        select(CarePlanRow.id).where(
-            CarePlanRow.patient_id == patient_id,
-            CarePlanRow.template == template,
-            CarePlanRow.status == CarePlanStatus.ACTIVE,
-        )
-    )
+    found = tx.session.scalar(_HOLDER, {"patient": patient_id, "template": template})
     if found is not None:
         return int(found)
     plan = CarePlan(

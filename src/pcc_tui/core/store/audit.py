@@ -17,6 +17,14 @@ from sqlalchemy.orm import Session
 
 from pcc_tui.core.store.tables import AuditEventRow
 
+# Built once: a statement built per call costs more than running it (its cache key).
+_PG_APPEND = text(
+    "SELECT pcc_audit_append(:actor, :at, :action, :outcome, :patient_id,"
+    " :entity_type, :entity_id, :detail, :client)"
+)
+_TABLE = cast(Table, AuditEventRow.__table__)
+_INSERT = insert(_TABLE).returning(_TABLE.c.seq)
+
 
 def canonical_detail(detail: Mapping[str, object]) -> str:
     return json.dumps(detail, sort_keys=True, separators=(",", ":"), default=str)
@@ -57,42 +65,18 @@ def append(
     login, their name whatever `actor` says; only the schema owner's own tools (imports,
     seeding) name the actor themselves."""
     client = (client or session.info.get("client") or client_label())[:200]
-    text_detail = canonical_detail(detail or {})
+    values = {
+        "actor": actor[:64],
+        "action": action[:64],
+        "outcome": outcome,
+        "patient_id": patient_id,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "detail": canonical_detail(detail or {}),
+        "client": client,
+    }
     if session.get_bind().dialect.name == "postgresql":
-        seq = session.execute(
-            text(
-                "SELECT pcc_audit_append(:actor, :at, :action, :outcome, :patient_id,"
-                " :entity_type, :entity_id, :detail, :client)"
-            ),
-            {
-                "actor": actor[:64],
-                "at": at.astimezone(UTC),
-                "action": action[:64],
-                "outcome": outcome,
-                "patient_id": patient_id,
-                "entity_type": entity_type,
-                "entity_id": entity_id,
-                "detail": text_detail,
-                "client": client,
-            },
-        ).scalar_one()
-        return int(seq)
+        return int(session.execute(_PG_APPEND, {**values, "at": at.astimezone(UTC)}).scalar_one())
     # A Core insert: the row is never read back as an object, and an ORM add would cost a
     # flush of its own per row (the HL7 intake writes one per message).
-    table = cast(Table, AuditEventRow.__table__)
-    seq = session.execute(
-        insert(table)
-        .values(
-            recorded_at=at.astimezone(UTC),
-            actor=actor[:64],
-            action=action[:64],
-            outcome=outcome,
-            patient_id=patient_id,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            detail=text_detail,
-            client=client,
-        )
-        .returning(table.c.seq)
-    ).scalar_one()
-    return int(seq)
+    return int(session.execute(_INSERT, {**values, "recorded_at": at.astimezone(UTC)}).scalar_one())

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import BindParameter, Select, and_, select
 
 from pcc_tui.core.store.tables import PatientRow
 
 SITE = ""  # the system of the site's own MRNs
 
 
-def site_mrn(mrn: str) -> Any:
-    """The condition for the site's own MRN `mrn`."""
+def site_mrn(mrn: str | BindParameter[str]) -> Any:
+    """The condition for the site's own MRN `mrn` (a value, or a parameter of a statement
+    built once)."""
     return and_(PatientRow.mrn == mrn, PatientRow.mrn_system == SITE)
 
 
