@@ -124,8 +124,8 @@ class Tx:
     guarded: tuple[type[Base], int, int] | None = None
     # What `undo` needs: rows changed (with their values before) and rows created.
     _before: dict[tuple[str, int], tuple[Base, dict[str, Any]]] = field(default_factory=dict)
-    _created: list[Base] = field(default_factory=list)
-    _inserted: list[tuple[str, int, bool]] = field(default_factory=list)  # by `insert`
+    # Rows created: objects (`add`), or (table, id, versioned) for rows written by `insert`.
+    _created: list[Base | tuple[str, int, bool]] = field(default_factory=list)
 
     def get(
         self,
@@ -180,7 +180,7 @@ class Tx:
         """A row written by one cached Core INSERT (`store.inserts`), for writers of many rows
         whose objects are not needed afterwards; returns its id. Counted for undo like `add`."""
         new_id = inserts.insert_row(self.session, table, values, self.actor.username, self.now)
-        self._inserted.append((table.__tablename__, new_id, "version" in table.__table__.c))
+        self._created.append((table.__tablename__, new_id, "version" in table.__table__.c))
         return new_id
 
     def undo_payload(self) -> list[dict[str, Any]]:
@@ -199,19 +199,20 @@ class Tx:
                         "version": after["version"],
                     }
                 )
-        for row in self._created:
-            if "version" in row.__table__.c:
+        for made in self._created:
+            if isinstance(made, tuple):
+                table, new_id, versioned = made
+                if versioned:
+                    entries.append({"table": table, "id": new_id, "created": True, "version": 1})
+            elif "version" in made.__table__.c:
                 entries.append(
                     {
-                        "table": row.__tablename__,
-                        "id": int(getattr(row, "id", 0)),
+                        "table": made.__tablename__,
+                        "id": int(getattr(made, "id", 0)),
                         "created": True,
-                        "version": getattr(row, "version", 1),
+                        "version": getattr(made, "version", 1),
                     }
                 )
-        for table, new_id, versioned in self._inserted:
-            if versioned:
-                entries.append({"table": table, "id": new_id, "created": True, "version": 1})
         return entries
 
     def about(self, entity: Base, patient_id: int | None = None, /, **detail: object) -> None:
@@ -222,6 +223,17 @@ class Tx:
             self.patient_id = patient_id
         elif hasattr(entity, "patient_id"):
             self.patient_id = entity.patient_id
+        self.detail.update(detail)
+
+    def about_new(
+        self, table: type[Base], entity_id: int, patient_id: int, /, **detail: object
+    ) -> None:
+        """Name what the audit row is about: a row written by `insert`."""
+        self.entity_type, self.entity_id, self.patient_id = (
+            table.__tablename__,
+            entity_id,
+            patient_id,
+        )
         self.detail.update(detail)
 
 

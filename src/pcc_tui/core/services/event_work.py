@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 
 from pcc_tui.core.domain.codes import EpisodeStatus, RequestPriority
 from pcc_tui.core.domain.event_rules import CONTACT_STEP, MEDREC_STEP, VISIT_STEP, EventRule
@@ -61,6 +61,13 @@ _MADE = select(StayEventRow.made).where(  # built once: the intake asks per even
 )
 
 
+_IN_EPISODE = (
+    update(PlanStepRow)
+    .where(PlanStepRow.care_plan_id == bindparam("plan"))
+    .values(transition_id=bindparam("episode"))
+)
+
+
 def _rules_already_applied(tx: Tx, stay: StayRow | None) -> set[str]:
     """A rule acts once per stay: an A04 and then an A03 of one ED visit make one call."""
     if stay is None or stay.id is None:
@@ -84,32 +91,28 @@ def _transition(
         tx.store.policy.calendar,
         fallback_pool=rule.pool,
     )
-    row = insert_plan(tx, plan, steps)
-    step_rows = tx.session.scalars(
-        select(PlanStepRow).where(PlanStepRow.care_plan_id == row.id).order_by(PlanStepRow.id)
-    ).all()
-    by_key = {t.key: s for t, s in zip(template.steps, step_rows, strict=True)}
-    transition = tx.add(
-        TransitionRow(
-            patient_id=patient.id,
-            stay_id=facts.stay.id if facts.stay is not None else None,
-            care_plan_id=row.id,
-            discharged_on=facts.on,
-            complexity="high" if high or rule.complexity == "high" else "moderate",
-            contact_due=by_key[CONTACT_STEP].due_by,
-            visit_due=by_key[VISIT_STEP].due_by,
-            contact_step_id=by_key[CONTACT_STEP].id,
-            visit_step_id=by_key[VISIT_STEP].id,
-            medrec_step_id=by_key[MEDREC_STEP].id if MEDREC_STEP in by_key else None,
-            status=EpisodeStatus.ACTIVE,
-        )
+    plan_id, step_ids = insert_plan(tx, plan, steps)
+    by_key = {t.key: (s, i) for t, s, i in zip(template.steps, steps, step_ids, strict=True)}
+    transition_id = tx.insert(
+        TransitionRow,
+        patient_id=patient.id,
+        stay_id=facts.stay.id if facts.stay is not None else None,
+        care_plan_id=plan_id,
+        discharged_on=facts.on,
+        complexity="high" if high or rule.complexity == "high" else "moderate",
+        contact_due=by_key[CONTACT_STEP][0].due_by,
+        visit_due=by_key[VISIT_STEP][0].due_by,
+        contact_step_id=by_key[CONTACT_STEP][1],
+        visit_step_id=by_key[VISIT_STEP][1],
+        medrec_step_id=by_key[MEDREC_STEP][1] if MEDREC_STEP in by_key else None,
+        status=EpisodeStatus.ACTIVE,
     )
-    for step in step_rows:
-        step.transition_id = transition.id
+    # The steps were written a moment ago in this transaction: no one has seen their version.
+    tx.session.execute(_IN_EPISODE, {"episode": transition_id, "plan": plan_id})
     return [
-        {"rule": rule.id, "table": "transition", "id": transition.id},
-        {"rule": rule.id, "table": "care_plan", "id": row.id},
-        *({"rule": rule.id, "table": "plan_step", "id": s.id} for s in step_rows),
+        {"rule": rule.id, "table": "transition", "id": transition_id},
+        {"rule": rule.id, "table": "care_plan", "id": plan_id},
+        *({"rule": rule.id, "table": "plan_step", "id": i} for i in step_ids),
     ]
 
 
@@ -125,7 +128,7 @@ def _task(tx: Tx, rule: EventRule, facts: EventFacts) -> dict[str, Any]:
         due = facts.on + timedelta(days=days)
     title = (rule.task or rule.title).format_map(_Blank(_placeholders(facts)))
     plan_id = holder_plan(tx, patient.id, EVENTS_PLAN, "From hospital events")
-    step = insert_step(
+    step_id = insert_step(
         tx,
         PlanStep(
             care_plan_id=plan_id,
@@ -138,7 +141,7 @@ def _task(tx: Tx, rule: EventRule, facts: EventFacts) -> dict[str, Any]:
         ),
         plan_id,
     )
-    return {"rule": rule.id, "table": "plan_step", "id": step.id}
+    return {"rule": rule.id, "table": "plan_step", "id": step_id}
 
 
 def _placeholders(facts: EventFacts) -> dict[str, str]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from pcc_tui.core.domain.codes import AuditOutcome
 from pcc_tui.core.domain.event_rules import EventRule
@@ -94,8 +94,6 @@ class Intake:
             for item, body, msg in parsed:
                 log, info = self._one(session, item, body, msg, now)
                 pending.append((log.id if log is not None else None, info))
-                # Done with: a batch's rows would otherwise make every later flush slower.
-                session.expunge_all()
         return [self._result(log_id, info, now) for log_id, info in pending]
 
     def replay(self, log_id: int) -> Result:
@@ -192,29 +190,29 @@ class Intake:
             log.__dict__.update(applied.__dict__)
             info.update(outcome=APPLIED, patient_id=tx.patient_id)
         except _Ignored as why:
-            savepoint.rollback()
+            _roll_back(savepoint)
             log.outcome, log.error = "ignored", str(why)[:300]
             self._audit(session, now, log, "hl7.ignored", AuditOutcome.SUCCESS, {})
             info.update(outcome="ignored")
         except hl7_patients.NothingToChange as why:
-            savepoint.rollback()
+            _roll_back(savepoint)
             log.outcome, log.error, log.hold_key = HELD, str(why)[:300], self._mrn(msg)
             self._holding = True
             self._audit(session, now, log, "hl7.held", AuditOutcome.SUCCESS, {})
             info.update(outcome=HELD)
             release = False
         except IntegrityError:
-            savepoint.rollback()
+            _roll_back(savepoint)
             log.outcome = "duplicate"
             self._audit(session, now, log, "hl7.duplicate", AuditOutcome.SUCCESS, {})
             info.update(outcome="duplicate")
             release = False
         except Refusal as refusal:
-            savepoint.rollback()
+            _roll_back(savepoint)
             self._refuse(session, now, log, refusal, info)
             release = False
         except Exception as exc:  # anything else in one message must not stop the batch
-            savepoint.rollback()
+            _roll_back(savepoint)
             failed = Refusal("AE", f"pcc could not apply it ({type(exc).__name__})", None, "207")
             self._refuse(session, now, log, failed, info)
             release = False
@@ -501,6 +499,12 @@ class Intake:
 
 
 _Key = tuple[str, str, str, str]
+
+
+def _roll_back(savepoint: SessionTransaction) -> None:
+    """Undo one message; patients it created or changed are looked up again."""
+    savepoint.rollback()
+    hl7_patients.forget_patients(savepoint.session)
 
 
 def _key(h: Any) -> _Key:

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.orm import Session
 
 from pcc_tui.core.domain.codes import ConditionClinicalStatus, CoverageStatus, RecordStatus
 from pcc_tui.core.domain.models import Contact, Coverage, Patient, Problem
@@ -18,7 +19,7 @@ from pcc_tui.core.interop.hl7_map import ContactData, CoverageData, DiagnosisDat
 from pcc_tui.core.interop.hl7_message import Refusal
 from pcc_tui.core.services.context import Tx, values_of
 from pcc_tui.core.store import changes
-from pcc_tui.core.store.queries.mrn import site_mrn
+from pcc_tui.core.store.queries.mrn import SITE, site_mrn
 from pcc_tui.core.store.queries.names import index_patient_names
 from pcc_tui.core.store.tables import (
     Base,
@@ -71,8 +72,26 @@ _PROBLEMS = select(ProblemRow.code, ProblemRow.display).where(
 )
 
 
+_KNOWN = "pcc_hl7_patients"  # session.info: MRN -> patient row, for one batch's transaction
+
+
 def find_patient(tx: Tx, mrn: str) -> PatientRow | None:
-    return tx.session.scalar(_BY_MRN, {"mrn": mrn})
+    """The patient of the site's MRN `mrn`. A batch's messages mostly name patients met a
+    message or two before: those are kept (the session's own map lets go of rows no one
+    holds), checked against the MRN, and not asked for again."""
+    known: dict[str, PatientRow] = tx.session.info.setdefault(_KNOWN, {})
+    row = known.get(mrn)
+    if row is not None and row in tx.session and row.mrn == mrn and row.mrn_system == SITE:
+        return row
+    row = tx.session.scalar(_BY_MRN, {"mrn": mrn})
+    if row is not None:
+        known[mrn] = row
+    return row
+
+
+def forget_patients(session: Session) -> None:
+    """After a rollback, a merge or a change of identifier: look each MRN up again."""
+    session.info.pop(_KNOWN, None)
 
 
 def _values(data: PatientData) -> dict[str, Any]:
@@ -255,6 +274,7 @@ def change_identifier(tx: Tx, prior_mrn: str, new_mrn: str) -> PatientRow:
         raise Refusal("AE", "PID-3 already names another patient: merge them (A40)", "PID-3", "205")
     tx.track(row)
     row.mrn = new_mrn
+    forget_patients(tx.session)
     return row
 
 
@@ -274,6 +294,7 @@ def merge(tx: Tx, survivor: PatientRow, prior_mrn: str, message_id: int) -> dict
     moved: dict[str, int] = {}
     session = tx.session
     session.flush()
+    forget_patients(session)
     for table in patient_tables():
         column = getattr(table, "patient_id")  # noqa: B009 - every table listed has one
         result = session.execute(

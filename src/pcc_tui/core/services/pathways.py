@@ -72,11 +72,16 @@ def start_pathway(
         patient = tx.get(PatientRow, patient_id)
         owner = patient.coordinator_id or actor.coordinator_id
         plan, steps = plan_from_template(template, patient_id, anchor, owner, store.policy.calendar)
-        row = insert_plan(tx, plan, steps)
-        tx.about(
-            row, patient_id, template=template.id, anchor=template.anchor.value, steps=len(steps)
+        plan_id, _ = insert_plan(tx, plan, steps)
+        tx.about_new(
+            CarePlanRow,
+            plan_id,
+            patient_id,
+            template=template.id,
+            anchor=template.anchor.value,
+            steps=len(steps),
         )
-        return row.id
+        return plan_id
 
 
 def move_anchor(

@@ -30,25 +30,29 @@ from pcc_tui.core.store.tables import (
 def start_care_plan(store: Store, actor: Actor, plan: CarePlan, steps: list[PlanStep]) -> int:
     """Create a plan with its steps; `depends_on` in `steps` refers to list positions (0-based)."""
     with action(store, actor, "care_plan.start") as tx:
-        row = insert_plan(tx, plan, steps)
-        tx.about(row, steps=len(steps), template=plan.template)
-        return row.id
+        plan_id, _ = insert_plan(tx, plan, steps)
+        tx.about_new(
+            CarePlanRow, plan_id, plan.patient_id, steps=len(steps), template=plan.template
+        )
+        return plan_id
 
 
-def insert_plan(tx: Tx, plan: CarePlan, steps: list[PlanStep]) -> CarePlanRow:
+def insert_plan(tx: Tx, plan: CarePlan, steps: list[PlanStep]) -> tuple[int, list[int]]:
+    """The plan and its steps (rows written by `Tx.insert`: the HL7 intake makes a plan per
+    discharge); returns the plan's id and its steps' ids in order."""
     tx.get(PatientRow, plan.patient_id)
-    row = tx.add(CarePlanRow(**values_of(plan)))
+    plan_id = tx.insert(CarePlanRow, **values_of(plan))
     ids: list[int] = []
     for step in steps:
         if step.patient_id != plan.patient_id:
             raise DomainError("every step must belong to the plan's patient")
-        ids.append(insert_step(tx, step, row.id).id)
+        ids.append(insert_step(tx, step, plan_id))
     for position, step in enumerate(steps):
         for dep in step.depends_on:
             if not 0 <= dep < len(ids) or dep == position:
                 raise DomainError(f"step {position + 1} depends on an unknown step {dep + 1}")
-            tx.session.add(StepDependencyRow(step_id=ids[position], depends_on_id=ids[dep]))
-    return row
+            tx.insert(StepDependencyRow, step_id=ids[position], depends_on_id=ids[dep])
+    return plan_id, ids
 
 
 _HOLDER = select(CarePlanRow.id).where(  # built once: imports and the intake ask often
@@ -67,15 +71,16 @@ def holder_plan(tx: Tx, patient_id: int, template: str, title: str) -> int:
     plan = CarePlan(
         patient_id=patient_id, title=title, template=template, period_start=tx.now.date()
     )
-    return int(insert_plan(tx, plan, []).id)
+    return insert_plan(tx, plan, [])[0]
 
 
-def insert_step(tx: Tx, step: PlanStep, plan_id: int) -> PlanStepRow:
+def insert_step(tx: Tx, step: PlanStep, plan_id: int) -> int:
+    """One step of plan `plan_id`; returns its id."""
     if step.owner_id is not None:
         tx.get(CoordinatorRow, step.owner_id)
     values = values_of(step, "depends_on")
     values["care_plan_id"] = plan_id
-    return tx.add(PlanStepRow(**values))
+    return tx.insert(PlanStepRow, **values)
 
 
 def add_plan_step(store: Store, actor: Actor, step: PlanStep) -> int:
@@ -83,14 +88,14 @@ def add_plan_step(store: Store, actor: Actor, step: PlanStep) -> int:
         plan = tx.get(CarePlanRow, step.care_plan_id)
         if plan.patient_id != step.patient_id:
             raise DomainError("the step's patient is not the plan's patient")
-        row = insert_step(tx, step, plan.id)
+        step_id = insert_step(tx, step, plan.id)
         for dep in step.depends_on:
             dep_row = tx.get(PlanStepRow, dep)
             if dep_row.care_plan_id != plan.id:
                 raise DomainError(f"step {dep} belongs to another plan")
-            tx.session.add(StepDependencyRow(step_id=row.id, depends_on_id=dep))
-        tx.about(row)
-        return row.id
+            tx.session.add(StepDependencyRow(step_id=step_id, depends_on_id=dep))
+        tx.about_new(PlanStepRow, step_id, step.patient_id)
+        return step_id
 
 
 def _open_dependencies(tx: Tx, step_id: int) -> list[tuple[int, date]]:

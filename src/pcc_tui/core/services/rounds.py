@@ -14,7 +14,7 @@ from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.queries.open_items import open_items
 from pcc_tui.core.store.queries.rounds import RoundsBed as RoundsBed  # re-exported
 from pcc_tui.core.store.queries.rounds import load_rounds
-from pcc_tui.core.store.tables import NoteRow, PatientRow
+from pcc_tui.core.store.tables import NoteRow, PatientRow, PlanStepRow
 
 ROUNDS_PLAN = "Ward rounds"
 ROUNDS_TEMPLATE = "ward-rounds"
@@ -70,6 +70,6 @@ def quick_task(
     with action(store, actor, "rounds.quick_task") as tx:
         tx.get(PatientRow, patient_id)
         plan_id = holder_plan(tx, patient_id, ROUNDS_TEMPLATE, ROUNDS_PLAN)
-        row = insert_step(tx, step, plan_id)
-        tx.about(row, patient_id, plan=plan_id)
-        return row.id
+        step_id = insert_step(tx, step, plan_id)
+        tx.about_new(PlanStepRow, step_id, patient_id, plan=plan_id)
+        return step_id
