@@ -39,6 +39,8 @@ READ: dict[str, frozenset[int]] = {
     "AIP": frozenset({3}),
     "TQ1": frozenset({7, 8}),
 }
+# Registering events: next of kin (NK1) and insurance (IN1) are read from these only.
+REGISTERING = frozenset({"A01", "A04", "A05", "A08", "A28", "A31"})
 # Where each read field sits in its packed segment.
 _PACKED: dict[str, dict[int, int]] = {
     ident: {f: (f if ident == "MSH" else n) for n, f in enumerate(sorted(fields), start=1)}
@@ -123,6 +125,7 @@ class Message:
                 "AR", f"the MSH segment cannot be read ({type(exc).__name__})", "MSH", "102"
             ) from None
         self._segments["MSH"] = list(self.parsed)
+        self._segments["EVN"] = self._parse_kind("EVN")  # the event time, for the header
         self.header = self._header()
 
     def _header(self) -> Header:
@@ -160,19 +163,19 @@ class Message:
         return found
 
     def _parse_body(self) -> None:
-        """Every read segment but the MSH in one parse (one pass under the MSH, not one per
-        kind); if python-hl7 cannot read it whole, each kind is parsed alone on first use."""
+        """The segments this event reads, in one parse (one pass, not one per kind); another
+        kind, or all of them if python-hl7 cannot read them together, alone on first use."""
         self._body_parsed = True
-        lines = [line for ident, kept in self._pending.items() if ident != "MSH" for line in kept]
+        kinds = _read_by(self.header.message_type, self.header.trigger) & self._pending.keys()
+        lines = [line for ident in kinds for line in self._pending[ident]]
         if not lines:
             return
         try:  # parsed under the message's own encoding characters
             parsed = list(hl7.parse("\r".join([self._encoding, *lines])))[1:]
         except Exception:
             return
-        for ident in self._pending:
-            if ident != "MSH":
-                self._segments[ident] = []
+        for ident in kinds:
+            self._segments[ident] = []
         for seg in parsed:
             self._segments[str(seg[0])].append(seg)
 
@@ -215,6 +218,19 @@ class Message:
         if isinstance(value, hl7.Field) and value and isinstance(value[0], hl7.Repetition):
             return len(value)
         return 1 if str(value) else 0
+
+
+def _read_by(message_type: str, trigger: str) -> set[str]:
+    """The segments an event's mapping reads (hl7_map) beyond MSH and EVN: a discharge
+    also carries NK1 and IN1, a booking PV1 and DG1, neither read."""
+    if message_type == "SIU":
+        return {"PID", "SCH", "TQ1", "AIS", "AIL", "AIP"}
+    kinds = {"PID", "PV1", "DG1"}
+    if trigger in REGISTERING:
+        kinds |= {"NK1", "IN1"}
+    if trigger in ("A40", "A41", "A47"):
+        kinds.add("MRG")
+    return kinds
 
 
 def _read_fields(line: str, separator: str, fields: frozenset[int]) -> str:

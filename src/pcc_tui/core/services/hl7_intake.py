@@ -20,7 +20,7 @@ from pcc_tui.core.domain.codes import AuditOutcome
 from pcc_tui.core.domain.event_rules import EventRule
 from pcc_tui.core.domain.pathways import PathwayTemplate
 from pcc_tui.core.interop import hl7_map as hm
-from pcc_tui.core.interop.hl7_message import Message, Refusal, make_ack, normalise
+from pcc_tui.core.interop.hl7_message import REGISTERING, Message, Refusal, make_ack, normalise
 from pcc_tui.core.services import event_work, hl7_log, hl7_patients, hl7_schedule, hl7_stays
 from pcc_tui.core.services.context import Actor, Tx
 from pcc_tui.core.services.hl7_log import LogEntry
@@ -379,7 +379,7 @@ class Intake:
             summary = f"demographics: {', '.join(changed) or 'no change'}"
         # Next of kin and insurance are taken where registration records them (admit,
         # register, pre-admit, updates); diagnoses from any event (a discharge's too).
-        registering = trigger in ("A01", "A04", "A05", "A08", "A28", "A31")
+        registering = trigger in REGISTERING
         added = (
             hl7_patients.add_contacts(tx, patient.id, hm.contacts(msg)) if registering else 0,
             hl7_patients.add_coverages(tx, patient.id, hm.coverages(msg)) if registering else 0,
