@@ -162,6 +162,11 @@ class Message:
             found = self._segments[segment] = self._parse_kind(segment)
         return found
 
+    def read_body(self) -> None:
+        """Parse now what the event reads (the intake does, before it takes the write lock)."""
+        if not self._body_parsed:
+            self._parse_body()
+
     def _parse_body(self) -> None:
         """The segments this event reads, in one parse (one pass, not one per kind); another
         kind, or all of them if python-hl7 cannot read them together, alone on first use."""

@@ -141,9 +141,11 @@ class Intake:
     def _parse(item: Received) -> tuple[Received, str, Message | Refusal]:
         body = normalise(item.text)
         try:
-            return item, body, Message(body)
+            msg = Message(body)
         except Refusal as refusal:
             return item, body, refusal
+        msg.read_body()
+        return item, body, msg
 
     def _one(
         self, session: Session, item: Received, body: str, msg: Message | Refusal, now: datetime

@@ -160,7 +160,7 @@ def patient_for(tx: Tx, data: PatientData, *, create: bool = True) -> PatientRow
         raise Refusal("AE", "PID-7 (birth date) is empty: a new patient needs one", "PID-7", "101")
     patient = _valid_patient(_optional(_values(data)))
     row = tx.add(PatientRow(**values_of(patient)))
-    index_patient_names(tx.session, row.id, row.family_name, row.given_name)
+    index_patient_names(tx.session, row.id, row.family_name, row.given_name, new=True)
     return row
 
 

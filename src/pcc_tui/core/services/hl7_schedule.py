@@ -22,8 +22,17 @@ from pcc_tui.core.store.tables import AppointmentRow, FhirLinkRow, PatientRow, P
 LINK_TYPE = "SIU"
 
 
-def _link(tx: Tx, sender: str, key: str) -> FhirLinkRow | None:
-    return tx.session.get(FhirLinkRow, (f"hl7:{sender}"[:60], LINK_TYPE, key))
+_LINKED = select(FhirLinkRow.entity_id).where(  # built once: every SIU message asks
+    FhirLinkRow.source == bindparam("source"),
+    FhirLinkRow.resource_type == LINK_TYPE,
+    FhirLinkRow.fhir_id == bindparam("key"),
+)
+
+
+def _link(tx: Tx, sender: str, key: str) -> int | None:
+    """The appointment the sender's appointment id names, if booked before."""
+    found = tx.session.scalar(_LINKED, {"source": f"hl7:{sender}"[:60], "key": key})
+    return None if found is None else int(found)
 
 
 _PRACTITIONER = select(PractitionerRow.id).where(PractitionerRow.name == bindparam("name")).limit(1)
@@ -47,8 +56,7 @@ def book(
     """S12 (an S12 sent again updates the same appointment)."""
     if data.start is None:
         raise Refusal("AE", "no appointment start (AIS-4, TQ1-7 or SCH-11.4)", "AIS-4", "101")
-    link = _link(tx, sender, data.key)
-    if link is not None:
+    if _link(tx, sender, data.key) is not None:
         return reschedule(tx, sender, patient, data, "booked again")
     practitioner_id = _practitioner(tx, data.provider)
     try:
@@ -80,8 +88,8 @@ def book(
 
 
 def _find(tx: Tx, sender: str, patient: PatientRow, key: str) -> AppointmentRow:
-    link = _link(tx, sender, key)
-    row = tx.session.get(AppointmentRow, link.entity_id) if link is not None else None
+    linked = _link(tx, sender, key)
+    row = tx.session.get(AppointmentRow, linked) if linked is not None else None
     if row is None:
         raise NothingToChange("no such appointment yet (its S12 has not arrived)")
     if row.patient_id != patient.id:

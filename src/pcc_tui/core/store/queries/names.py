@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -49,16 +49,24 @@ def variants(token: str) -> set[str]:
     return {token} | {token[:i] + token[i + 1 :] for i in range(len(token))}
 
 
+# Built once: registering a patient (by hand, or by a feed hundreds a second) runs them all.
+_TOKEN_IDS = select(NameTokenRow.token, NameTokenRow.id).where(
+    NameTokenRow.token.in_(bindparam("tokens", expanding=True))
+)
+_UNINDEX = delete(PatientNameTokenRow).where(PatientNameTokenRow.patient_id == bindparam("patient"))
+_IGNORING: dict[tuple[str, str], Insert] = {}
+
+
 def insert_ignoring_duplicates(
     session: Session, table: type[Base], rows: list[dict[str, object]]
 ) -> None:
     if not rows:
         return
-    stmt: Insert
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = pg_insert(table).on_conflict_do_nothing()
-    else:
-        stmt = sqlite_insert(table).on_conflict_do_nothing()
+    dialect = session.get_bind().dialect.name
+    stmt = _IGNORING.get((dialect, table.__tablename__))
+    if stmt is None:
+        make = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = _IGNORING[(dialect, table.__tablename__)] = make(table).on_conflict_do_nothing()
     session.execute(stmt, rows)
 
 
@@ -69,18 +77,12 @@ def ensure_tokens(session: Session, words: Iterable[str]) -> dict[str, int]:
         return {}
     found: dict[str, int] = {}
     for chunk in _chunks(wanted, 500):
-        rows = session.execute(
-            select(NameTokenRow.token, NameTokenRow.id).where(NameTokenRow.token.in_(chunk))
-        )
-        found.update((token, tid) for token, tid in rows)
+        found.update((t, tid) for t, tid in session.execute(_TOKEN_IDS, {"tokens": chunk}))
     missing = [w for w in wanted if w not in found]
     if missing:
         insert_ignoring_duplicates(session, NameTokenRow, [{"token": w} for w in missing])
         for chunk in _chunks(missing, 500):
-            rows = session.execute(
-                select(NameTokenRow.token, NameTokenRow.id).where(NameTokenRow.token.in_(chunk))
-            )
-            found.update((token, tid) for token, tid in rows)
+            found.update((t, tid) for t, tid in session.execute(_TOKEN_IDS, {"tokens": chunk}))
         gram_rows = [{"gram": g, "token_id": found[w]} for w in missing for g in grams(w)]
         variant_rows = [{"variant": v, "token_id": found[w]} for w in missing for v in variants(w)]
         insert_ignoring_duplicates(session, NameGramRow, gram_rows)
@@ -88,10 +90,14 @@ def ensure_tokens(session: Session, words: Iterable[str]) -> dict[str, int]:
     return found
 
 
-def index_patient_names(session: Session, patient_id: int, family: str, given: str) -> None:
-    """Refresh the search keys of one patient (derived rows, rebuilt on every rename)."""
+def index_patient_names(
+    session: Session, patient_id: int, family: str, given: str, *, new: bool = False
+) -> None:
+    """Refresh the search keys of one patient (derived rows, rebuilt on every rename; a
+    `new` patient has none to clear)."""
     ids = ensure_tokens(session, tokens(family, given))
-    session.execute(delete(PatientNameTokenRow).where(PatientNameTokenRow.patient_id == patient_id))
+    if not new:
+        session.execute(_UNINDEX, {"patient": patient_id})
     insert_ignoring_duplicates(
         session,
         PatientNameTokenRow,
