@@ -217,6 +217,74 @@ def test_a_refused_message_keeps_nothing_and_says_which_field(store: Store, inta
     assert all("Rivera" not in (e or "") and "1950" not in (e or "") for e in errors)
 
 
+def test_a_batch_with_failures_keeps_the_good_ones_and_nothing_of_the_bad(
+    store: Store, intake: Intake
+) -> None:
+    """A message failing part-way rolls back the straight-through attempt; the batch is then
+    applied message by message: the good ones kept, the bad one leaving nothing, a held one
+    released by its admission later in the same batch, every message logged once, in order,
+    with one audit row."""
+    texts = [
+        adt("A01", "MRN800", "B1"),
+        adt("A01", "MRN801", "B2", birth="19501399"),  # refused part-way (PID-7)
+        adt("A11", "MRN802", "B3"),  # held: its admission comes next but one
+        adt("A01", "MRN803", "B4"),
+        adt("A01", "MRN802", "B5"),  # releases the held cancel
+    ]
+    results = intake.apply([Received(t, AT) for t in texts])
+    assert [r.outcome for r in results] == ["AA", "AE", "held", "AA", "AA"]
+    with store.reading() as s:
+        assert sorted(s.scalars(select(PatientRow.mrn))) == ["MRN800", "MRN802", "MRN803"]
+        logged = s.execute(
+            select(Hl7MessageRow.control_id, Hl7MessageRow.outcome).order_by(Hl7MessageRow.id)
+        ).all()
+        stays = dict(
+            s.execute(
+                select(PatientRow.mrn, StayRow.status).join(
+                    StayRow, StayRow.patient_id == PatientRow.id
+                )
+            ).all()
+        )
+    # The held cancel ran again once its admission was in: it is applied now.
+    assert logged == [("B1", "AA"), ("B2", "AE"), ("B3", "AA"), ("B4", "AA"), ("B5", "AA")]
+    assert stays == {"MRN800": "in-progress", "MRN802": "entered-in-error", "MRN803": "in-progress"}
+    ids = [r.log_id for r in results]
+    assert ids == sorted(ids)
+    audited = count(store, AuditEventRow, AuditEventRow.entity_type == "hl7_message")
+    assert audited == 6  # one per message, and one for the held cancel's second run
+
+
+def test_a_held_message_is_released_by_a_batch_that_goes_straight_through(
+    store: Store, intake: Intake
+) -> None:
+    assert send(intake, adt("A11", "MRN810", "H1")) == ["held"]
+    assert send(intake, adt("A01", "MRN811", "H2"), adt("A01", "MRN810", "H3")) == ["AA", "AA"]
+    assert count(store, Hl7MessageRow, Hl7MessageRow.outcome == "held") == 0
+    with store.reading() as s:
+        released = s.execute(
+            select(Hl7MessageRow.outcome, Hl7MessageRow.attempts).where(
+                Hl7MessageRow.control_id == "H1"
+            )
+        ).one()
+    assert tuple(released) == ("AA", 2)
+
+
+def test_a_duplicate_another_listener_applied_meanwhile_is_not_applied_twice(
+    store: Store, intake: Intake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two listeners on one database: the other one commits the same message after this
+    batch looked for duplicates. The unique index on applied messages refuses the second
+    log row; the batch is applied again message by message and that one is a duplicate."""
+    assert send(intake, adt("A01", "MRN820", "L1")) == ["AA"]
+    monkeypatch.setattr(Intake, "_applied_before", lambda self, session, msgs: set())
+    out = send(intake, adt("A01", "MRN821", "L2"), adt("A01", "MRN820", "L1"))
+    assert out == ["AA", "duplicate"]
+    with store.reading() as s:
+        assert s.scalar(select(func.count()).select_from(StayRow)) == 2
+    applied = count(store, Hl7MessageRow, Hl7MessageRow.outcome == "AA")
+    assert applied == 2
+
+
 def test_replay_after_the_fix(store: Store, intake: Intake, coordinator: Actor) -> None:
     [refused] = intake.apply([Received(adt("A01", "MRN760", "P1", birth=""), AT)])
     assert refused.code == "AE" and refused.log_id is not None

@@ -18,26 +18,28 @@ import hl7
 
 _NEWLINES = re.compile(r"\r\n|\n|\r")
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")
-# The segments pcc reads (hl7_map) and the fields it reads of each: only those are parsed.
-# A segment is handed to python-hl7 packed, its read fields side by side (PV1-2, -3, -7...
-# become fields 1, 2, 3...), since it builds containers for every field, empty or not; the
+# The segments pcc reads (hl7_map), the fields it reads of each and how many components of
+# each field: only those are parsed. A segment is handed to python-hl7 packed, its read fields
+# side by side (PV1-2, -3, -7... become fields 1, 2, 3...), each repetition cut after the last
+# component read and each component after its first subcomponent (the only one read), since
+# python-hl7 builds a container for every field, component and subcomponent, read or not. The
 # MSH is kept whole up to MSH-12 (its separators are the encoding). The rest of the message
-# is checked for valid segment ids and kept in the log. Reading a field not listed here is a
-# programming error (`value` raises).
-READ: dict[str, frozenset[int]] = {
-    "MSH": frozenset(range(1, 13)),
-    "EVN": frozenset({2, 6}),
-    "PID": frozenset({3, 5, 7, 8, 11, 13, 15}),
-    "PV1": frozenset({2, 3, 7, 10, 18, 19, 36, 44, 45}),
-    "NK1": frozenset({2, 3, 5}),
-    "IN1": frozenset({2, 3, 4, 8, 12, 13, 16, 17, 36, 49}),
-    "DG1": frozenset({3, 4, 5}),
-    "MRG": frozenset({1}),
-    "SCH": frozenset({1, 2, 6, 7, 9, 11, 25}),
-    "AIS": frozenset({3, 4, 7}),
-    "AIL": frozenset({3}),
-    "AIP": frozenset({3}),
-    "TQ1": frozenset({7, 8}),
+# is checked for valid segment ids and kept in the log. Reading a field or component not
+# listed here is a programming error (`value` raises).
+READ: dict[str, dict[int, int]] = {
+    "MSH": dict.fromkeys(range(1, 13), 99),
+    "EVN": {2: 1, 6: 1},
+    "PID": {3: 5, 5: 3, 7: 1, 8: 1, 11: 5, 13: 12, 15: 2},
+    "PV1": {2: 1, 3: 3, 7: 3, 10: 1, 18: 1, 19: 1, 36: 2, 44: 1, 45: 1},
+    "NK1": {2: 3, 3: 2, 5: 12},
+    "IN1": {2: 2, 3: 1, 4: 1, 8: 1, 12: 1, 13: 1, 16: 3, 17: 1, 36: 1, 49: 1},
+    "DG1": {3: 2, 4: 1, 5: 1},
+    "MRG": {1: 5},
+    "SCH": {1: 1, 2: 1, 6: 2, 7: 2, 9: 1, 11: 4, 25: 1},
+    "AIS": {3: 2, 4: 1, 7: 1},
+    "AIL": {3: 4},
+    "AIP": {3: 3},
+    "TQ1": {7: 1, 8: 1},
 }
 # Registering events: next of kin (NK1) and insurance (IN1) are read from these only.
 REGISTERING = frozenset({"A01", "A04", "A05", "A08", "A28", "A31"})
@@ -96,6 +98,7 @@ class Message:
         if not text.startswith("MSH") or len(text) < 8:
             raise Refusal("AR", "the message does not begin with an MSH segment", "MSH", "100")
         separator = text[3]
+        encoding = _Encoding.of(text[4:9], separator)
         lines = text.split("\r")
         self.ids = [line.split(separator, 1)[0] for line in lines]
         for number, ident in enumerate(self.ids, start=1):
@@ -110,7 +113,7 @@ class Message:
         for line, ident in zip(lines, self.ids, strict=True):
             if ident in READ:
                 self._pending.setdefault(ident, []).append(
-                    _read_fields(line, separator, READ[ident])
+                    _read_fields(line, encoding, READ[ident])
                 )
         self._msh = self._pending["MSH"][0]
         # What python-hl7 needs to read the rest: MSH-1 and MSH-2, the encoding characters
@@ -198,8 +201,8 @@ class Message:
     ) -> str:
         """One value, escapes undone; "" when the segment or field is absent."""
         at = _PACKED[segment].get(field)
-        if at is None:
-            raise LookupError(f"{segment}-{field} is not in READ: it was never parsed")
+        if at is None or component > READ[segment][field] or sub != 1:
+            raise LookupError(f"{segment}-{field}.{component}.{sub} is not in READ: never parsed")
         found_segments = self._parsed(segment)
         if not found_segments or nth > len(found_segments):
             return ""
@@ -238,14 +241,48 @@ def _read_by(message_type: str, trigger: str) -> set[str]:
     return kinds
 
 
-def _read_fields(line: str, separator: str, fields: frozenset[int]) -> str:
-    """The segment packed: its id, then only `fields`, in order ("" for one not sent). MSH
-    counts its field separator as MSH-1, so it is cut after MSH-12 and not packed."""
+@dataclass(frozen=True)
+class _Encoding:
+    """The separators MSH-1 and MSH-2 declare (any characters, not only |^~\\&)."""
+
+    field: str
+    component: str
+    repetition: str
+    subcomponent: str
+
+    @classmethod
+    def of(cls, msh2: str, field: str) -> _Encoding:
+        chars = msh2.split(field, 1)[0]
+        chars = (chars + "\x00" * 4)[:4]  # a character not declared matches nothing
+        return cls(field, chars[0], chars[1], chars[3])
+
+
+def _read_fields(line: str, enc: _Encoding, fields: dict[int, int]) -> str:
+    """The segment packed: its id, then only `fields`, in order ("" for one not sent), each
+    cut to the components read (`_cut`). MSH counts its field separator as MSH-1, so it is
+    cut after MSH-12 and not packed. A separator character in a value is always escaped
+    (\\F\\, \\S\\, \\R\\, \\T\\), so the separators found here are separators."""
     last = max(fields)
     if line.startswith("MSH"):
-        return separator.join(line.split(separator, last)[:last])
-    parts = line.split(separator, last + 1)
-    return separator.join([parts[0], *(parts[f] if f < len(parts) else "" for f in sorted(fields))])
+        return enc.field.join(line.split(enc.field, last)[:last])
+    parts = line.split(enc.field, last + 1)
+    packed = [parts[0]]
+    for f in sorted(fields):
+        packed.append(_cut(parts[f], fields[f], enc) if f < len(parts) else "")
+    return enc.field.join(packed)
+
+
+def _cut(field: str, components: int, enc: _Encoding) -> str:
+    """Each repetition's first `components` components, each its first subcomponent."""
+    if enc.subcomponent not in field and field.count(enc.component) < components:
+        return field  # nothing to cut (most fields)
+    return enc.repetition.join(
+        enc.component.join(
+            c.split(enc.subcomponent, 1)[0]
+            for c in rep.split(enc.component, components)[:components]
+        )
+        for rep in field.split(enc.repetition)
+    )
 
 
 def make_ack(text: str, code: str, at: str, control_id: str, refusal: Refusal | None) -> str:

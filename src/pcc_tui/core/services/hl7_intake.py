@@ -1,14 +1,20 @@
-"""HL7 v2 intake: each message logged, checked for a duplicate, applied in its own savepoint
-with one audit row, or held (its earlier event has not arrived) or refused (AE/AR, with the
-segment and field). A batch commits once; ACKs are built only after that commit, so an ACK
-always means "in the database". Messages apply in the order given: the listener and the file
-import both pass them in order of arrival.
+"""HL7 v2 intake: each message logged, checked for a duplicate, applied with one audit row,
+or held (its earlier event has not arrived) or refused (AE/AR, with the segment and field).
+A batch commits once; ACKs are built only after that commit, so an ACK always means "in the
+database". Messages apply in the order given: the listener and the file import both pass
+them in order of arrival.
+
+A batch is first applied straight through, its log and audit rows written together at the
+end. Should any message fail part-way (held, refused, a concurrent duplicate), that whole
+attempt is rolled back and the batch applied again carefully, each message in a savepoint
+of its own, so a failed one leaves nothing behind. A backlog of good messages thus pays for
+no savepoints and one log and audit statement per batch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -57,6 +63,10 @@ class _Ignored(Exception):
     """Accepted, logged, and nothing to do (an event pcc does not act on)."""
 
 
+class _Stumbled(Exception):
+    """A message failed part-way in a straight-through attempt: apply the batch carefully."""
+
+
 class Intake:
     """One per process: the site's rules and pathways are read once, at start."""
 
@@ -78,36 +88,64 @@ class Intake:
         """Apply in order, commit once; the results (and their ACKs) exist only after the
         commit succeeded. If it fails, the exception propagates and nothing is ACKed."""
         now = self.store.clock.now()
-        pending: list[tuple[int | None, dict[str, Any]]] = []
         parsed = [self._parse(item) for item in batch]  # before the write lock is taken
+        try:
+            pending = self._apply_parsed(parsed, now, careful=False)
+        except _Stumbled:  # rolled back whole: again, each message in a savepoint
+            pending = self._apply_parsed(parsed, now, careful=True)
+        return [self._result(log_id, info, now) for log_id, info in pending]
+
+    def _apply_parsed(
+        self, parsed: list[tuple[Received, str, Message | Refusal]], now: datetime, *, careful: bool
+    ) -> list[tuple[int | None, dict[str, Any]]]:
+        pending: list[tuple[int | None, dict[str, Any]]] = []
         with self.store.writing() as session:
-            session.info.update(actor=self.actor.username, now=now, client=self.store.client)
-            if self.store.dialect == "postgresql" and not self.store.person:
-                # One audit row per message (written below), not one per table changed.
-                session.execute(text("SET LOCAL pcc.bulk = on"))
+            self._begin(session, now, careful)
             # Most batches hold nothing back: one look, not one per message applied.
             self._holding = self._any_held(session)
             # One look for the batch's duplicates; the batch's own are tracked as it goes.
             self._seen = self._applied_before(
                 session, [m for _, _, m in parsed if isinstance(m, Message)]
             )
+            self._ids = hl7_log.reserve_ids(session, len(parsed))
             for item, body, msg in parsed:
                 log, info = self._one(session, item, body, msg, now)
-                pending.append((log.id if log is not None else None, info))
-        return [self._result(log_id, info, now) for log_id, info in pending]
+                pending.append((log.id, info))
+            self._write_pending(session, now)
+        return pending
+
+    def _begin(self, session: Session, now: datetime, careful: bool) -> None:
+        session.info.update(actor=self.actor.username, now=now, client=self.store.client)
+        if self.store.dialect == "postgresql" and not self.store.person:
+            # One audit row per message (written below), not one per table changed.
+            session.execute(text("SET LOCAL pcc.bulk = on"))
+        self._careful = careful
+        self._logs: list[LogEntry] = []  # written at the batch's end (or at once, carefully)
+        self._audits: list[dict[str, object]] = []
+
+    def _write_pending(self, session: Session, now: datetime) -> None:
+        """The batch's log and audit rows, a statement each. A straight-through attempt that
+        meets a duplicate another listener applied meanwhile is tried again carefully."""
+        try:
+            hl7_log.write(session, self._logs, now)
+        except IntegrityError as exc:
+            if self._careful:
+                raise
+            raise _Stumbled from exc
+        self._logs.clear()
+        audit.append_many(session, self._audits)
+        self._audits.clear()
 
     def replay(self, log_id: int) -> Result:
         """Run a failed or held message again (after a fix to the data or the rules)."""
         now = self.store.clock.now()
         with self.store.writing() as session:
-            session.info.update(actor=self.actor.username, now=now, client=self.store.client)
             row = session.get(Hl7MessageRow, log_id)
             if row is None:
                 raise LookupError(f"no message {log_id} in the intake log")
             if row.outcome in (APPLIED, "duplicate", "ignored"):
                 raise ValueError(f"message {log_id} was {_said(row.outcome)}: nothing to replay")
-            if self.store.dialect == "postgresql" and not self.store.person:
-                session.execute(text("SET LOCAL pcc.bulk = on"))
+            self._begin(session, now, careful=True)
             log = LogEntry.of(row)
             session.expunge(row)
             log.attempts += 1
@@ -115,10 +153,11 @@ class Intake:
                 msg = Message(log.raw)
             except Refusal as refusal:
                 info: dict[str, Any] = {"text": log.raw}
-                self._refuse(session, now, log, refusal, info)
-                hl7_log.save(session, log, now)
+                self._refuse(now, log, refusal, info)
+                self._write_log(session, log, now)
             else:
                 info = self._run(session, log, msg, now, release=True)
+            self._write_pending(session, now)
         return self._result(log.id, info, now)
 
     def _result(self, log_id: int | None, info: dict[str, Any], now: datetime) -> Result:
@@ -149,11 +188,12 @@ class Intake:
 
     def _one(
         self, session: Session, item: Received, body: str, msg: Message | Refusal, now: datetime
-    ) -> tuple[LogEntry | None, dict[str, Any]]:
+    ) -> tuple[LogEntry, dict[str, Any]]:
         if isinstance(msg, Refusal):
             refusal = msg
-            log = self._log(session, item, body, None, refusal.code, refusal, now)
-            self._audit(session, now, log, "hl7.refused", AuditOutcome.MINOR_FAILURE, {})
+            log = self._log(item, body, None, refusal.code, refusal)
+            self._audit(now, log, "hl7.refused", AuditOutcome.MINOR_FAILURE, {})
+            self._write_log(session, log, now)
             return log, {
                 "text": body,
                 "code": refusal.code,
@@ -162,10 +202,11 @@ class Intake:
             }
         key = _key(msg.header)
         if key in self._seen:
-            log = self._log(session, item, body, msg, "duplicate", None, now)
-            self._audit(session, now, log, "hl7.duplicate", AuditOutcome.SUCCESS, {})
+            log = self._log(item, body, msg, "duplicate", None)
+            self._audit(now, log, "hl7.duplicate", AuditOutcome.SUCCESS, {})
+            self._write_log(session, log, now)
             return log, {"text": body, "outcome": "duplicate"}
-        log = self._log(session, item, body, msg, "pending", None, now)
+        log = self._log(item, body, msg, "pending", None)
         info = self._run(session, log, msg, now, release=True)
         if log.outcome in (APPLIED, HELD):
             self._seen.add(key)
@@ -175,65 +216,75 @@ class Intake:
         self, session: Session, log: LogEntry, msg: Message, now: datetime, *, release: bool
     ) -> dict[str, Any]:
         info: dict[str, Any] = {"text": msg.text}
-        savepoint = session.begin_nested()
+        try:
+            _triage(msg.header)  # before anything is written: nothing to roll back
+        except (_Ignored, Refusal) as why:
+            self._failed(now, log, why, info, msg)
+            self._write_log(session, log, now)
+            return info
+        savepoint = session.begin_nested() if self._careful else None
         tx = Tx(session, self.store, self.actor, now)
         try:
             action, summary = self._apply(tx, msg, log)
             session.flush()
-            applied = replace(log, outcome=APPLIED, error=None, error_where=None, hold_key=None)
-            applied.patient_id = tx.patient_id
-            hl7_log.save(session, applied, now)  # the unique index: another listener was first
+            log.outcome, log.error, log.error_where, log.hold_key = APPLIED, None, None, None
+            log.patient_id = tx.patient_id
+            # Carefully, here: so the unique index can say another listener was first.
+            self._write_log(session, log, now)
             detail: dict[str, Any] = {"summary": summary}
             undo = tx.undo_payload()
             if undo:
                 detail["undo"] = undo
-            self._audit(session, now, applied, action, AuditOutcome.SUCCESS, detail, tx.patient_id)
-            savepoint.commit()
-            log.__dict__.update(applied.__dict__)
+            self._audit(now, log, action, AuditOutcome.SUCCESS, detail, tx.patient_id)
+            if savepoint is not None:
+                savepoint.commit()
             info.update(outcome=APPLIED, patient_id=tx.patient_id)
-        except _Ignored as why:
+        except Exception as exc:  # anything in one message must not stop the batch
+            if savepoint is None:
+                raise _Stumbled from exc
             _roll_back(savepoint)
-            log.outcome, log.error = "ignored", str(why)[:300]
-            self._audit(session, now, log, "hl7.ignored", AuditOutcome.SUCCESS, {})
-            info.update(outcome="ignored")
-        except hl7_patients.NothingToChange as why:
-            _roll_back(savepoint)
-            log.outcome, log.error, log.hold_key = HELD, str(why)[:300], self._mrn(msg)
-            self._holding = True
-            self._audit(session, now, log, "hl7.held", AuditOutcome.SUCCESS, {})
-            info.update(outcome=HELD)
-            release = False
-        except IntegrityError:
-            _roll_back(savepoint)
-            log.outcome = "duplicate"
-            self._audit(session, now, log, "hl7.duplicate", AuditOutcome.SUCCESS, {})
-            info.update(outcome="duplicate")
-            release = False
-        except Refusal as refusal:
-            _roll_back(savepoint)
-            self._refuse(session, now, log, refusal, info)
-            release = False
-        except Exception as exc:  # anything else in one message must not stop the batch
-            _roll_back(savepoint)
-            failed = Refusal("AE", f"pcc could not apply it ({type(exc).__name__})", None, "207")
-            self._refuse(session, now, log, failed, info)
-            release = False
+            self._failed(now, log, exc, info, msg)
         if log.outcome != APPLIED:
-            hl7_log.save(session, log, now)
-        if release and log.outcome == APPLIED:
+            self._write_log(session, log, now)
+        elif release:
             self._release_held(session, msg, now)
         return info
 
-    def _refuse(
-        self,
-        session: Session,
-        now: datetime,
-        log: LogEntry,
-        refusal: Refusal,
-        info: dict[str, Any],
+    def _failed(
+        self, now: datetime, log: LogEntry, exc: Exception, info: dict[str, Any], msg: Message
     ) -> None:
+        """What a message that was not applied became, and its audit row."""
+        log.patient_id = None
+        if isinstance(exc, _Ignored):
+            log.outcome, log.error = "ignored", str(exc)[:300]
+            self._audit(now, log, "hl7.ignored", AuditOutcome.SUCCESS, {})
+            info.update(outcome="ignored")
+        elif isinstance(exc, hl7_patients.NothingToChange):
+            log.outcome, log.error, log.hold_key = HELD, str(exc)[:300], self._mrn(msg)
+            self._holding = True
+            self._audit(now, log, "hl7.held", AuditOutcome.SUCCESS, {})
+            info.update(outcome=HELD)
+        elif isinstance(exc, IntegrityError):
+            log.outcome = "duplicate"
+            self._audit(now, log, "hl7.duplicate", AuditOutcome.SUCCESS, {})
+            info.update(outcome="duplicate")
+        elif isinstance(exc, Refusal):
+            self._refuse(now, log, exc, info)
+        else:
+            failed = Refusal("AE", f"pcc could not apply it ({type(exc).__name__})", None, "207")
+            self._refuse(now, log, failed, info)
+
+    def _write_log(self, session: Session, log: LogEntry, now: datetime) -> None:
+        """Carefully, at once (in the message's savepoint where it has one); else with the
+        rest of the batch at its end."""
+        if self._careful:
+            hl7_log.write(session, [log], now)
+        else:
+            self._logs.append(log)
+
+    def _refuse(self, now: datetime, log: LogEntry, refusal: Refusal, info: dict[str, Any]) -> None:
         log.outcome, log.error, log.error_where = refusal.code, refusal.reason[:300], refusal.where
-        self._audit(session, now, log, "hl7.refused", AuditOutcome.MINOR_FAILURE, {})
+        self._audit(now, log, "hl7.refused", AuditOutcome.MINOR_FAILURE, {})
         info.update(code=refusal.code, outcome=refusal.code, refusal=refusal)
 
     def _release_held(self, session: Session, msg: Message, now: datetime) -> None:
@@ -242,6 +293,8 @@ class Intake:
         mrn = self._mrn(msg)
         if not mrn or not self._holding:
             return
+        hl7_log.write(session, self._logs, now)  # the batch's held ones are looked up too
+        self._logs.clear()
         held = session.scalars(
             select(Hl7MessageRow)
             .where(Hl7MessageRow.hold_key == mrn, Hl7MessageRow.outcome == HELD)
@@ -288,32 +341,29 @@ class Intake:
 
     def _log(
         self,
-        session: Session,
         item: Received,
         body: str,
         msg: Message | None,
         outcome: str,
         refusal: Refusal | None,
-        now: datetime,
     ) -> LogEntry:
         h = msg.header if msg is not None else None
-        return hl7_log.add(
-            session,
-            received_at=item.received_at,
-            now=now,
-            sender=h.sender if h else "unknown",
-            control_id=h.control_id if h else "",
-            message_type=h.kind if h else "",
-            event_time=h.event_time if h else "",
-            outcome=outcome,
-            raw=body,
+        return LogEntry(
+            next(self._ids),
+            h.sender if h else "unknown",
+            h.control_id if h else "",
+            h.kind if h else "",
+            outcome,
+            body,
             error=refusal.reason[:300] if refusal else None,
             error_where=refusal.where if refusal else None,
+            received_at=item.received_at,
+            event_time=h.event_time if h else "",
+            stored=False,
         )
 
     def _audit(
         self,
-        session: Session,
         now: datetime,
         log: LogEntry,
         action: str,
@@ -321,22 +371,25 @@ class Intake:
         detail: dict[str, Any],
         patient_id: int | None = None,
     ) -> None:
-        audit.append(
-            session,
-            at=now,
-            actor=self.actor.username,
-            action=action,
-            outcome=outcome,
-            patient_id=patient_id,
-            entity_type="hl7_message",
-            entity_id=log.id,
-            detail={
-                "type": log.message_type,
-                "control_id": log.control_id,
-                "sender": log.sender,
-                "outcome": log.outcome,
-                **detail,
-            },
+        """Kept for the batch's end (written whatever became of the message)."""
+        self._audits.append(
+            audit.row(
+                at=now,
+                actor=self.actor.username,
+                action=action,
+                outcome=outcome,
+                patient_id=patient_id,
+                entity_type="hl7_message",
+                entity_id=log.id,
+                detail={
+                    "type": log.message_type,
+                    "control_id": log.control_id,
+                    "sender": log.sender,
+                    "outcome": log.outcome,
+                    **detail,
+                },
+                client=self.store.client,
+            )
         )
 
     # -- what each event does ---------------------------------------------------------------
@@ -344,18 +397,7 @@ class Intake:
     def _apply(self, tx: Tx, msg: Message, log: LogEntry) -> tuple[str, str]:
         h = msg.header
         if h.message_type == "SIU":
-            if h.trigger not in SIU_EVENTS:
-                raise _Ignored(f"SIU^{h.trigger} is not an event pcc acts on")
             return f"hl7.siu-{h.trigger.lower()}", self._schedule(tx, msg, log)
-        if h.message_type != "ADT":
-            raise Refusal(
-                "AR",
-                f"message type {h.message_type} is not one pcc takes (ADT, SIU)",
-                "MSH-9",
-                "200",
-            )
-        if h.trigger not in ADT_EVENTS:
-            raise _Ignored(f"ADT^{h.trigger} is not an event pcc acts on")
         data = hm.patient(msg, self.store.policy.mrn_authorities)
         at = hm.occurred_at(msg, self.tz) or tx.now
         visit = hm.visit(msg, self.tz)
@@ -501,6 +543,20 @@ class Intake:
 
 
 _Key = tuple[str, str, str, str]
+
+
+def _triage(h: Any) -> None:
+    """Refuse or ignore a message by its type alone (MSH-9), before anything is written."""
+    if h.message_type == "SIU":
+        if h.trigger not in SIU_EVENTS:
+            raise _Ignored(f"SIU^{h.trigger} is not an event pcc acts on")
+        return
+    if h.message_type != "ADT":
+        raise Refusal(
+            "AR", f"message type {h.message_type} is not one pcc takes (ADT, SIU)", "MSH-9", "200"
+        )
+    if h.trigger not in ADT_EVENTS:
+        raise _Ignored(f"ADT^{h.trigger} is not an event pcc acts on")
 
 
 def _roll_back(savepoint: SessionTransaction) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import cast
 
@@ -24,6 +24,7 @@ _PG_APPEND = text(
 )
 _TABLE = cast(Table, AuditEventRow.__table__)
 _INSERT = insert(_TABLE).returning(_TABLE.c.seq)
+_INSERT_MANY = insert(_TABLE)
 
 
 def canonical_detail(detail: Mapping[str, object]) -> str:
@@ -46,6 +47,32 @@ def client_label() -> str:
     return " ".join(parts) or "local, no tty"
 
 
+def row(
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    outcome: str,
+    patient_id: int | None = None,
+    entity_type: str | None = None,
+    entity_id: int | None = None,
+    detail: Mapping[str, object] | None = None,
+    client: str,
+) -> dict[str, object]:
+    """One audit row's values, for `append` or, many at once, `append_many`."""
+    return {
+        "actor": actor[:64],
+        "action": action[:64],
+        "outcome": outcome,
+        "patient_id": patient_id,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "detail": canonical_detail(detail or {}),
+        "client": client[:200],
+        "at": at.astimezone(UTC),
+    }
+
+
 def append(
     session: Session,
     *,
@@ -64,19 +91,35 @@ def append(
     goes through `pcc_audit_append`, which writes the server's time and, for a person's
     login, their name whatever `actor` says; only the schema owner's own tools (imports,
     seeding) name the actor themselves."""
-    client = (client or session.info.get("client") or client_label())[:200]
-    values = {
-        "actor": actor[:64],
-        "action": action[:64],
-        "outcome": outcome,
-        "patient_id": patient_id,
-        "entity_type": entity_type,
-        "entity_id": entity_id,
-        "detail": canonical_detail(detail or {}),
-        "client": client,
-    }
+    one = row(
+        at=at,
+        actor=actor,
+        action=action,
+        outcome=outcome,
+        patient_id=patient_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        detail=detail,
+        client=client or session.info.get("client") or client_label(),
+    )
     if session.get_bind().dialect.name == "postgresql":
-        return int(session.execute(_PG_APPEND, {**values, "at": at.astimezone(UTC)}).scalar_one())
+        return int(session.execute(_PG_APPEND, one).scalar_one())
     # A Core insert: the row is never read back as an object, and an ORM add would cost a
     # flush of its own per row (the HL7 intake writes one per message).
-    return int(session.execute(_INSERT, {**values, "recorded_at": at.astimezone(UTC)}).scalar_one())
+    return int(session.execute(_INSERT, _for_sqlite(one)).scalar_one())
+
+
+def append_many(session: Session, rows: Sequence[dict[str, object]]) -> None:
+    """Add `row`s in one statement (a batch's: the HL7 intake writes one per message)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_PG_APPEND, list(rows))
+    else:
+        session.execute(_INSERT_MANY, [_for_sqlite(r) for r in rows])
+
+
+def _for_sqlite(values: dict[str, object]) -> dict[str, object]:
+    out = dict(values)
+    out["recorded_at"] = out.pop("at")
+    return out
