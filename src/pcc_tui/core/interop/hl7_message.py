@@ -120,6 +120,7 @@ class Message:
         # (the header's other fields would be parsed again for nothing).
         self._encoding = separator.join(self._msh.split(separator, 2)[:2])
         self._segments: dict[str, list[Any]] = {}
+        self._values: dict[tuple[str, int, int, int, int, int], str] = {}
         self._body_parsed = False
         try:
             self.parsed: Any = hl7.parse(self._msh)
@@ -199,7 +200,15 @@ class Message:
     def value(
         self, segment: str, field: int, component: int = 1, sub: int = 1, rep: int = 1, nth: int = 1
     ) -> str:
-        """One value, escapes undone; "" when the segment or field is absent."""
+        """One value, escapes undone; "" when the segment or field is absent. Kept once read:
+        the mapping asks for some (PID-3) more than once."""
+        key = (segment, field, component, sub, rep, nth)
+        found = self._values.get(key)
+        if found is None:
+            found = self._values[key] = self._value(segment, field, component, sub, rep, nth)
+        return found
+
+    def _value(self, segment: str, field: int, component: int, sub: int, rep: int, nth: int) -> str:
         at = _PACKED[segment].get(field)
         if at is None or component > READ[segment][field] or sub != 1:
             raise LookupError(f"{segment}-{field}.{component}.{sub} is not in READ: never parsed")

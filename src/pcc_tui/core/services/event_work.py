@@ -39,15 +39,20 @@ def make_work(
     tx: Tx, rules: dict[str, EventRule], pathways: dict[str, PathwayTemplate], facts: EventFacts
 ) -> list[dict[str, Any]]:
     made: list[dict[str, Any]] = []
-    done = _rules_already_applied(tx, facts.stay)
-    for rule in sorted(rules.values(), key=lambda r: r.id):
-        if rule.id in done or not rule.matches(
+    matching = [
+        rule
+        for rule in sorted(rules.values(), key=lambda r: r.id)
+        if rule.matches(
             facts.event,
             facts.patient_class,
             facts.patient_type,
             facts.disposition,
             facts.patient.coordinator_id is not None,
-        ):
+        )
+    ]
+    done = _rules_already_applied(tx, facts.stay) if matching else set()  # most events: none
+    for rule in matching:
+        if rule.id in done:
             continue
         if rule.then == "transition":
             made += _transition(tx, rule, pathways, facts)
