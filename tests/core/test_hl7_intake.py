@@ -3,13 +3,18 @@ merges, scheduling, the rules that make work, refusals that keep nothing, replay
 
 from __future__ import annotations
 
+import re
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 
 from pcc_tui.core.domain.read_models import QueueKind, QueueScope
 from pcc_tui.core.interop.hl7_files import read_messages
+from pcc_tui.core.interop.hl7_message import Message, Refusal
+from pcc_tui.core.interop.hl7_parser import ParserProcess
 from pcc_tui.core.services import plans
 from pcc_tui.core.services.context import Actor
 from pcc_tui.core.services.hl7_intake import Intake, Received, event_rules_and_pathways
@@ -27,7 +32,8 @@ from pcc_tui.core.store.tables import (
     TransitionRow,
 )
 from tests import builders
-from tests.hl7_builders import SHARED, adt, sample_files, siu
+from tests.core.test_cli import pcc
+from tests.hl7_builders import FIXTURES, SHARED, adt, sample_files, siu
 
 INTAKE = Actor("hl7-intake", None, "admin", "HL7 intake")
 AT = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
@@ -78,6 +84,63 @@ def test_every_sample_is_applied_or_refused_by_name(store: Store, intake: Intake
     # The Microsoft patient arrived, stayed, moved and left; the stay is on the record.
     assert count(store, PatientRow, PatientRow.mrn == "PATID1234") == 1
     assert count(store, StayRow) >= 1
+
+
+def test_pcc_import_hl7_takes_every_sample_file_in_one_run(db_url: str) -> None:
+    """`pcc import hl7 FOLDER` as a process: the messages parse in the parser process and
+    apply in batches; each refused one is named by file, number, log id and field, and the
+    summary counts them all."""
+    done = pcc("import", "hl7", str(FIXTURES), url=db_url)
+    assert done.returncode == 1, done.stderr  # some samples are refused: not ADT/SIU, bad
+    for name, (code, where) in EXPECTED_REFUSED.items():
+        said = rf"{re.escape(name)}: message 1 \(log \d+\): {code}"
+        assert re.search(said + (f" {where}:" if where else ":"), done.stderr), name
+    total = len(sample_files())
+    summary = re.search(
+        rf"messages {total}: applied (\d+), held 0, duplicates 0, ignored (\d+),"
+        rf" refused {len(EXPECTED_REFUSED)};",
+        done.stdout,
+    )
+    assert summary, done.stdout  # ignored: events pcc does not act on (ACKed AA)
+    assert int(summary[1]) + int(summary[2]) == total - len(EXPECTED_REFUSED)
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            logged = conn.execute(select(func.count()).select_from(Hl7MessageRow)).scalar_one()
+            patients = conn.execute(
+                select(func.count()).select_from(PatientRow).where(PatientRow.mrn == "PATID1234")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert (logged, patients) == (total, 1)
+
+
+def test_messages_parsed_in_the_parser_process_apply_as_parsed_here(
+    store: Store, intake: Intake
+) -> None:
+    """The parser process hands back each message as its values; applied, they make the same
+    records; a parse that failed there (the process died) is done here instead."""
+    parser = ParserProcess()
+    try:
+        texts = [adt("A01", "MRN830", "P1", family="Okafor"), "garbage", adt("A03", "MRN830", "P2")]
+        items = [Received(t, AT, parser.submit(t)) for t in texts]
+    finally:
+        parser.close()
+    died: Future[tuple[str, Message | Refusal]] = Future()
+    died.set_exception(BrokenProcessPool("the parser process died"))
+    items.append(Received(adt("A01", "MRN831", "P3"), AT, died))
+    results = intake.apply(items)
+    assert [(r.code, r.where) for r in results] == [
+        ("AA", None),
+        ("AR", "MSH"),
+        ("AA", None),
+        ("AA", None),
+    ]
+    with store.reading() as s:
+        names = dict(s.execute(select(PatientRow.mrn, PatientRow.family_name)).all())
+        statuses = s.scalars(select(StayRow.status).order_by(StayRow.id)).all()
+    assert names == {"MRN830": "Okafor", "MRN831": "Rivera"}
+    assert statuses == ["finished", "in-progress"]
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/hl7v2 is not beside the project")

@@ -127,7 +127,7 @@ class Hl7Settings(BaseModel):
 
     max_frame_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     idle_timeout_seconds: float = Field(default=300, gt=0, le=24 * 3600)
-    # Messages applied per commit when a backlog arrives (each is its own savepoint).
+    # Messages applied per commit when a backlog arrives (each applies whole or not at all).
     batch_max: int = Field(default=200, ge=1, le=5000)
 
 

@@ -185,6 +185,8 @@ def update_demographics(tx: Tx, row: PatientRow, data: PatientData) -> list[str]
 def add_contacts(tx: Tx, patient_id: int, found: list[ContactData]) -> int:
     """NK1: new contacts only (matched by name), with consent "not asked": the feed says who
     they are, never what the patient agreed to share with them."""
+    if not found:
+        return 0  # nothing sent: nothing to look up
     known = {
         name.casefold() for name in tx.session.scalars(_CONTACT_NAMES, {"patient": patient_id})
     }
@@ -211,6 +213,8 @@ def add_contacts(tx: Tx, patient_id: int, found: list[ContactData]) -> int:
 
 def add_coverages(tx: Tx, patient_id: int, found: list[CoverageData]) -> int:
     """IN1: coverage not yet on file (payer + member id)."""
+    if not found:
+        return 0  # nothing sent: nothing to look up
     known = {
         (payer.casefold(), member)
         for payer, member in tx.session.execute(_COVERAGES, {"patient": patient_id})
@@ -243,6 +247,8 @@ def add_coverages(tx: Tx, patient_id: int, found: list[CoverageData]) -> int:
 
 def add_problems(tx: Tx, patient_id: int, found: list[DiagnosisData]) -> int:
     """DG1: diagnoses not yet on the problem list (by code, else by name)."""
+    if not found:
+        return 0  # nothing sent: nothing to look up
     rows = tx.session.execute(_PROBLEMS, {"patient": patient_id}).all()
     known = {code for code, _ in rows if code} | {display.casefold() for _, display in rows}
     added = 0
