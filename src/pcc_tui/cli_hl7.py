@@ -98,7 +98,6 @@ def _long_running_gc() -> None:
 
 def cmd_import(args: argparse.Namespace, store: Store) -> int:
     from pcc_tui.core.interop.hl7_files import expand, read_messages
-    from pcc_tui.core.interop.hl7_parser import ParserProcess
     from pcc_tui.core.services.hl7_intake import Received
 
     intake = _intake(store)
@@ -107,21 +106,17 @@ def cmd_import(args: argparse.Namespace, store: Store) -> int:
     for problem in missing:
         print(f"pcc: {problem}", file=sys.stderr)
     counts: Counter[str] = Counter()
-    parser = ParserProcess()
-    try:
-        for path in files:
-            # (number in the file, message): the next batch is parsing in the parser
-            # process while this one is applied.
-            ahead: list[tuple[int, Received]] = []
-            for number, text in enumerate(read_messages(path), start=1):
-                ahead.append((number, Received(text, store.clock.now(), parser.submit(text))))
-                if len(ahead) >= 2 * IMPORT_BATCH:
-                    _apply(intake, path, ahead, counts)
-            while ahead:
-                _apply(intake, path, ahead, counts)
-            counts["files"] += 1
-    finally:
-        parser.close()
+    for path in files:
+        batch: list[Received] = []
+        number = 0
+        for text in read_messages(path):
+            number += 1
+            batch.append(Received(text, store.clock.now()))
+            if len(batch) >= IMPORT_BATCH:
+                _apply(intake, path, number, batch, counts)
+        if batch:
+            _apply(intake, path, number, batch, counts)
+        counts["files"] += 1
     refused = counts["AE"] + counts["AR"]
     messages = sum(v for k, v in counts.items() if k != "files")
     seconds = time.perf_counter() - started
@@ -134,13 +129,10 @@ def cmd_import(args: argparse.Namespace, store: Store) -> int:
     return 1 if refused or missing else 0
 
 
-def _apply(intake: Any, path: Path, ahead: list[tuple[int, Any]], counts: Counter[str]) -> None:
-    """One commit for the first IMPORT_BATCH messages of `ahead` (taken off it); refusals
-    named by file, message number and log id."""
-    batch = ahead[:IMPORT_BATCH]
-    del ahead[:IMPORT_BATCH]
-    results = intake.apply([item for _, item in batch])
-    for (n, _), result in zip(batch, results, strict=True):
+def _apply(intake: Any, path: Path, last: int, batch: list[Any], counts: Counter[str]) -> None:
+    """One commit for the batch; refusals named by file, message number and log id."""
+    first = last - len(batch) + 1
+    for n, result in enumerate(intake.apply(batch), start=first):
         counts[result.outcome] += 1
         if result.code != "AA":
             where = f" {result.where}" if result.where else ""
@@ -149,10 +141,10 @@ def _apply(intake: Any, path: Path, ahead: list[tuple[int, Any]], counts: Counte
                 f" {result.reason}",
                 file=sys.stderr,
             )
+    batch.clear()
 
 
 def cmd_listen(args: argparse.Namespace, store: Store, settings: Settings) -> int:
-    from pcc_tui.core.interop.hl7_parser import ParserProcess
     from pcc_tui.core.interop.mllp_listener import Listener, is_loopback
     from pcc_tui.core.services.hl7_intake import Received
 
@@ -163,10 +155,9 @@ def cmd_listen(args: argparse.Namespace, store: Store, settings: Settings) -> in
         )
     intake = _intake(store)
     clock = store.clock
-    parser = ParserProcess()  # each frame parses there as it arrives
     listener = Listener(
         intake.apply,
-        lambda text: Received(text, clock.now(), parser.submit(text)),
+        lambda text: Received(text, clock.now()),
         host=args.host,
         port=args.port,
         max_frame_bytes=settings.hl7.max_frame_bytes,
@@ -188,10 +179,7 @@ def cmd_listen(args: argparse.Namespace, store: Store, settings: Settings) -> in
         await stop.wait()
         await listener.stop()
 
-    try:
-        asyncio.run(serve())
-    finally:
-        parser.close()
+    asyncio.run(serve())
     c = listener.counts
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(c.by_outcome.items())) or "none"
     print(

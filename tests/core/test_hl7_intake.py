@@ -4,8 +4,6 @@ merges, scheduling, the rules that make work, refusals that keep nothing, replay
 from __future__ import annotations
 
 import re
-from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime
 
 import pytest
@@ -13,8 +11,6 @@ from sqlalchemy import create_engine, func, select
 
 from pcc_tui.core.domain.read_models import QueueKind, QueueScope
 from pcc_tui.core.interop.hl7_files import read_messages
-from pcc_tui.core.interop.hl7_message import Message, Refusal
-from pcc_tui.core.interop.hl7_parser import ParserProcess
 from pcc_tui.core.services import plans
 from pcc_tui.core.services.context import Actor
 from pcc_tui.core.services.hl7_intake import Intake, Received, event_rules_and_pathways
@@ -87,9 +83,8 @@ def test_every_sample_is_applied_or_refused_by_name(store: Store, intake: Intake
 
 
 def test_pcc_import_hl7_takes_every_sample_file_in_one_run(db_url: str) -> None:
-    """`pcc import hl7 FOLDER` as a process: the messages parse in the parser process and
-    apply in batches; each refused one is named by file, number, log id and field, and the
-    summary counts them all."""
+    """`pcc import hl7 FOLDER` as a process: each refused message is named by file, number,
+    log id and field, and the summary counts them all."""
     done = pcc("import", "hl7", str(FIXTURES), url=db_url)
     assert done.returncode == 1, done.stderr  # some samples are refused: not ADT/SIU, bad
     for name, (code, where) in EXPECTED_REFUSED.items():
@@ -113,34 +108,6 @@ def test_pcc_import_hl7_takes_every_sample_file_in_one_run(db_url: str) -> None:
     finally:
         engine.dispose()
     assert (logged, patients) == (total, 1)
-
-
-def test_messages_parsed_in_the_parser_process_apply_as_parsed_here(
-    store: Store, intake: Intake
-) -> None:
-    """The parser process hands back each message as its values; applied, they make the same
-    records; a parse that failed there (the process died) is done here instead."""
-    parser = ParserProcess()
-    try:
-        texts = [adt("A01", "MRN830", "P1", family="Okafor"), "garbage", adt("A03", "MRN830", "P2")]
-        items = [Received(t, AT, parser.submit(t)) for t in texts]
-    finally:
-        parser.close()
-    died: Future[tuple[str, Message | Refusal]] = Future()
-    died.set_exception(BrokenProcessPool("the parser process died"))
-    items.append(Received(adt("A01", "MRN831", "P3"), AT, died))
-    results = intake.apply(items)
-    assert [(r.code, r.where) for r in results] == [
-        ("AA", None),
-        ("AR", "MSH"),
-        ("AA", None),
-        ("AA", None),
-    ]
-    with store.reading() as s:
-        names = dict(s.execute(select(PatientRow.mrn, PatientRow.family_name)).all())
-        statuses = s.scalars(select(StayRow.status).order_by(StayRow.id)).all()
-    assert names == {"MRN830": "Okafor", "MRN831": "Rivera"}
-    assert statuses == ["finished", "in-progress"]
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/hl7v2 is not beside the project")

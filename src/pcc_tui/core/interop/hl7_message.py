@@ -27,7 +27,7 @@ _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")
 # is checked for valid segment ids and kept in the log. Reading a field or component not
 # listed here is a programming error (`value` raises).
 READ: dict[str, dict[int, int]] = {
-    "MSH": {3: 1, 4: 1, 7: 1, 9: 2, 10: 1, 11: 1, 12: 1},  # kept whole to MSH-12, not cut
+    "MSH": dict.fromkeys(range(1, 13), 99),
     "EVN": {2: 1, 6: 1},
     "PID": {3: 5, 5: 3, 7: 1, 8: 1, 11: 5, 13: 12, 15: 2},
     "PV1": {2: 1, 3: 3, 7: 3, 10: 1, 18: 1, 19: 1, 36: 2, 44: 1, 45: 1},
@@ -48,7 +48,6 @@ _PACKED: dict[str, dict[int, int]] = {
     ident: {f: (f if ident == "MSH" else n) for n, f in enumerate(sorted(fields), start=1)}
     for ident, fields in READ.items()
 }
-_MSH_LAST = 12
 
 
 class Refusal(Exception):
@@ -59,9 +58,6 @@ class Refusal(Exception):
     def __init__(self, code: str, reason: str, where: str | None = None, error: str = "207"):
         super().__init__(reason)
         self.code, self.reason, self.where, self.error = code, reason, where, error
-
-    def __reduce__(self) -> tuple[type[Refusal], tuple[str, str, str | None, str]]:
-        return Refusal, (self.code, self.reason, self.where, self.error)  # from a parser process
 
 
 def decode(block: bytes) -> str:
@@ -125,8 +121,6 @@ class Message:
         self._encoding = separator.join(self._msh.split(separator, 2)[:2])
         self._segments: dict[str, list[Any]] = {}
         self._values: dict[tuple[str, int, int, int, int, int], str] = {}
-        self._reps: dict[tuple[str, int, int], int] = {}
-        self._extracted: set[str] = set()  # kinds whose values are all in _values
         self._body_parsed = False
         try:
             self.parsed: Any = hl7.parse(self._msh)
@@ -211,91 +205,36 @@ class Message:
         key = (segment, field, component, sub, rep, nth)
         found = self._values.get(key)
         if found is None:
-            at = _field_at(segment, field, component, sub)
-            if segment in self._extracted:
-                found = ""  # every value of these was read out: this one is empty
-            else:
-                found = _value(self._parsed(segment), at, component, sub, rep, nth)
-            self._values[key] = found
+            found = self._values[key] = self._value(segment, field, component, sub, rep, nth)
         return found
 
+    def _value(self, segment: str, field: int, component: int, sub: int, rep: int, nth: int) -> str:
+        at = _PACKED[segment].get(field)
+        if at is None or component > READ[segment][field] or sub != 1:
+            raise LookupError(f"{segment}-{field}.{component}.{sub} is not in READ: never parsed")
+        found_segments = self._parsed(segment)
+        if not found_segments or nth > len(found_segments):
+            return ""
+        try:
+            found = found_segments[nth - 1].extract_field(nth, at, rep, component, sub)
+        except (IndexError, KeyError, ValueError, TypeError):
+            return ""
+        return str(found or "").strip()
+
     def repetitions(self, segment: str, field: int, nth: int = 1) -> int:
-        at = _field_at(segment, field)
-        if segment in self._extracted:
-            return self._reps.get((segment, field, nth), 0)
-        return _repetitions(self._parsed(segment), at, nth)
-
-    # A message parsed in another process (`hl7_parser`) travels as its values, read out
-    # there, not as python-hl7's containers (unpickling those costs as much as the parse).
-
-    def __getstate__(self) -> dict[str, Any]:
-        self.read_body()
-        for segment, found in self._segments.items():
-            if segment not in self._extracted:
-                self._extract(segment, found)
-        state = dict(self.__dict__)
-        state["_segments"] = {}
-        state.pop("parsed", None)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-
-    def _extract(self, segment: str, found: list[Any]) -> None:
-        for nth in range(1, len(found) + 1):
-            for field, components in READ[segment].items():
-                at = _PACKED[segment][field]
-                reps = self._reps[(segment, field, nth)] = _repetitions(found, at, nth)
-                for rep in range(1, max(reps, 1) + 1):
-                    for component in range(1, components + 1):
-                        key = (segment, field, component, 1, rep, nth)
-                        if key not in self._values:
-                            value = _value(found, at, component, 1, rep, nth)
-                            if value:
-                                self._values[key] = value
-        self._extracted.add(segment)
-
-
-def _field_at(segment: str, field: int, component: int = 1, sub: int = 1) -> int:
-    """Where a field read sits in its packed segment; a field or component not in READ was
-    never parsed: asking for it is a programming error."""
-    at = _PACKED[segment].get(field)
-    if at is None or component > READ[segment][field] or sub != 1:
-        raise LookupError(f"{segment}-{field}.{component}.{sub} is not in READ: never parsed")
-    return at
-
-
-def _value(found: list[Any], at: int, component: int, sub: int, rep: int, nth: int) -> str:
-    if not found or nth > len(found):
-        return ""
-    try:
-        value = found[nth - 1].extract_field(nth, at, rep, component, sub)
-    except (IndexError, KeyError, ValueError, TypeError):
-        return ""
-    return str(value or "").strip()
-
-
-def _repetitions(found: list[Any], at: int, nth: int) -> int:
-    if not found or nth > len(found):
-        return 0
-    try:
-        value = found[nth - 1](at)
-    except (IndexError, KeyError, ValueError, TypeError):
-        return 0
-    if isinstance(value, hl7.Field) and value and isinstance(value[0], hl7.Repetition):
-        return len(value)
-    return 1 if str(value) else 0
-
-
-def read(text: str) -> tuple[str, Message | Refusal]:
-    """A message as received: normalised, and parsed as far as its event reads (or why not)."""
-    body = normalise(text)
-    try:
-        msg = Message(body)
-        msg.read_body()
-    except Refusal as refusal:
-        return body, refusal
-    return body, msg
+        at = _PACKED[segment].get(field)
+        if at is None:
+            raise LookupError(f"{segment}-{field} is not in READ: it was never parsed")
+        found_segments = self._parsed(segment)
+        if not found_segments or nth > len(found_segments):
+            return 0
+        try:
+            value = found_segments[nth - 1](at)
+        except (IndexError, KeyError, ValueError, TypeError):
+            return 0
+        if isinstance(value, hl7.Field) and value and isinstance(value[0], hl7.Repetition):
+            return len(value)
+        return 1 if str(value) else 0
 
 
 def _read_by(message_type: str, trigger: str) -> set[str]:
@@ -332,9 +271,9 @@ def _read_fields(line: str, enc: _Encoding, fields: dict[int, int]) -> str:
     cut to the components read (`_cut`). MSH counts its field separator as MSH-1, so it is
     cut after MSH-12 and not packed. A separator character in a value is always escaped
     (\\F\\, \\S\\, \\R\\, \\T\\), so the separators found here are separators."""
-    if line.startswith("MSH"):
-        return enc.field.join(line.split(enc.field, _MSH_LAST)[:_MSH_LAST])
     last = max(fields)
+    if line.startswith("MSH"):
+        return enc.field.join(line.split(enc.field, last)[:last])
     parts = line.split(enc.field, last + 1)
     packed = [parts[0]]
     for f in sorted(fields):

@@ -14,7 +14,6 @@ no savepoints and one log and audit statement per batch.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,7 +26,7 @@ from pcc_tui.core.domain.codes import AuditOutcome
 from pcc_tui.core.domain.event_rules import EventRule
 from pcc_tui.core.domain.pathways import PathwayTemplate
 from pcc_tui.core.interop import hl7_map as hm
-from pcc_tui.core.interop.hl7_message import REGISTERING, Message, Refusal, make_ack, read
+from pcc_tui.core.interop.hl7_message import REGISTERING, Message, Refusal, make_ack, normalise
 from pcc_tui.core.services import event_work, hl7_log, hl7_patients, hl7_schedule, hl7_stays
 from pcc_tui.core.services.context import Actor, Tx
 from pcc_tui.core.services.hl7_log import LogEntry
@@ -47,8 +46,6 @@ APPLIED, HELD = "AA", "held"
 class Received:
     text: str
     received_at: datetime
-    # Its parse, under way in the parser process (`hl7_parser`); None: parsed here.
-    parsed: Future[tuple[str, Message | Refusal]] | None = None
 
 
 @dataclass(frozen=True)
@@ -181,12 +178,13 @@ class Intake:
 
     @staticmethod
     def _parse(item: Received) -> tuple[Received, str, Message | Refusal]:
-        if item.parsed is not None:
-            try:
-                return (item, *item.parsed.result())
-            except Exception:  # the parser process failed: parse it here
-                pass
-        return (item, *read(item.text))
+        body = normalise(item.text)
+        try:
+            msg = Message(body)
+        except Refusal as refusal:
+            return item, body, refusal
+        msg.read_body()
+        return item, body, msg
 
     def _one(
         self, session: Session, item: Received, body: str, msg: Message | Refusal, now: datetime
