@@ -187,11 +187,13 @@ def seed_demo(
         with _session_on(conn) as session:
             audit.append(
                 session,
-                at=now,
-                actor=SEEDER,
-                action="demo.seed",
-                outcome=AuditOutcome.SUCCESS,
-                detail={"patients": patients, "seed": seed, "rows": report.counts},
+                audit.row(
+                    at=now,
+                    actor=SEEDER,
+                    action="demo.seed",
+                    outcome=AuditOutcome.SUCCESS,
+                    detail={"patients": patients, "seed": seed, "rows": report.counts},
+                ),
             )
             session.flush()
     report.seconds = timer.perf_counter() - started

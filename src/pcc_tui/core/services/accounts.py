@@ -120,13 +120,15 @@ def _check_secret(
                 why += ": account locked"
         audit.append(
             session,
-            at=now,
-            actor=username,
-            action=event,
-            outcome=AuditOutcome.SUCCESS if found else AuditOutcome.MINOR_FAILURE,
-            entity_type="coordinator",
-            entity_id=row.id if row is not None else None,
-            detail={"method": method, "result": why},
+            audit.row(
+                at=now,
+                actor=username,
+                action=event,
+                outcome=AuditOutcome.SUCCESS if found else AuditOutcome.MINOR_FAILURE,
+                entity_type="coordinator",
+                entity_id=row.id if row is not None else None,
+                detail={"method": method, "result": why},
+            ),
         )
     if found is None:
         raise AuthFailed(REFUSED)
@@ -155,13 +157,15 @@ def record_session_event(store: Store, actor: Actor, event: str, **detail: Any) 
     with store.writing() as session:
         audit.append(
             session,
-            at=store.clock.now(),
-            actor=actor.username,
-            action=f"session.{event}",
-            outcome=AuditOutcome.SUCCESS,
-            entity_type="coordinator",
-            entity_id=actor.coordinator_id,
-            detail=detail,
+            audit.row(
+                at=store.clock.now(),
+                actor=actor.username,
+                action=f"session.{event}",
+                outcome=AuditOutcome.SUCCESS,
+                entity_type="coordinator",
+                entity_id=actor.coordinator_id,
+                detail=detail,
+            ),
         )
 
 

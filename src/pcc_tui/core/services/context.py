@@ -270,14 +270,16 @@ def action(store: Store, actor: Actor, name: str) -> Iterator[Tx]:
                 tx.detail["undo"] = undo
             audit.append(
                 session,
-                at=now,
-                actor=actor.username,
-                action=name,
-                outcome=AuditOutcome.SUCCESS,
-                patient_id=tx.patient_id,
-                entity_type=tx.entity_type,
-                entity_id=tx.entity_id,
-                detail=tx.detail,
+                audit.row(
+                    at=now,
+                    actor=actor.username,
+                    action=name,
+                    outcome=AuditOutcome.SUCCESS,
+                    patient_id=tx.patient_id,
+                    entity_type=tx.entity_type,
+                    entity_id=tx.entity_id,
+                    detail=tx.detail,
+                ),
             )
     except StaleDataError as exc:
         conflict = _conflict_from_stale(store, tx)
@@ -305,12 +307,14 @@ def _audit_failure(store: Store, actor: Actor, name: str, tx: Tx | None, exc: Ex
     with store.writing() as session:
         audit.append(
             session,
-            at=store.clock.now(),
-            actor=actor.username,
-            action=name,
-            outcome=outcome,
-            patient_id=tx.patient_id if tx else None,
-            entity_type=tx.entity_type if tx else None,
-            entity_id=tx.entity_id if tx else None,
-            detail={"error": type(exc).__name__, "message": str(exc)},
+            audit.row(
+                at=store.clock.now(),
+                actor=actor.username,
+                action=name,
+                outcome=outcome,
+                patient_id=tx.patient_id if tx else None,
+                entity_type=tx.entity_type if tx else None,
+                entity_id=tx.entity_id if tx else None,
+                detail={"error": type(exc).__name__, "message": str(exc)},
+            ),
         )

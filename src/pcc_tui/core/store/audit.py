@@ -57,9 +57,10 @@ def row(
     entity_type: str | None = None,
     entity_id: int | None = None,
     detail: Mapping[str, object] | None = None,
-    client: str,
+    client: str | None = None,
 ) -> dict[str, object]:
-    """One audit row's values, for `append` or, many at once, `append_many`."""
+    """One audit row's values, for `append` or, many at once, `append_many`; without a
+    `client`, the session's (who runs this process) is written."""
     return {
         "actor": actor[:64],
         "action": action[:64],
@@ -68,40 +69,18 @@ def row(
         "entity_type": entity_type,
         "entity_id": entity_id,
         "detail": canonical_detail(detail or {}),
-        "client": client[:200],
+        "client": client[:200] if client else None,
         "at": at.astimezone(UTC),
     }
 
 
-def append(
-    session: Session,
-    *,
-    at: datetime,
-    actor: str,
-    action: str,
-    outcome: str,
-    patient_id: int | None = None,
-    entity_type: str | None = None,
-    entity_id: int | None = None,
-    detail: Mapping[str, object] | None = None,
-    client: str | None = None,
-) -> int:
-    """Add one audit row inside the caller's transaction; returns its number. No lock is
-    taken: rows are sealed into the chain later (`audit_seal.seal`). On PostgreSQL the row
-    goes through `pcc_audit_append`, which writes the server's time and, for a person's
-    login, their name whatever `actor` says; only the schema owner's own tools (imports,
-    seeding) name the actor themselves."""
-    one = row(
-        at=at,
-        actor=actor,
-        action=action,
-        outcome=outcome,
-        patient_id=patient_id,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        detail=detail,
-        client=client or session.info.get("client") or client_label(),
-    )
+def append(session: Session, values: dict[str, object]) -> int:
+    """Add one audit row (`row`) inside the caller's transaction; returns its number. No
+    lock is taken: rows are sealed into the chain later (`audit_seal.seal`). On PostgreSQL
+    the row goes through `pcc_audit_append`, which writes the server's time and, for a
+    person's login, their name whatever `actor` says; only the schema owner's own tools
+    (imports, seeding) name the actor themselves."""
+    one = _with_client(session, values)
     if session.get_bind().dialect.name == "postgresql":
         return int(session.execute(_PG_APPEND, one).scalar_one())
     # A Core insert: the row is never read back as an object, and an ORM add would cost a
@@ -113,10 +92,17 @@ def append_many(session: Session, rows: Sequence[dict[str, object]]) -> None:
     """Add `row`s in one statement (a batch's: the HL7 intake writes one per message)."""
     if not rows:
         return
+    full = [_with_client(session, r) for r in rows]
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(_PG_APPEND, list(rows))
+        session.execute(_PG_APPEND, full)
     else:
-        session.execute(_INSERT_MANY, [_for_sqlite(r) for r in rows])
+        session.execute(_INSERT_MANY, [_for_sqlite(r) for r in full])
+
+
+def _with_client(session: Session, values: dict[str, object]) -> dict[str, object]:
+    if values.get("client"):
+        return values
+    return {**values, "client": (session.info.get("client") or client_label())[:200]}
 
 
 def _for_sqlite(values: dict[str, object]) -> dict[str, object]:
