@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, func, select
 from pcc_tui.core.domain.read_models import QueueKind, QueueScope
 from pcc_tui.core.interop.hl7_files import read_messages
 from pcc_tui.core.services import plans
-from pcc_tui.core.services.context import Actor
+from pcc_tui.core.services.context import Actor, Tx
 from pcc_tui.core.services.hl7_intake import Intake, Received, event_rules_and_pathways
 from pcc_tui.core.services.reads import view_chart, view_queue
 from pcc_tui.core.services.record_history import record_history
@@ -313,6 +313,35 @@ def test_a_duplicate_another_listener_applied_meanwhile_is_not_applied_twice(
         assert s.scalar(select(func.count()).select_from(StayRow)) == 2
     applied = count(store, Hl7MessageRow, Hl7MessageRow.outcome == "AA")
     assert applied == 2
+
+
+def test_a_message_failing_after_its_log_row_was_written_is_still_logged(
+    store: Store, intake: Intake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Applied carefully, a message's log row is written inside its savepoint (so the unique
+    index can refuse a duplicate); a failure after that takes the row back with the rest,
+    and the refusal is then logged as a new row, not an update of a row that is gone."""
+    real = Tx.undo_payload
+
+    def fails_for_mrn_841(tx: Tx) -> list[dict[str, object]]:
+        if tx.session.scalar(select(PatientRow.mrn).where(PatientRow.id == tx.patient_id)) == (
+            "MRN841"
+        ):
+            raise RuntimeError("after the log row")
+        return real(tx)
+
+    monkeypatch.setattr(Tx, "undo_payload", fails_for_mrn_841)
+    results = intake.apply(
+        [Received(adt("A01", m, c), AT) for m, c in (("MRN840", "F1"), ("MRN841", "F2"))]
+    )
+    assert [(r.code, r.outcome) for r in results] == [("AA", "AA"), ("AE", "AE")]
+    with store.reading() as s:
+        logged = s.execute(
+            select(Hl7MessageRow.control_id, Hl7MessageRow.outcome).order_by(Hl7MessageRow.id)
+        ).all()
+        kept = s.scalars(select(PatientRow.mrn)).all()
+    assert logged == [("F1", "AA"), ("F2", "AE")]
+    assert kept == ["MRN840"]
 
 
 def test_replay_after_the_fix(store: Store, intake: Intake, coordinator: Actor) -> None:

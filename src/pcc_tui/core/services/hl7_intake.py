@@ -223,6 +223,7 @@ class Intake:
             self._write_log(session, log, now)
             return info
         savepoint = session.begin_nested() if self._careful else None
+        stored = log.stored  # a row the savepoint's rollback takes back is not stored
         tx = Tx(session, self.store, self.actor, now)
         try:
             action, summary = self._apply(tx, msg, log)
@@ -243,6 +244,7 @@ class Intake:
             if savepoint is None:
                 raise _Stumbled from exc
             _roll_back(savepoint)
+            log.stored = stored
             self._failed(now, log, exc, info, msg)
         if log.outcome != APPLIED:
             self._write_log(session, log, now)
