@@ -26,7 +26,14 @@ from pcc_tui.core.domain.codes import AuditOutcome
 from pcc_tui.core.domain.event_rules import EventRule
 from pcc_tui.core.domain.pathways import PathwayTemplate
 from pcc_tui.core.interop import hl7_map as hm
-from pcc_tui.core.interop.hl7_message import REGISTERING, Message, Refusal, make_ack, normalise
+from pcc_tui.core.interop.hl7_message import (
+    REGISTERING,
+    Header,
+    Message,
+    Refusal,
+    make_ack,
+    normalise,
+)
 from pcc_tui.core.services import event_work, hl7_log, hl7_patients, hl7_schedule, hl7_stays
 from pcc_tui.core.services.context import Actor, Tx
 from pcc_tui.core.services.hl7_log import LogEntry
@@ -547,7 +554,7 @@ class Intake:
 _Key = tuple[str, str, str, str]
 
 
-def _triage(h: Any) -> None:
+def _triage(h: Header) -> None:
     """Refuse or ignore a message by its type alone (MSH-9), before anything is written."""
     if h.message_type == "SIU":
         if h.trigger not in SIU_EVENTS:
@@ -567,7 +574,7 @@ def _roll_back(savepoint: SessionTransaction) -> None:
     hl7_patients.forget_patients(savepoint.session)
 
 
-def _key(h: Any) -> _Key:
+def _key(h: Header) -> _Key:
     """What makes a message a duplicate: sender, control id, type and event time (control
     ids are reused by real senders across events)."""
     return (h.sender, h.control_id, h.kind, h.event_time)

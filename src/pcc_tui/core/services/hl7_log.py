@@ -49,8 +49,10 @@ class LogEntry:
 
     @classmethod
     def of(cls, row: Hl7MessageRow) -> LogEntry:
-        names = [f.name for f in fields(cls) if f.name != "stored"]
-        return cls(**{name: getattr(row, name) for name in names})
+        return cls(**{name: getattr(row, name) for name in _COLUMNS})
+
+
+_COLUMNS = tuple(f.name for f in fields(LogEntry) if f.name != "stored")  # as on the row
 
 
 def reserve_ids(session: Session, n: int) -> Iterator[int]:
