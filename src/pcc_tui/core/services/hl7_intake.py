@@ -34,7 +34,14 @@ from pcc_tui.core.interop.hl7_message import (
     make_ack,
     normalise,
 )
-from pcc_tui.core.services import event_work, hl7_log, hl7_patients, hl7_schedule, hl7_stays
+from pcc_tui.core.services import (
+    event_work,
+    hl7_batch,
+    hl7_log,
+    hl7_patients,
+    hl7_schedule,
+    hl7_stays,
+)
 from pcc_tui.core.services.context import Actor, Tx
 from pcc_tui.core.services.hl7_log import LogEntry
 from pcc_tui.core.store import audit
@@ -109,12 +116,14 @@ class Intake:
         with self.store.writing() as session:
             self._begin(session, now, careful)
             # Most batches hold nothing back: one look, not one per message applied.
-            self._holding = self._any_held(session)
-            # One look for the batch's duplicates; the batch's own are tracked as it goes.
-            self._seen = self._applied_before(
-                session, [m for _, _, m in parsed if isinstance(m, Message)]
+            self._holding, self._ids = hl7_log.start_batch(
+                session, len(parsed), bulk=not self.store.person
             )
-            self._ids = hl7_log.reserve_ids(session, len(parsed))
+            # One look for the batch's duplicates; the batch's own are tracked as it goes.
+            messages = [m for _, _, m in parsed if isinstance(m, Message)]
+            self._seen = self._applied_before(session, messages)
+            # What the rest name, looked up together rather than message by message.
+            hl7_batch.look_ahead(session, **self._named(messages))
             for item, body, msg in parsed:
                 log, info = self._one(session, item, body, msg, now)
                 pending.append((log.id, info))
@@ -123,9 +132,6 @@ class Intake:
 
     def _begin(self, session: Session, now: datetime, careful: bool) -> None:
         session.info.update(actor=self.actor.username, now=now, client=self.store.client)
-        if self.store.dialect == "postgresql" and not self.store.person:
-            # One audit row per message (written below), not one per table changed.
-            session.execute(text("SET LOCAL pcc.bulk = on"))
         self._careful = careful
         self._logs: list[LogEntry] = []  # written at the batch's end (or at once, carefully)
         self._audits: list[dict[str, object]] = []
@@ -153,6 +159,9 @@ class Intake:
             if row.outcome in (APPLIED, "duplicate", "ignored"):
                 raise ValueError(f"message {log_id} was {_said(row.outcome)}: nothing to replay")
             self._begin(session, now, careful=True)
+            if self.store.dialect == "postgresql" and not self.store.person:
+                # One audit row per message (written below), not one per table changed.
+                session.execute(text("SET LOCAL pcc.bulk = on"))
             log = LogEntry.of(row)
             session.expunge(row)
             log.attempts += 1
@@ -315,11 +324,27 @@ class Intake:
             log.attempts += 1
             self._run(session, log, Message(log.raw), now, release=False)
 
-    def _any_held(self, session: Session) -> bool:
-        found = session.scalar(
-            select(Hl7MessageRow.id).where(Hl7MessageRow.outcome == HELD).limit(1)
-        )
-        return found is not None
+    def _named(self, msgs: list[Message]) -> dict[str, set[Any]]:
+        """What the messages still to apply name: site MRNs, SIU appointment links and
+        providers. One that cannot be read is left to fail on its own when applied, never
+        here for the batch."""
+        named: dict[str, set[Any]] = {"mrns": set(), "links": set(), "practitioners": set()}
+        for msg in msgs:
+            if _key(msg.header) in self._seen:
+                continue
+            try:
+                mrn = self._mrn(msg)
+                if msg.header.message_type == "SIU":
+                    booked = hm.appointment(msg, self.tz)
+                    source = hl7_schedule.link_source(msg.header.sender)
+                    named["links"].add((source, booked.key))
+                    if booked.provider:
+                        named["practitioners"].add(booked.provider)
+            except Exception:  # named when the message itself is applied
+                continue
+            if mrn:
+                named["mrns"].add(mrn)
+        return named
 
     def _mrn(self, msg: Message) -> str | None:
         return hm.choose_mrn(hm.identifiers(msg), self.store.policy.mrn_authorities)

@@ -24,10 +24,17 @@ _SAVE = (
     .where(_TABLE.c.id == bindparam("log_id"))
     .values({name: bindparam(f"new_{name}") for name in (*_SAVED, "processed_at")})
 )
-_PG_IDS = text(
-    "SELECT nextval(pg_get_serial_sequence('hl7_message', 'id')) FROM generate_series(1, :n)"
+# A batch's start on PostgreSQL, one round trip: one audit row per message, not one per
+# table changed (the database honours it only for the intake's service login), whether any
+# message is held, and the batch's log ids.
+_PG_START = text(
+    "SELECT set_config('pcc.bulk', :bulk, true),"
+    " EXISTS (SELECT 1 FROM hl7_message WHERE outcome = 'held'),"
+    " ARRAY(SELECT nextval(pg_get_serial_sequence('hl7_message', 'id'))"
+    " FROM generate_series(1, :n))"
 )
 _SQLITE_LAST = select(func.max(_TABLE.c.id))
+_HELD = select(_TABLE.c.id).where(_TABLE.c.outcome == "held").limit(1)
 
 
 @dataclass
@@ -55,16 +62,19 @@ class LogEntry:
 _COLUMNS = tuple(f.name for f in fields(LogEntry) if f.name != "stored")  # as on the row
 
 
-def reserve_ids(session: Session, n: int) -> Iterator[int]:
-    """`n` ids for new entries, in order of arrival. PostgreSQL takes them from the table's
-    sequence (other writers take theirs from it too); SQLite's writer holds the database
-    lock for the whole transaction, so the ids after the largest one are this batch's."""
-    if n <= 0:
-        return iter(())
+def start_batch(session: Session, n: int, *, bulk: bool) -> tuple[bool, Iterator[int]]:
+    """Whether any message is held, and `n` ids for new entries in order of arrival.
+    PostgreSQL takes them from the table's sequence (other writers take theirs from it
+    too); SQLite's writer holds the database lock for the whole transaction, so the ids after
+    the largest one are this batch's."""
     if session.get_bind().dialect.name == "postgresql":
-        return iter([int(i) for i in session.scalars(_PG_IDS, {"n": n})])
+        _, holding, ids = session.execute(
+            _PG_START, {"bulk": "on" if bulk else "off", "n": n}
+        ).one()
+        return bool(holding), iter([int(i) for i in ids])
+    holding = session.scalar(_HELD) is not None
     last = int(session.scalar(_SQLITE_LAST) or 0)
-    return iter(range(last + 1, last + 1 + n))
+    return holding, iter(range(last + 1, last + 1 + n))
 
 
 def write(session: Session, entries: Sequence[LogEntry], now: datetime) -> None:

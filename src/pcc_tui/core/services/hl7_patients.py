@@ -17,6 +17,7 @@ from pcc_tui.core.domain.codes import ConditionClinicalStatus, CoverageStatus, R
 from pcc_tui.core.domain.models import Contact, Coverage, Patient, Problem
 from pcc_tui.core.interop.hl7_map import ContactData, CoverageData, DiagnosisData, PatientData
 from pcc_tui.core.interop.hl7_message import Refusal
+from pcc_tui.core.services import hl7_batch
 from pcc_tui.core.services.context import Tx, values_of
 from pcc_tui.core.store import changes
 from pcc_tui.core.store.queries.mrn import SITE, site_mrn
@@ -72,26 +73,25 @@ _PROBLEMS = select(ProblemRow.code, ProblemRow.display).where(
 )
 
 
-_KNOWN = "pcc_hl7_patients"  # session.info: MRN -> patient row, for one batch's transaction
-
-
 def find_patient(tx: Tx, mrn: str) -> PatientRow | None:
-    """The patient of the site's MRN `mrn`. A batch's messages mostly name patients met a
-    message or two before: those are kept (the session's own map lets go of rows no one
-    holds), checked against the MRN, and not asked for again."""
-    known: dict[str, PatientRow] = tx.session.info.setdefault(_KNOWN, {})
-    row = known.get(mrn)
+    """The patient of the site's MRN `mrn`. A batch looks its patients up together
+    (`hl7_batch.look_ahead`) and keeps those met since; those are checked against the MRN
+    and not asked for again, nor is an MRN no patient had."""
+    known = hl7_batch.cache(tx.session)
+    row = known.by_mrn.get(mrn)
     if row is not None and row in tx.session and row.mrn == mrn and row.mrn_system == SITE:
         return row
+    if row is None and mrn in known.absent:
+        return None
     row = tx.session.scalar(_BY_MRN, {"mrn": mrn})
     if row is not None:
-        known[mrn] = row
+        known.by_mrn[mrn] = row
     return row
 
 
 def forget_patients(session: Session) -> None:
     """After a rollback, a merge or a change of identifier: look each MRN up again."""
-    session.info.pop(_KNOWN, None)
+    hl7_batch.forget(session)
 
 
 def _values(data: PatientData) -> dict[str, Any]:
@@ -161,6 +161,7 @@ def patient_for(tx: Tx, data: PatientData, *, create: bool = True) -> PatientRow
     patient = _valid_patient(_optional(_values(data)))
     row = tx.add(PatientRow(**values_of(patient)))
     index_patient_names(tx.session, row.id, row.family_name, row.given_name, new=True)
+    hl7_batch.registered(tx.session, row)
     return row
 
 
@@ -187,9 +188,11 @@ def add_contacts(tx: Tx, patient_id: int, found: list[ContactData]) -> int:
     they are, never what the patient agreed to share with them."""
     if not found:
         return 0  # nothing sent: nothing to look up
-    known = {
-        name.casefold() for name in tx.session.scalars(_CONTACT_NAMES, {"patient": patient_id})
-    }
+    known = (
+        set()
+        if hl7_batch.none_yet(tx.session, patient_id, "contact")
+        else {n.casefold() for n in tx.session.scalars(_CONTACT_NAMES, {"patient": patient_id})}
+    )
     added = 0
     for contact in found:
         if contact.name.casefold() in known:
@@ -206,6 +209,7 @@ def add_contacts(tx: Tx, patient_id: int, found: list[ContactData]) -> int:
                 patient_id=patient_id, name=contact.name, relationship=contact.relationship
             )
         tx.insert(ContactRow, **values_of(model))
+        hl7_batch.added(tx.session, patient_id, "contact")
         known.add(contact.name.casefold())
         added += 1
     return added
@@ -215,10 +219,14 @@ def add_coverages(tx: Tx, patient_id: int, found: list[CoverageData]) -> int:
     """IN1: coverage not yet on file (payer + member id)."""
     if not found:
         return 0  # nothing sent: nothing to look up
-    known = {
-        (payer.casefold(), member)
-        for payer, member in tx.session.execute(_COVERAGES, {"patient": patient_id})
-    }
+    known = (
+        set()
+        if hl7_batch.none_yet(tx.session, patient_id, "coverage")
+        else {
+            (payer.casefold(), member)
+            for payer, member in tx.session.execute(_COVERAGES, {"patient": patient_id})
+        }
+    )
     added = 0
     for cov in found:
         if (cov.payer.casefold(), cov.member_id) in known:
@@ -240,6 +248,7 @@ def add_coverages(tx: Tx, patient_id: int, found: list[CoverageData]) -> int:
         except ValidationError:
             continue  # an optional detail that does not hold: the coverage is left for a person
         tx.insert(CoverageRow, **values_of(model))
+        hl7_batch.added(tx.session, patient_id, "coverage")
         known.add((cov.payer.casefold(), cov.member_id))
         added += 1
     return added
@@ -249,7 +258,11 @@ def add_problems(tx: Tx, patient_id: int, found: list[DiagnosisData]) -> int:
     """DG1: diagnoses not yet on the problem list (by code, else by name)."""
     if not found:
         return 0  # nothing sent: nothing to look up
-    rows = tx.session.execute(_PROBLEMS, {"patient": patient_id}).all()
+    rows = (
+        []
+        if hl7_batch.none_yet(tx.session, patient_id, "problem")
+        else tx.session.execute(_PROBLEMS, {"patient": patient_id}).all()
+    )
     known = {code for code, _ in rows if code} | {display.casefold() for _, display in rows}
     added = 0
     for dx in found:
@@ -266,6 +279,7 @@ def add_problems(tx: Tx, patient_id: int, found: list[DiagnosisData]) -> int:
         except ValidationError:
             continue
         tx.insert(ProblemRow, **values_of(model))
+        hl7_batch.added(tx.session, patient_id, "problem")
         known.add(dx.code or dx.display.casefold())
         added += 1
     return added

@@ -15,11 +15,12 @@ from pcc_tui.core.domain.codes import AppointmentStatus
 from pcc_tui.core.domain.models import Appointment
 from pcc_tui.core.interop.hl7_map import AppointmentData
 from pcc_tui.core.interop.hl7_message import Refusal
+from pcc_tui.core.services import hl7_batch
 from pcc_tui.core.services.context import Tx, values_of
 from pcc_tui.core.services.hl7_patients import NothingToChange
 from pcc_tui.core.store.tables import AppointmentRow, FhirLinkRow, PatientRow, PractitionerRow
 
-LINK_TYPE = "SIU"
+LINK_TYPE = hl7_batch.SIU_LINK
 
 
 _LINKED = select(FhirLinkRow.entity_id).where(  # built once: every SIU message asks
@@ -29,18 +30,34 @@ _LINKED = select(FhirLinkRow.entity_id).where(  # built once: every SIU message 
 )
 
 
+def link_source(sender: str) -> str:
+    return f"hl7:{sender}"[:60]
+
+
 def _link(tx: Tx, sender: str, key: str) -> int | None:
     """The appointment the sender's appointment id names, if booked before."""
-    found = tx.session.scalar(_LINKED, {"source": f"hl7:{sender}"[:60], "key": key})
+    source = link_source(sender)
+    knows, appointment_id = hl7_batch.link(tx.session, (source, key))
+    if knows:
+        return appointment_id
+    found = tx.session.scalar(_LINKED, {"source": source, "key": key})
     return None if found is None else int(found)
 
 
-_PRACTITIONER = select(PractitionerRow.id).where(PractitionerRow.name == bindparam("name")).limit(1)
+_PRACTITIONER = (
+    select(PractitionerRow.id)
+    .where(PractitionerRow.name == bindparam("name"))
+    .order_by(PractitionerRow.id)  # the oldest of a name, as the batch's look-ahead
+    .limit(1)
+)
 
 
 def _practitioner(tx: Tx, name: str | None) -> int | None:
     if not name:
         return None
+    knows, practitioner_id = hl7_batch.practitioner(tx.session, name)
+    if knows:
+        return practitioner_id
     return tx.session.scalar(_PRACTITIONER, {"name": name})
 
 
@@ -74,9 +91,10 @@ def book(
             "AE", f"the appointment does not hold: {first['msg']}", "SCH", "102"
         ) from None
     row = tx.add(AppointmentRow(**values_of(model)))
+    hl7_batch.linked(tx.session, (link_source(sender), data.key), row.id)
     tx.insert(
         FhirLinkRow,
-        source=f"hl7:{sender}"[:60],
+        source=link_source(sender),
         resource_type=LINK_TYPE,
         fhir_id=data.key,
         entity_type="appointment",

@@ -18,6 +18,7 @@ from pcc_tui.core.domain.codes import (
     TaskStatus,
 )
 from pcc_tui.core.interop.hl7_map import CLASS_NAMES, VisitData
+from pcc_tui.core.services import hl7_batch
 from pcc_tui.core.services.context import Tx
 from pcc_tui.core.services.hl7_patients import NothingToChange
 from pcc_tui.core.store.tables import (
@@ -45,7 +46,15 @@ _OF_VISIT = _LATEST.where(StayRow.visit_number == bindparam("visit"))  # built o
 
 
 def find_stay(tx: Tx, patient_id: int, visit: VisitData | None) -> StayRow | None:
-    """The stay this message is about: by visit number (PV1-19), else the patient's latest."""
+    """The stay this message is about: by visit number (PV1-19), else the patient's latest
+    (from the stays the batch looked up, where it did)."""
+    number = visit.visit_number if visit is not None else None
+    known = hl7_batch.stays_of(tx.session, patient_id)
+    if known is not None:
+        for stay in reversed(known):
+            if stay.status != VOIDED and (not number or stay.visit_number == number):
+                return stay
+        return None
     if visit is not None and visit.visit_number:
         return tx.session.scalar(_OF_VISIT, {"patient": patient_id, "visit": visit.visit_number})
     return tx.session.scalar(_LATEST, {"patient": patient_id})
@@ -113,6 +122,7 @@ def admit(
     }
     if stay is None:
         stay = tx.add(StayRow(patient_id=patient.id, **values))
+        hl7_batch.stay_added(tx.session, stay)
     else:
         before["stay"] = _stay_state(stay)
         tx.track(stay)

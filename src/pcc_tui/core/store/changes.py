@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import String, bindparam, cast, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from pcc_tui.core.store.tables import ChangeLogRow, PatientRow
@@ -73,25 +73,43 @@ def record(session: Session, origin: str) -> int | None:
     patients: set[int] = session.info.pop(_PATIENTS, set())
     if not tables:
         return None
+    values = {
+        "at": datetime.now(UTC),  # wall time, whatever the store's clock: latency is measured
+        "actor": str(session.info.get("actor", "system")),
+        "origin": origin,
+        "patients": ",".join(str(p) for p in sorted(patients)),
+        "tables": ",".join(sorted(tables))[:400],
+    }
     # Numbered under a lock held to commit, so numbers follow commit order across sessions
     # (a reader asking for "after 41" can never miss a 41 that commits late). Only writes
     # of care data take it; audited reads do not. SQLite: the write lock already does this.
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"SELECT pg_advisory_xact_lock({CHANGE_LOCK})"))
-    row = ChangeLogRow(
-        at=datetime.now(UTC),  # wall time, whatever the store's clock: latency is measured
-        actor=str(session.info.get("actor", "system")),
-        origin=origin,
-        patients=",".join(str(p) for p in sorted(patients)),
-        tables=",".join(sorted(tables))[:400],
-    )
+        return int(session.execute(_PG_RECORD, values).scalar_one())  # one round trip
+    row = ChangeLogRow(**values)
     session.add(row)
     session.flush()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT pg_notify(:channel, :seq)"), {"channel": CHANNEL, "seq": str(row.seq)}
-        )
     return int(row.seq)
+
+
+def _pg_record() -> Any:
+    """Lock, number, insert and NOTIFY in one statement: the row is read from the lock's
+    CTE, so its number is taken only once the lock is held."""
+    columns = ChangeLogRow.__table__.c
+    names = ("at", "actor", "origin", "patients", "tables")
+    locked = select(func.pg_advisory_xact_lock(CHANGE_LOCK).label("locked")).cte("locked")
+    added = (
+        insert(ChangeLogRow)
+        .from_select(
+            names,
+            select(*(bindparam(n, type_=columns[n].type) for n in names)).select_from(locked),
+        )
+        .returning(ChangeLogRow.seq)
+        .cte("added")
+    )
+    return select(added.c.seq, func.pg_notify(CHANNEL, cast(added.c.seq, String)))
+
+
+_PG_RECORD = _pg_record()
 
 
 def since(session: Session, seq: int, limit: int = 1000) -> list[Change]:
