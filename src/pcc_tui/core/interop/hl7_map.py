@@ -182,6 +182,14 @@ def _person_name(msg: Message, segment: str, field_no: int, nth: int = 1) -> tup
     return family, given
 
 
+def _clinician_name(msg: Message, segment: str, field_no: int) -> str:
+    """An XCN (PV1-7 attending, AIP-3 provider): ID^family^given^middle, shown as "given
+    middle family"; a sender that puts only a name in the first component is taken at its
+    word."""
+    parts = (msg.value(segment, field_no, n) for n in (3, 4, 2))
+    return " ".join(p for p in parts if p) or msg.value(segment, field_no, 1)
+
+
 def patient(msg: Message, authorities: tuple[str, ...]) -> PatientData:
     if not msg.has("PID"):
         raise Refusal("AE", "the message has no PID segment", "PID", "100")
@@ -216,8 +224,7 @@ def patient(msg: Message, authorities: tuple[str, ...]) -> PatientData:
 def visit(msg: Message, tz: tzinfo) -> VisitData | None:
     if not msg.has("PV1"):
         return None
-    attending_family, attending_given = _person_name(msg, "PV1", 7)
-    attending = " ".join(p for p in (attending_given, attending_family) if p) or msg.value("PV1", 7)
+    attending = _clinician_name(msg, "PV1", 7)
     disposition = msg.value("PV1", 36, 1) or msg.value("PV1", 36, 2)
     return VisitData(
         visit_number=msg.value("PV1", 19)[:60] or None,
@@ -330,8 +337,7 @@ def appointment(msg: Message, tz: tzinfo) -> AppointmentData:
         minutes = min(int((end - start) / timedelta(minutes=1)), 24 * 60)
     reason = msg.value("SCH", 7, 2) or msg.value("SCH", 7, 1) or msg.value("AIS", 3, 2)
     location = msg.value("AIL", 3, 4) or msg.value("AIL", 3, 1) or msg.value("PV1", 3, 1)
-    family, given = _person_name(msg, "AIP", 3)
-    provider = " ".join(p for p in (given, family) if p) or None
+    provider = _clinician_name(msg, "AIP", 3) or None
     return AppointmentData(
         key=key[:100],
         start=start,
