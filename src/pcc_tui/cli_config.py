@@ -59,6 +59,7 @@ SAMPLE = """\
 # max_frame_bytes = 1048576  # pcc listen hl7: larger frames are refused (AR)
 # idle_timeout_seconds = 300 # a connection silent this long is closed
 # batch_max = 200            # messages applied per commit when a backlog arrives
+# gather_ms = 5              # a batch waits this long at most for each busy client's next
 
 [ehr]
 # base_url = "https://ehr.example.org/fhir"   # pcc sync fhir (https; http only to loopback)

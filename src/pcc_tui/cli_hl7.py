@@ -163,6 +163,7 @@ def cmd_listen(args: argparse.Namespace, store: Store, settings: Settings) -> in
         max_frame_bytes=settings.hl7.max_frame_bytes,
         idle_timeout=settings.hl7.idle_timeout_seconds,
         batch_max=settings.hl7.batch_max,
+        gather=settings.hl7.gather_ms / 1000,
         now_text=lambda: clock.now().strftime("%Y%m%d%H%M%S+0000"),
     )
 

@@ -129,6 +129,9 @@ class Hl7Settings(BaseModel):
     idle_timeout_seconds: float = Field(default=300, gt=0, le=24 * 3600)
     # Messages applied per commit when a backlog arrives (each applies whole or not at all).
     batch_max: int = Field(default=200, ge=1, le=5000)
+    # A group commit: a batch waits at most this long for the next message of each client
+    # that sent in the batch before (clients that wait for each ACK send again just after).
+    gather_ms: float = Field(default=5, ge=0, le=1000)
 
 
 class EhrSettings(BaseModel):
