@@ -15,9 +15,10 @@ from pcc_tui.core.domain.codes import EpisodeStatus, RequestPriority
 from pcc_tui.core.domain.event_rules import CONTACT_STEP, MEDREC_STEP, VISIT_STEP, EventRule
 from pcc_tui.core.domain.models import PlanStep
 from pcc_tui.core.domain.pathways import PathwayTemplate
+from pcc_tui.core.services import hl7_batch
 from pcc_tui.core.services.context import Tx
 from pcc_tui.core.services.pathways import plan_from_template
-from pcc_tui.core.services.plans import holder_plan, insert_plan, insert_step
+from pcc_tui.core.services.plans import holder_plan, insert_plan, insert_step, new_holder_plan
 from pcc_tui.core.store.tables import PatientRow, PlanStepRow, StayEventRow, StayRow, TransitionRow
 
 EVENTS_PLAN = "hospital-events"  # the holder plan of tasks made from events
@@ -132,7 +133,7 @@ def _task(tx: Tx, rule: EventRule, facts: EventFacts) -> dict[str, Any]:
     else:
         due = facts.on + timedelta(days=days)
     title = (rule.task or rule.title).format_map(_Blank(_placeholders(facts)))
-    plan_id = holder_plan(tx, patient.id, EVENTS_PLAN, "From hospital events")
+    plan_id = _events_plan(tx, patient.id)
     step_id = insert_step(
         tx,
         PlanStep(
@@ -147,6 +148,20 @@ def _task(tx: Tx, rule: EventRule, facts: EventFacts) -> dict[str, Any]:
         plan_id,
     )
     return {"rule": rule.id, "table": "plan_step", "id": step_id}
+
+
+def _events_plan(tx: Tx, patient_id: int) -> int:
+    """The patient's plan of tasks made from events (the intake's batch may know it)."""
+    knows, plan_id = hl7_batch.holder(tx.session, patient_id)
+    if plan_id is not None:
+        return plan_id
+    title = "From hospital events"
+    if knows:  # the patient has none
+        plan_id = new_holder_plan(tx, patient_id, EVENTS_PLAN, title)
+    else:
+        plan_id = holder_plan(tx, patient_id, EVENTS_PLAN, title)
+    hl7_batch.holder_made(tx.session, patient_id, plan_id)
+    return plan_id
 
 
 def _placeholders(facts: EventFacts) -> dict[str, str]:

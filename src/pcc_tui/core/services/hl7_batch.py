@@ -18,16 +18,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pcc_tui.core.domain.codes import EncounterStatus
+from pcc_tui.core.domain.codes import CarePlanStatus, EncounterStatus
 from pcc_tui.core.store.queries.mrn import SITE
 from pcc_tui.core.store.tables import (
     AppointmentRow,
+    CarePlanRow,
     FhirLinkRow,
     PatientRow,
     PractitionerRow,
+    ProblemRow,
     StayRow,
 )
 
@@ -48,6 +50,10 @@ class BatchCache:
     links: dict[tuple[str, str], int | None] = field(default_factory=dict)
     appointments: list[AppointmentRow] = field(default_factory=list)
     practitioners: dict[str, int | None] = field(default_factory=dict)  # by name
+    # Problem-list keys (codes, names folded) of patients whose messages carry DG1.
+    problems: dict[int, set[str]] = field(default_factory=dict)
+    # The active plan holding tasks made from hospital events, by patient (None: none yet).
+    holders: dict[int, int | None] = field(default_factory=dict)
 
 
 def cache(session: Session) -> BatchCache:
@@ -67,12 +73,18 @@ def look_ahead(
     mrns: Iterable[str],
     links: Iterable[tuple[str, str]] = (),
     practitioners: Iterable[str] = (),
+    diagnosed: Iterable[str] = (),
+    holder_template: str | None = None,
 ) -> None:
     """The patients of these site MRNs and their stays that are not void, the appointments
-    of these (link source, appointment id) pairs, the practitioners of these names: a
-    statement each for a batch (per 500), instead of one or more for each message."""
+    of these (link source, appointment id) pairs, the practitioners of these names, the
+    problem lists of the `diagnosed` MRNs: a statement each for a batch (per 500), instead
+    of one or more for each message."""
     known = cache(session)
     _patients(session, known, mrns)
+    _problems(session, known, diagnosed)
+    if holder_template:
+        _holders(session, known, holder_template)
     _links(session, known, links)
     _practitioners(session, known, practitioners)
 
@@ -111,6 +123,8 @@ def registered(session: Session, row: PatientRow) -> None:
     known.absent.discard(row.mrn)
     known.registered[row.id] = set()
     known.stays[row.id] = []
+    known.problems[row.id] = set()
+    known.holders[row.id] = None
 
 
 def none_yet(session: Session, patient_id: int, kind: str) -> bool:
@@ -180,10 +194,12 @@ def link(session: Session, pair: tuple[str, str]) -> tuple[bool, int | None]:
     return True, known.links[pair]
 
 
-def linked(session: Session, pair: tuple[str, str], appointment_id: int) -> None:
+def linked(session: Session, pair: tuple[str, str], row: AppointmentRow) -> None:
+    """An appointment booked in this batch (held, so a later message finds it at once)."""
     known: BatchCache | None = session.info.get(_KEY)
     if known is not None:
-        known.links[pair] = appointment_id
+        known.links[pair] = row.id
+        known.appointments.append(row)
 
 
 def practitioner(session: Session, name: str) -> tuple[bool, int | None]:
@@ -192,3 +208,61 @@ def practitioner(session: Session, name: str) -> tuple[bool, int | None]:
     if known is None or name not in known.practitioners:
         return False, None
     return True, known.practitioners[name]
+
+
+def _problems(session: Session, known: BatchCache, mrns: Iterable[str]) -> None:
+    ids = [row.id for mrn in mrns if (row := known.by_mrn.get(mrn)) is not None]
+    ids = [pid for pid in ids if pid not in known.problems]
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for pid in chunk:
+            known.problems[pid] = set()
+        for pid, code, display in session.execute(
+            select(ProblemRow.patient_id, ProblemRow.code, ProblemRow.display).where(
+                ProblemRow.patient_id.in_(chunk)
+            )
+        ):
+            known.problems[pid].update(problem_keys(code, display))
+
+
+def problem_keys(code: str | None, display: str) -> set[str]:
+    """What makes a problem already listed: its code, and its name whatever the case."""
+    return {code, display.casefold()} if code else {display.casefold()}
+
+
+def problems_of(session: Session, patient_id: int) -> set[str] | None:
+    """The patient's problem-list keys (kept up to date by the caller as it adds), or None
+    when this batch does not know them."""
+    known: BatchCache | None = session.info.get(_KEY)
+    return None if known is None else known.problems.get(patient_id)
+
+
+def _holders(session: Session, known: BatchCache, template: str) -> None:
+    ids = [row.id for row in known.by_mrn.values() if row.id not in known.holders]
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        known.holders.update(dict.fromkeys(chunk))
+        for pid, plan_id in session.execute(
+            select(CarePlanRow.patient_id, func.min(CarePlanRow.id))
+            .where(
+                CarePlanRow.patient_id.in_(chunk),
+                CarePlanRow.template == template,
+                CarePlanRow.status == CarePlanStatus.ACTIVE,
+            )
+            .group_by(CarePlanRow.patient_id)
+        ):
+            known.holders[pid] = plan_id
+
+
+def holder(session: Session, patient_id: int) -> tuple[bool, int | None]:
+    """(whether this batch knows, the id of the patient's holder plan or None if none yet)."""
+    known: BatchCache | None = session.info.get(_KEY)
+    if known is None or patient_id not in known.holders:
+        return False, None
+    return True, known.holders[patient_id]
+
+
+def holder_made(session: Session, patient_id: int, plan_id: int) -> None:
+    known: BatchCache | None = session.info.get(_KEY)
+    if known is not None:
+        known.holders[patient_id] = plan_id

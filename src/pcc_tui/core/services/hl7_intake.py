@@ -44,7 +44,7 @@ from pcc_tui.core.services import (
 )
 from pcc_tui.core.services.context import Actor, Tx
 from pcc_tui.core.services.hl7_log import LogEntry
-from pcc_tui.core.store import audit
+from pcc_tui.core.store import audit, deferred_inserts
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import Hl7MessageRow, PatientRow
 
@@ -123,7 +123,10 @@ class Intake:
             messages = [m for _, _, m in parsed if isinstance(m, Message)]
             self._seen = self._applied_before(session, messages)
             # What the rest name, looked up together rather than message by message.
-            hl7_batch.look_ahead(session, **self._named(messages))
+            named, rows = self._named(messages)
+            hl7_batch.look_ahead(session, **named, holder_template=event_work.EVENTS_PLAN)
+            if not careful:  # rows written a statement per table, at the end or when read
+                deferred_inserts.start(session, block=len(parsed), ahead=rows)
             for item, body, msg in parsed:
                 log, info = self._one(session, item, body, msg, now)
                 pending.append((log.id, info))
@@ -139,6 +142,12 @@ class Intake:
     def _write_pending(self, session: Session, now: datetime) -> None:
         """The batch's log and audit rows, a statement each. A straight-through attempt that
         meets a duplicate another listener applied meanwhile is tried again carefully."""
+        if not self._careful:
+            try:  # what the messages wrote: any failure here is one of theirs
+                deferred_inserts.stop(session)
+                session.flush()
+            except Exception as exc:
+                raise _Stumbled from exc
         try:
             hl7_log.write(session, self._logs, now)
         except IntegrityError as exc:
@@ -243,7 +252,7 @@ class Intake:
         tx = Tx(session, self.store, self.actor, now)
         try:
             action, summary = self._apply(tx, msg, log)
-            session.flush()
+            session.flush()  # its rows' versions are final for the undo payload below
             log.outcome, log.error, log.error_where, log.hold_key = APPLIED, None, None, None
             log.patient_id = tx.patient_id
             # Carefully, here: so the unique index can say another listener was first.
@@ -324,27 +333,48 @@ class Intake:
             log.attempts += 1
             self._run(session, log, Message(log.raw), now, release=False)
 
-    def _named(self, msgs: list[Message]) -> dict[str, set[Any]]:
-        """What the messages still to apply name: site MRNs, SIU appointment links and
-        providers. One that cannot be read is left to fail on its own when applied, never
-        here for the batch."""
-        named: dict[str, set[Any]] = {"mrns": set(), "links": set(), "practitioners": set()}
+    def _named(self, msgs: list[Message]) -> tuple[dict[str, set[Any]], dict[str, int]]:
+        """What the messages still to apply name: site MRNs (and which carry diagnoses), SIU
+        appointment links and providers; and about how many rows of each table they will
+        add (ids for them are taken together). One that cannot be read is left to fail on
+        its own when applied, never here for the batch."""
+        named: dict[str, set[Any]] = {
+            "mrns": set(),
+            "links": set(),
+            "practitioners": set(),
+            "diagnosed": set(),
+        }
+        rows: dict[str, int] = {}
         for msg in msgs:
             if _key(msg.header) in self._seen:
                 continue
             try:
                 mrn = self._mrn(msg)
-                if msg.header.message_type == "SIU":
-                    booked = hm.appointment(msg, self.tz)
-                    source = hl7_schedule.link_source(msg.header.sender)
-                    named["links"].add((source, booked.key))
-                    if booked.provider:
-                        named["practitioners"].add(booked.provider)
+                for table, n in self._rows_added(msg, named).items():
+                    rows[table] = rows.get(table, 0) + n
             except Exception:  # named when the message itself is applied
                 continue
             if mrn:
                 named["mrns"].add(mrn)
-        return named
+                if msg.has("DG1"):
+                    named["diagnosed"].add(mrn)
+        return named, rows
+
+    def _rows_added(self, msg: Message, named: dict[str, set[Any]]) -> dict[str, int]:
+        """The rows a message will add, at most (and what SIU names, into `named`)."""
+        h = msg.header
+        if h.message_type == "SIU":
+            booked = hm.appointment(msg, self.tz)
+            named["links"].add((hl7_schedule.link_source(h.sender), booked.key))
+            if booked.provider:
+                named["practitioners"].add(booked.provider)
+            if h.trigger == "S12":
+                return {"fhir_link": 1}
+            return {"plan_step": 1} if h.trigger == "S26" else {}
+        found = {"stay_event": 1, "problem": len(hm.diagnoses(msg))}
+        if h.trigger in REGISTERING:
+            found.update(contact=len(hm.contacts(msg)), coverage=len(hm.coverages(msg)))
+        return found
 
     def _mrn(self, msg: Message) -> str | None:
         return hm.choose_mrn(hm.identifiers(msg), self.store.policy.mrn_authorities)

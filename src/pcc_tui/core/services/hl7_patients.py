@@ -258,12 +258,10 @@ def add_problems(tx: Tx, patient_id: int, found: list[DiagnosisData]) -> int:
     """DG1: diagnoses not yet on the problem list (by code, else by name)."""
     if not found:
         return 0  # nothing sent: nothing to look up
-    rows = (
-        []
-        if hl7_batch.none_yet(tx.session, patient_id, "problem")
-        else tx.session.execute(_PROBLEMS, {"patient": patient_id}).all()
-    )
-    known = {code for code, _ in rows if code} | {display.casefold() for _, display in rows}
+    known = hl7_batch.problems_of(tx.session, patient_id)
+    if known is None:
+        rows = tx.session.execute(_PROBLEMS, {"patient": patient_id}).all()
+        known = {key for code, display in rows for key in hl7_batch.problem_keys(code, display)}
     added = 0
     for dx in found:
         if (dx.code and dx.code in known) or dx.display.casefold() in known:
@@ -279,8 +277,7 @@ def add_problems(tx: Tx, patient_id: int, found: list[DiagnosisData]) -> int:
         except ValidationError:
             continue
         tx.insert(ProblemRow, **values_of(model))
-        hl7_batch.added(tx.session, patient_id, "problem")
-        known.add(dx.code or dx.display.casefold())
+        known.update(hl7_batch.problem_keys(model.code, model.display))  # as if read back
         added += 1
     return added
 

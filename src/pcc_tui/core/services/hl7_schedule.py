@@ -91,7 +91,7 @@ def book(
             "AE", f"the appointment does not hold: {first['msg']}", "SCH", "102"
         ) from None
     row = tx.add(AppointmentRow(**values_of(model)))
-    hl7_batch.linked(tx.session, (link_source(sender), data.key), row.id)
+    hl7_batch.linked(tx.session, (link_source(sender), data.key), row)
     tx.insert(
         FhirLinkRow,
         source=link_source(sender),

@@ -55,11 +55,15 @@ def insert_plan(tx: Tx, plan: CarePlan, steps: list[PlanStep]) -> tuple[int, lis
     return plan_id, ids
 
 
-_HOLDER = select(CarePlanRow.id).where(  # built once: imports and the intake ask often
-    CarePlanRow.patient_id == bindparam("patient"),
-    CarePlanRow.template == bindparam("template"),
-    CarePlanRow.status == CarePlanStatus.ACTIVE,
-)
+_HOLDER = (
+    select(CarePlanRow.id)
+    .where(  # built once: imports and the intake ask often
+        CarePlanRow.patient_id == bindparam("patient"),
+        CarePlanRow.template == bindparam("template"),
+        CarePlanRow.status == CarePlanStatus.ACTIVE,
+    )
+    .order_by(CarePlanRow.id)
+)  # the first, should there be two
 
 
 def holder_plan(tx: Tx, patient_id: int, template: str, title: str) -> int:
@@ -68,6 +72,11 @@ def holder_plan(tx: Tx, patient_id: int, template: str, title: str) -> int:
     found = tx.session.scalar(_HOLDER, {"patient": patient_id, "template": template})
     if found is not None:
         return int(found)
+    return new_holder_plan(tx, patient_id, template, title)
+
+
+def new_holder_plan(tx: Tx, patient_id: int, template: str, title: str) -> int:
+    """A holder plan, for a caller that knows the patient has none."""
     plan = CarePlan(
         patient_id=patient_id, title=title, template=template, period_start=tx.now.date()
     )

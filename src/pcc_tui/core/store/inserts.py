@@ -2,7 +2,8 @@
 ten per message). An ORM add costs a flush of its own per row (a unit of work, events, the
 identity map) and a statement built per call costs its cache key; a statement built once
 and executed with values costs a tenth of that. Rows written this way are never objects in
-the session: the caller keeps what it needs (usually the id)."""
+the session: the caller keeps what it needs (usually the id). A session may defer them
+(`deferred_inserts`): they are then written a statement per table, later."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any, cast
 from sqlalchemy import Insert, Table, insert
 from sqlalchemy.orm import Session
 
-from pcc_tui.core.store import changes
+from pcc_tui.core.store import changes, deferred_inserts
 from pcc_tui.core.store.tables import Base, PatientRow, Tracked
 
 _CACHE: dict[str, Insert] = {}
@@ -42,8 +43,11 @@ def insert_row(
             "updated_by": who,
             **values,
         }
-    result = session.execute(_statement(table), values)
-    new_id = int(result.scalar_one()) if "id" in table.c else 0
+    if deferred_inserts.active(session):  # written with others of its table, later
+        new_id = deferred_inserts.add(session, table, values)
+    else:
+        result = session.execute(_statement(table), values)
+        new_id = int(result.scalar_one()) if "id" in table.c else 0
     if table.name not in changes.QUIET_TABLES:
         patient = new_id if mapped is PatientRow else values.get("patient_id")
         changes.note(session, (table.name,), () if patient is None else (int(patient),))

@@ -9,13 +9,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import cast
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Insert
 
+from pcc_tui.core.store import deferred_inserts
 from pcc_tui.core.store.tables import (
     Base,
     NameGramRow,
@@ -55,6 +57,7 @@ _TOKEN_IDS = select(NameTokenRow.token, NameTokenRow.id).where(
 )
 _UNINDEX = delete(PatientNameTokenRow).where(PatientNameTokenRow.patient_id == bindparam("patient"))
 _IGNORING: dict[tuple[str, str], Insert] = {}
+_PATIENT_TOKENS = cast(Table, PatientNameTokenRow.__table__)
 
 
 def insert_ignoring_duplicates(
@@ -70,8 +73,26 @@ def insert_ignoring_duplicates(
     session.execute(stmt, rows)
 
 
+_MET = "pcc_name_tokens"  # session.info: token -> id, while the session defers its inserts
+
+
 def ensure_tokens(session: Session, words: Iterable[str]) -> dict[str, int]:
-    """Token ids for `words`, creating tokens (with their grams and variants) as needed."""
+    """Token ids for `words`, creating tokens (with their grams and variants) as needed. A
+    session that defers its inserts (a feed's batch) keeps the ids it met: a token is never
+    deleted, and that session's work is rolled back whole or not at all."""
+    met: dict[str, int] | None = None
+    if deferred_inserts.active(session):
+        met = session.info.setdefault(_MET, {})
+        words = set(words)
+        if words <= met.keys():
+            return {w: met[w] for w in words}
+    found = _ensure_tokens(session, words)
+    if met is not None:
+        met.update(found)
+    return found
+
+
+def _ensure_tokens(session: Session, words: Iterable[str]) -> dict[str, int]:
     wanted = sorted(set(words))
     if not wanted:
         return {}
@@ -96,13 +117,16 @@ def index_patient_names(
     """Refresh the search keys of one patient (derived rows, rebuilt on every rename; a
     `new` patient has none to clear)."""
     ids = ensure_tokens(session, tokens(family, given))
+    rows: list[dict[str, object]] = [
+        {"token_id": tid, "patient_id": patient_id} for tid in ids.values()
+    ]
+    if new and deferred_inserts.active(session):  # a new patient's keys cannot be there yet
+        for row in rows:
+            deferred_inserts.add(session, _PATIENT_TOKENS, row)
+        return
     if not new:
         session.execute(_UNINDEX, {"patient": patient_id})
-    insert_ignoring_duplicates(
-        session,
-        PatientNameTokenRow,
-        [{"token_id": tid, "patient_id": patient_id} for tid in ids.values()],
-    )
+    insert_ignoring_duplicates(session, PatientNameTokenRow, rows)
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
