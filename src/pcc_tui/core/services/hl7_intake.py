@@ -361,16 +361,17 @@ class Intake:
         return named, rows
 
     def _rows_added(self, msg: Message, named: dict[str, set[Any]]) -> dict[str, int]:
-        """The rows a message will add, at most (and what SIU names, into `named`)."""
+        """About how many rows a message adds, by table (more are taken if need be), and
+        what an SIU message names, into `named`."""
         h = msg.header
         if h.message_type == "SIU":
             booked = hm.appointment(msg, self.tz)
             named["links"].add((hl7_schedule.link_source(h.sender), booked.key))
             if booked.provider:
                 named["practitioners"].add(booked.provider)
-            if h.trigger == "S12":
-                return {"fhir_link": 1}
             return {"plan_step": 1} if h.trigger == "S26" else {}
+        if h.message_type != "ADT" or h.trigger not in ADT_EVENTS:
+            return {}
         found = {"stay_event": 1, "problem": len(hm.diagnoses(msg))}
         if h.trigger in REGISTERING:
             found.update(contact=len(hm.contacts(msg)), coverage=len(hm.coverages(msg)))

@@ -55,15 +55,16 @@ def insert_plan(tx: Tx, plan: CarePlan, steps: list[PlanStep]) -> tuple[int, lis
     return plan_id, ids
 
 
+# Built once: imports and the intake ask often. The first, should there be two.
 _HOLDER = (
     select(CarePlanRow.id)
-    .where(  # built once: imports and the intake ask often
+    .where(
         CarePlanRow.patient_id == bindparam("patient"),
         CarePlanRow.template == bindparam("template"),
         CarePlanRow.status == CarePlanStatus.ACTIVE,
     )
     .order_by(CarePlanRow.id)
-)  # the first, should there be two
+)
 
 
 def holder_plan(tx: Tx, patient_id: int, template: str, title: str) -> int:
