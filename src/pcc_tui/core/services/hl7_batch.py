@@ -3,15 +3,15 @@
 A listener's batch mostly holds one message each for a handful of patients; asking for each
 patient, stay, appointment and provider as its message comes costs a statement (and on
 PostgreSQL a round trip) apiece. So the batch asks once for all the patients its messages
-name, once for their stays, once for the appointments its SIU messages name and once for
-their providers; what was not found is remembered too, and a patient the batch registers is
-known to have no contacts, coverage, problems or stays until the batch adds some.
+name, their stays, the problem lists of those with diagnoses, their plans of tasks made from
+events, the appointments its SIU messages name and their providers; what was not found is
+remembered too, and a patient the batch registers is known to have none of these (nor
+contacts or coverage) until the batch adds some.
 
 Kept in `session.info`, so it lives exactly as long as the batch's transaction. Anything
 that changes rows behind the ORM's back (a merge's Core UPDATEs, a changed identifier) or
 takes changes back (a message's savepoint rolled back) calls `forget`: from then on each
-message looks up what it needs again.
-"""
+message looks up what it needs again."""
 
 from __future__ import annotations
 
@@ -76,10 +76,11 @@ def look_ahead(
     diagnosed: Iterable[str] = (),
     holder_template: str | None = None,
 ) -> None:
-    """The patients of these site MRNs and their stays that are not void, the appointments
-    of these (link source, appointment id) pairs, the practitioners of these names, the
-    problem lists of the `diagnosed` MRNs: a statement each for a batch (per 500), instead
-    of one or more for each message."""
+    """The patients of these site MRNs and their stays that are not void, the problem lists
+    of the `diagnosed` MRNs, the patients' active plans of `holder_template` (where tasks
+    made from events go), the appointments of these (link source, appointment id) pairs,
+    the practitioners of these names: a statement each for a batch (per 500), instead of
+    one or more for each message."""
     known = cache(session)
     _patients(session, known, mrns)
     _problems(session, known, diagnosed)

@@ -94,6 +94,7 @@ class Intake:
         self.store, self.actor, self.rules, self.pathways = store, actor, rules, pathways
         self.tz = store.clock.tz
         self._holding = True  # whether any message is held (looked up once per batch)
+        self._task_events = {e for r in rules.values() if r.then == "task" for e in r.events}
         self._seen: set[_Key] = set()  # the batch's keys applied or held (duplicates)
 
     # -- batches ----------------------------------------------------------------------------
@@ -115,18 +116,22 @@ class Intake:
         pending: list[tuple[int | None, dict[str, Any]]] = []
         with self.store.writing() as session:
             self._begin(session, now, careful)
-            # Most batches hold nothing back: one look, not one per message applied.
-            self._holding, self._ids = hl7_log.start_batch(
-                session, len(parsed), bulk=not self.store.person
-            )
             # One look for the batch's duplicates; the batch's own are tracked as it goes.
             messages = [m for _, _, m in parsed if isinstance(m, Message)]
             self._seen = self._applied_before(session, messages)
-            # What the rest name, looked up together rather than message by message.
             named, rows = self._named(messages)
-            hl7_batch.look_ahead(session, **named, holder_template=event_work.EVENTS_PLAN)
+            # Most batches hold nothing back: one look, not one per message applied.
+            start = hl7_log.start_batch(
+                session, len(parsed), bulk=not self.store.person, ahead=None if careful else rows
+            )
+            self._holding, self._ids = start.holding, start.log_ids
+            # What the rest name, looked up together rather than message by message; where
+            # tasks made from events go only if a rule may make one.
+            tasks = any(m.header.kind in self._task_events for m in messages)
+            holders = event_work.EVENTS_PLAN if tasks else None
+            hl7_batch.look_ahead(session, **named, holder_template=holders)
             if not careful:  # rows written a statement per table, at the end or when read
-                deferred_inserts.start(session, block=len(parsed), ahead=rows)
+                deferred_inserts.start(session, block=len(parsed), taken=start.taken)
             for item, body, msg in parsed:
                 log, info = self._one(session, item, body, msg, now)
                 pending.append((log.id, info))

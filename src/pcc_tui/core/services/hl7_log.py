@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from pcc_tui.core.store import deferred_inserts
 from pcc_tui.core.store.tables import Hl7MessageRow
 
 _TABLE = cast(Table, Hl7MessageRow.__table__)
@@ -26,12 +27,12 @@ _SAVE = (
 )
 # A batch's start on PostgreSQL, one round trip: one audit row per message, not one per
 # table changed (the database honours it only for the intake's service login), whether any
-# message is held, and the batch's log ids.
+# message is held, the batch's log ids, and ids for the rows its messages will add.
 _PG_START = text(
     "SELECT set_config('pcc.bulk', :bulk, true),"
     " EXISTS (SELECT 1 FROM hl7_message WHERE outcome = 'held'),"
     " ARRAY(SELECT nextval(pg_get_serial_sequence('hl7_message', 'id'))"
-    " FROM generate_series(1, :n))"
+    f" FROM generate_series(1, :n)), {deferred_inserts.PG_TAKE}"
 )
 _SQLITE_LAST = select(func.max(_TABLE.c.id))
 _HELD = select(_TABLE.c.id).where(_TABLE.c.outcome == "held").limit(1)
@@ -62,19 +63,36 @@ class LogEntry:
 _COLUMNS = tuple(f.name for f in fields(LogEntry) if f.name != "stored")  # as on the row
 
 
-def start_batch(session: Session, n: int, *, bulk: bool) -> tuple[bool, Iterator[int]]:
-    """Whether any message is held, and `n` ids for new entries in order of arrival.
-    PostgreSQL takes them from the table's sequence (other writers take theirs from it
-    too); SQLite's writer holds the database lock for the whole transaction, so the ids after
-    the largest one are this batch's."""
+@dataclass(frozen=True)
+class BatchStart:
+    holding: bool  # whether any message is held
+    log_ids: Iterator[int]  # for new entries, in order of arrival
+    taken: list[tuple[str, int]]  # ids taken ahead for other tables, as (table, id)
+
+
+def start_batch(
+    session: Session, n: int, *, bulk: bool, ahead: dict[str, int] | None = None
+) -> BatchStart:
+    """Whether any message is held, and `n` ids for new entries. PostgreSQL takes them from
+    the table's sequence (other writers take theirs from it too), with the ids `ahead` asks
+    of other tables; SQLite's writer holds the database lock for the whole transaction, so
+    the ids after the largest one are this batch's (and `ahead` is not needed)."""
     if session.get_bind().dialect.name == "postgresql":
-        _, holding, ids = session.execute(
-            _PG_START, {"bulk": "on" if bulk else "off", "n": n}
+        counts = deferred_inserts.numbered(ahead or {})
+        _, holding, ids, taken = session.execute(
+            _PG_START,
+            {
+                "bulk": "on" if bulk else "off",
+                "n": n,
+                "tables": list(counts),
+                "counts": list(counts.values()),
+            },
         ).one()
-        return bool(holding), iter([int(i) for i in ids])
+        pairs = [(str(t), int(i)) for t, i in taken or []]
+        return BatchStart(bool(holding), iter([int(i) for i in ids]), pairs)
     holding = session.scalar(_HELD) is not None
     last = int(session.scalar(_SQLITE_LAST) or 0)
-    return holding, iter(range(last + 1, last + 1 + n))
+    return BatchStart(holding, iter(range(last + 1, last + 1 + n)), [])
 
 
 def write(session: Session, entries: Sequence[LogEntry], now: datetime) -> None:

@@ -25,11 +25,14 @@ from pcc_tui.core.store.tables import Base
 
 _KEY = "pcc_deferred_inserts"
 _ORDER = {t.name: n for n, t in enumerate(Base.metadata.sorted_tables)}  # parents first
-_PG_IDS = text(
-    "SELECT v.t, nextval(pg_get_serial_sequence(v.t, 'id'))"
+# Ids from each table's sequence: [[table, id], ...] as JSON. A scalar subquery, so that a
+# caller may take them in a statement it sends anyway (`:tables`, `:counts`).
+PG_TAKE = (
+    "(SELECT json_agg(json_build_array(v.t, nextval(pg_get_serial_sequence(v.t, 'id'))))"
     " FROM unnest(CAST(:tables AS text[]), CAST(:counts AS int[])) AS v(t, k),"
-    " generate_series(1, v.k)"
+    " generate_series(1, v.k))"
 )
+_PG_IDS = text(f"SELECT {PG_TAKE}")
 
 
 @dataclass
@@ -41,17 +44,30 @@ class _Waiting:
     writing: bool = False
 
 
-def start(session: Session, *, block: int, ahead: dict[str, int] | None = None) -> None:
-    """Defer this session's inserts from now on; `ahead`: ids to take now, by table name (on
-    PostgreSQL in one statement), where the caller knows it will need them."""
+def start(
+    session: Session,
+    *,
+    block: int,
+    ahead: dict[str, int] | None = None,
+    taken: list[tuple[str, int]] | None = None,
+) -> None:
+    """Defer this session's inserts from now on. `ahead`: ids to take now, by table name (on
+    PostgreSQL in one statement), where the caller knows it will need them; or `taken`: ids
+    the caller took so (`PG_TAKE`, with `numbered`), as (table, id)."""
     waiting = _Waiting(max(1, block), session.get_bind().dialect.name == "postgresql")
     session.info[_KEY] = waiting
     if not event.contains(session, "do_orm_execute", _before_statement):
         event.listen(session, "do_orm_execute", _before_statement)
-    if ahead and waiting.postgresql:
-        tables = Base.metadata.tables
-        numbered = {t: n for t, n in ahead.items() if n > 0 and "id" in tables[t].c}
-        _take(session, waiting, numbered)
+    if waiting.postgresql:
+        if ahead:
+            _take(session, waiting, numbered(ahead))
+        _keep(waiting, taken or [])
+
+
+def numbered(counts: dict[str, int]) -> dict[str, int]:
+    """Those of `counts` (by table name) that are of tables with ids, and above 0."""
+    tables = Base.metadata.tables
+    return {t: n for t, n in counts.items() if n > 0 and "id" in tables[t].c}
 
 
 def active(session: Session) -> bool:
@@ -119,12 +135,16 @@ def _take(session: Session, waiting: _Waiting, counts: dict[str, int]) -> None:
     flush of what waits is needed to take a number)."""
     if not counts:
         return
-    taken: dict[str, list[int]] = {}
-    rows = session.connection().execute(
+    found = session.connection().scalar(
         _PG_IDS, {"tables": list(counts), "counts": list(counts.values())}
     )
-    for name, value in rows:
-        taken.setdefault(name, []).append(int(value))
-    for name, ids in taken.items():
+    _keep(waiting, [(str(name), int(value)) for name, value in found or []])
+
+
+def _keep(waiting: _Waiting, taken: list[tuple[str, int]]) -> None:
+    by_table: dict[str, list[int]] = {}
+    for name, value in taken:
+        by_table.setdefault(name, []).append(value)
+    for name, ids in by_table.items():
         rest = list(waiting.ids.get(name, iter(())))
         waiting.ids[name] = iter(rest + ids)
