@@ -4,6 +4,7 @@ merges, scheduling, the rules that make work, refusals that keep nothing, replay
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import create_engine, func, select
 
 from pcc_tui.core.domain.read_models import QueueKind, QueueScope
 from pcc_tui.core.interop.hl7_files import read_messages
-from pcc_tui.core.services import plans
+from pcc_tui.core.services import hl7_log, plans
 from pcc_tui.core.services.context import Actor, Tx
 from pcc_tui.core.services.hl7_intake import Intake, Received, event_rules_and_pathways
 from pcc_tui.core.services.reads import view_chart, view_queue
@@ -306,7 +307,10 @@ def test_a_duplicate_another_listener_applied_meanwhile_is_not_applied_twice(
     batch looked for duplicates. The unique index on applied messages refuses the second
     log row; the batch is applied again message by message and that one is a duplicate."""
     assert send(intake, adt("A01", "MRN820", "L1")) == ["AA"]
-    monkeypatch.setattr(Intake, "_applied_before", lambda self, session, msgs: set())
+    looked = hl7_log.start_batch
+    monkeypatch.setattr(  # the other listener commits just after this batch looked
+        hl7_log, "start_batch", lambda *a, **k: replace(looked(*a, **k), seen=set())
+    )
     out = send(intake, adt("A01", "MRN821", "L2"), adt("A01", "MRN820", "L1"))
     assert out == ["AA", "duplicate"]
     with store.reading() as s:

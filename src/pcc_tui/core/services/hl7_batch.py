@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from pcc_tui.core.domain.codes import CarePlanStatus, EncounterStatus
@@ -75,14 +75,15 @@ def look_ahead(
     practitioners: Iterable[str] = (),
     diagnosed: Iterable[str] = (),
     holder_template: str | None = None,
+    with_stays: bool = True,
 ) -> None:
-    """The patients of these site MRNs and their stays that are not void, the problem lists
-    of the `diagnosed` MRNs, the patients' active plans of `holder_template` (where tasks
-    made from events go), the appointments of these (link source, appointment id) pairs,
-    the practitioners of these names: a statement each for a batch (per 500), instead of
-    one or more for each message."""
+    """The patients of these site MRNs and (`with_stays`: ADT events need them) their stays
+    that are not void, the problem lists of the `diagnosed` MRNs, the patients' active plans
+    of `holder_template` (where tasks made from events go), the appointments of these (link
+    source, appointment id) pairs, the practitioners of these names: a statement each for a
+    batch (per 500), instead of one or more for each message."""
     known = cache(session)
-    _patients(session, known, mrns)
+    _patients(session, known, mrns, with_stays)
     _problems(session, known, diagnosed)
     if holder_template:
         _holders(session, known, holder_template)
@@ -90,31 +91,36 @@ def look_ahead(
     _practitioners(session, known, practitioners)
 
 
-def _patients(session: Session, known: BatchCache, mrns: Iterable[str]) -> None:
+def _patients(session: Session, known: BatchCache, mrns: Iterable[str], stays: bool) -> None:
+    """The patients, each with its stays not void if `stays` (one statement: a join)."""
     wanted = sorted(set(mrns) - known.by_mrn.keys() - known.absent)
-    met: list[int] = []
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
-        rows = session.scalars(
-            select(PatientRow).where(PatientRow.mrn_system == SITE, PatientRow.mrn.in_(chunk))
-        ).all()
-        for row in rows:
+        query = select(PatientRow).where(PatientRow.mrn_system == SITE, PatientRow.mrn.in_(chunk))
+        rows: list[tuple[PatientRow, StayRow | None]]
+        if stays:
+            rows = [
+                (row, stay)
+                for row, stay in session.execute(
+                    query.add_columns(StayRow)
+                    .outerjoin(
+                        StayRow,
+                        and_(
+                            StayRow.patient_id == PatientRow.id,
+                            StayRow.status != EncounterStatus.ENTERED_IN_ERROR,
+                        ),
+                    )
+                    .order_by(StayRow.id)
+                )
+            ]
+        else:
+            rows = [(row, None) for row in session.scalars(query)]
+        for row, stay in rows:
             known.by_mrn[row.mrn] = row
-            met.append(row.id)
-        known.absent.update(set(chunk) - {row.mrn for row in rows})
-    for start in range(0, len(met), _CHUNK):
-        chunk_ids = met[start : start + _CHUNK]
-        for pid in chunk_ids:
-            known.stays[pid] = []
-        for stay in session.scalars(
-            select(StayRow)
-            .where(
-                StayRow.patient_id.in_(chunk_ids),
-                StayRow.status != EncounterStatus.ENTERED_IN_ERROR,
-            )
-            .order_by(StayRow.id)
-        ):
-            known.stays[stay.patient_id].append(stay)
+            found = known.stays.setdefault(row.id, []) if stays else None
+            if stay is not None and found is not None:
+                found.append(stay)
+        known.absent.update(set(chunk) - {row.mrn for row, _ in rows})
 
 
 def registered(session: Session, row: PatientRow) -> None:

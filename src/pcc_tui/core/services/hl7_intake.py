@@ -116,20 +116,24 @@ class Intake:
         pending: list[tuple[int | None, dict[str, Any]]] = []
         with self.store.writing() as session:
             self._begin(session, now, careful)
-            # One look for the batch's duplicates; the batch's own are tracked as it goes.
             messages = [m for _, _, m in parsed if isinstance(m, Message)]
-            self._seen = self._applied_before(session, messages)
             named, rows = self._named(messages)
-            # Most batches hold nothing back: one look, not one per message applied.
+            # One look for the batch's duplicates (the batch's own are tracked as it goes)
+            # and for held messages (most batches hold nothing back): not one per message.
             start = hl7_log.start_batch(
-                session, len(parsed), bulk=not self.store.person, ahead=None if careful else rows
+                session,
+                len(parsed),
+                bulk=not self.store.person,
+                keys={_key(m.header) for m in messages},
+                ahead=None if careful else rows,
             )
-            self._holding, self._ids = start.holding, start.log_ids
+            self._holding, self._ids, self._seen = start.holding, start.log_ids, start.seen
             # What the rest name, looked up together rather than message by message; where
             # tasks made from events go only if a rule may make one.
             tasks = any(m.header.kind in self._task_events for m in messages)
             holders = event_work.EVENTS_PLAN if tasks else None
-            hl7_batch.look_ahead(session, **named, holder_template=holders)
+            adt = any(m.header.message_type == "ADT" for m in messages)
+            hl7_batch.look_ahead(session, **named, holder_template=holders, with_stays=adt)
             if not careful:  # rows written a statement per table, at the end or when read
                 deferred_inserts.start(session, block=len(parsed), taken=start.taken)
             for item, body, msg in parsed:
@@ -339,8 +343,8 @@ class Intake:
             self._run(session, log, Message(log.raw), now, release=False)
 
     def _named(self, msgs: list[Message]) -> tuple[dict[str, set[Any]], dict[str, int]]:
-        """What the messages still to apply name: site MRNs (and which carry diagnoses), SIU
-        appointment links and providers; and about how many rows of each table they will
+        """What the messages name: site MRNs (and which carry diagnoses), SIU appointment
+        links and providers; and about how many rows of each table they will
         add (ids for them are taken together). One that cannot be read is left to fail on
         its own when applied, never here for the batch."""
         named: dict[str, set[Any]] = {
@@ -351,8 +355,6 @@ class Intake:
         }
         rows: dict[str, int] = {}
         for msg in msgs:
-            if _key(msg.header) in self._seen:
-                continue
             try:
                 mrn = self._mrn(msg)
                 for table, n in self._rows_added(msg, named).items():
@@ -384,30 +386,6 @@ class Intake:
 
     def _mrn(self, msg: Message) -> str | None:
         return hm.choose_mrn(hm.identifiers(msg), self.store.policy.mrn_authorities)
-
-    def _applied_before(self, session: Session, msgs: list[Message]) -> set[_Key]:
-        """Which of these messages were applied (or held) before: the duplicates."""
-        wanted = {_key(m.header) for m in msgs}
-        found: set[_Key] = set()
-        ids = sorted({k[1] for k in wanted})
-        for start in range(0, len(ids), 500):  # bound the IN list
-            rows = session.execute(
-                select(
-                    Hl7MessageRow.sender,
-                    Hl7MessageRow.control_id,
-                    Hl7MessageRow.message_type,
-                    Hl7MessageRow.event_time,
-                    Hl7MessageRow.outcome,
-                ).where(Hl7MessageRow.control_id.in_(ids[start : start + 500]))
-            )
-            # The outcome is checked here, not in SQL: with it there, SQLite would walk the
-            # index of outcomes (every applied message) instead of the one on control ids.
-            found.update(
-                k
-                for *key, outcome in rows
-                if outcome in (APPLIED, HELD) and (k := tuple(key)) in wanted
-            )
-        return found
 
     def _log(
         self,
@@ -612,7 +590,7 @@ class Intake:
         tx.patient_id = patient.id
 
 
-_Key = tuple[str, str, str, str]
+_Key = hl7_log.Key
 
 
 def _triage(h: Header) -> None:

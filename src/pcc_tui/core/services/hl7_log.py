@@ -6,7 +6,7 @@ per message: the intake writes a row per message, hundreds a second in a backlog
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, cast
@@ -32,10 +32,19 @@ _PG_START = text(
     "SELECT set_config('pcc.bulk', :bulk, true),"
     " EXISTS (SELECT 1 FROM hl7_message WHERE outcome = 'held'),"
     " ARRAY(SELECT nextval(pg_get_serial_sequence('hl7_message', 'id'))"
-    f" FROM generate_series(1, :n)), {deferred_inserts.PG_TAKE}"
+    f" FROM generate_series(1, :n)), {deferred_inserts.PG_TAKE},"
+    " (SELECT json_agg(json_build_array(sender, control_id, message_type, event_time, outcome))"
+    "  FROM hl7_message WHERE control_id = ANY (CAST(:control_ids AS text[])))"
 )
 _SQLITE_LAST = select(func.max(_TABLE.c.id))
 _HELD = select(_TABLE.c.id).where(_TABLE.c.outcome == "held").limit(1)
+_LOGGED = select(
+    _TABLE.c.sender,
+    _TABLE.c.control_id,
+    _TABLE.c.message_type,
+    _TABLE.c.event_time,
+    _TABLE.c.outcome,
+)
 
 
 @dataclass
@@ -63,36 +72,68 @@ class LogEntry:
 _COLUMNS = tuple(f.name for f in fields(LogEntry) if f.name != "stored")  # as on the row
 
 
+Key = tuple[str, str, str, str]  # sender, control id, type, event time: a duplicate's
+
+
 @dataclass(frozen=True)
 class BatchStart:
     holding: bool  # whether any message is held
     log_ids: Iterator[int]  # for new entries, in order of arrival
+    seen: set[Key]  # of the keys asked about, those applied or held before: duplicates
     taken: list[tuple[str, int]]  # ids taken ahead for other tables, as (table, id)
 
 
 def start_batch(
-    session: Session, n: int, *, bulk: bool, ahead: dict[str, int] | None = None
+    session: Session,
+    n: int,
+    *,
+    bulk: bool,
+    keys: set[Key],
+    ahead: dict[str, int] | None = None,
 ) -> BatchStart:
-    """Whether any message is held, and `n` ids for new entries. PostgreSQL takes them from
-    the table's sequence (other writers take theirs from it too), with the ids `ahead` asks
-    of other tables; SQLite's writer holds the database lock for the whole transaction, so
-    the ids after the largest one are this batch's (and `ahead` is not needed)."""
+    """What a batch needs before it applies anything: whether any message is held, which
+    of `keys` were applied (or held) before, and `n` ids for new entries. PostgreSQL takes
+    the ids from the table's sequence (other writers take theirs from it too), with those
+    `ahead` asks of other tables, all in one round trip; SQLite's writer holds the database
+    lock for the whole transaction, so the ids after the largest one are this batch's (and
+    `ahead` is not needed)."""
+    control_ids = sorted({k[1] for k in keys})
     if session.get_bind().dialect.name == "postgresql":
         counts = deferred_inserts.numbered(ahead or {})
-        _, holding, ids, taken = session.execute(
+        _, holding, ids, taken, logged = session.execute(
             _PG_START,
             {
                 "bulk": "on" if bulk else "off",
                 "n": n,
                 "tables": list(counts),
                 "counts": list(counts.values()),
+                "control_ids": control_ids,
             },
         ).one()
         pairs = [(str(t), int(i)) for t, i in taken or []]
-        return BatchStart(bool(holding), iter([int(i) for i in ids]), pairs)
+        found = _applied(keys, (tuple(r) for r in logged or []))
+        return BatchStart(bool(holding), iter([int(i) for i in ids]), found, pairs)
     holding = session.scalar(_HELD) is not None
     last = int(session.scalar(_SQLITE_LAST) or 0)
-    return BatchStart(holding, iter(range(last + 1, last + 1 + n)), [])
+    seen: set[Key] = set()
+    for start in range(0, len(control_ids), 500):  # bound the IN list
+        rows = session.execute(
+            _LOGGED.where(_TABLE.c.control_id.in_(control_ids[start : start + 500]))
+        )
+        seen |= _applied(keys, (tuple(r) for r in rows))
+    return BatchStart(holding, iter(range(last + 1, last + 1 + n)), seen, [])
+
+
+def _applied(keys: set[Key], logged: Iterable[tuple[Any, ...]]) -> set[Key]:
+    """Of `keys`, those logged as applied or held. The outcome is checked here, not in SQL:
+    with it there, SQLite would walk the index of outcomes (every applied message) instead of
+    the one on control ids."""
+    found: set[Key] = set()
+    for *key, outcome in logged:
+        k = (str(key[0]), str(key[1]), str(key[2]), str(key[3]))
+        if outcome in ("AA", "held") and k in keys:
+            found.add(k)
+    return found
 
 
 def write(session: Session, entries: Sequence[LogEntry], now: datetime) -> None:
