@@ -261,7 +261,8 @@ class Intake:
         tx = Tx(session, self.store, self.actor, now)
         try:
             action, summary = self._apply(tx, msg, log)
-            session.flush()  # its rows' versions are final for the undo payload below
+            if savepoint is not None:  # straight through, the batch's end writes it all
+                session.flush()
             log.outcome, log.error, log.error_where, log.hold_key = APPLIED, None, None, None
             log.patient_id = tx.patient_id
             # Carefully, here: so the unique index can say another listener was first.
