@@ -10,7 +10,11 @@ import sys
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "hl7v2"
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "hl7v2"
+# The third-party set beside the project (`.ci/run` names it, and requires it, from a clone).
+SHARED = Path(
+    os.environ.get("PCC_SHARED_HL7V2")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "hl7v2"
+)
 
 
 def sample_files(folder: Path = FIXTURES) -> list[Path]:
