@@ -261,8 +261,7 @@ class Intake:
         tx = Tx(session, self.store, self.actor, now)
         try:
             action, summary = self._apply(tx, msg, log)
-            if savepoint is not None:  # straight through, the batch's end writes it all
-                session.flush()
+            session.flush()  # its rows' versions are final for the undo payload below
             log.outcome, log.error, log.error_where, log.hold_key = APPLIED, None, None, None
             log.patient_id = tx.patient_id
             # Carefully, here: so the unique index can say another listener was first.

@@ -1,5 +1,4 @@
-"""Rows of `inserts.insert_row` written later, a statement per table, not one each (and ids
-for rows added through the ORM, which are then flushed with the others of their table).
+"""Rows of `inserts.insert_row` written later, a statement per table, not one each.
 
 A writer of many small rows (the HL7 intake applying a batch straight through) turns this
 on for its transaction. Each row gets its id at once — taken ahead from the table's sequence
@@ -17,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Table, event, func, insert, select, text
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -84,13 +83,6 @@ def add(session: Session, table: Table, values: dict[str, Any]) -> int:
         new_id = row["id"] = _next_id(session, waiting, table)
     waiting.rows.setdefault(table.name, []).append(row)
     return new_id
-
-
-def give_id(session: Session, row: Base) -> None:
-    """An id now for a row added to the session, so it need not be flushed to have one."""
-    table = row.__table__
-    if "id" in table.c and getattr(row, "id", None) is None:
-        row.id = _next_id(session, session.info[_KEY], cast(Table, table))  # type: ignore[attr-defined]
 
 
 def write(session: Session) -> None:
