@@ -6,16 +6,18 @@ exactly as sent one message per batch. Both databases."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from pcc_tui.core.services.context import Actor
 from pcc_tui.core.services.hl7_intake import Intake, Received, event_rules_and_pathways
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import (
     AppointmentRow,
+    AuditEventRow,
     ContactRow,
     CoverageRow,
     PatientRow,
@@ -138,6 +140,43 @@ def record_of(store: Store, mrn: str) -> dict[str, Any]:
         }
 
 
+def undo_of(store: Store, mrn: str) -> list[tuple[int, list[dict[str, Any]]]]:
+    """Per message (by its number in the story), its audit row's undo payload."""
+    with store.reading() as s:
+        details = s.scalars(
+            select(AuditEventRow.detail).where(AuditEventRow.entity_type == "hl7_message")
+        ).all()
+    found = []
+    for raw in details:
+        detail = json.loads(raw)
+        control = str(detail.get("control_id", ""))
+        if control.startswith(f"{mrn}-"):
+            found.append((int(control.rsplit("-", 1)[1]), list(detail.get("undo", []))))
+    return sorted(found, key=lambda pair: pair[0])
+
+
+def what_changed(payloads: list[tuple[int, list[dict[str, Any]]]]) -> list[Any]:
+    """Without ids and versions: the tables created and the fields changed, message by message."""
+    return [
+        (n, [(e["table"], e.get("created", False), sorted(e.get("before", {}))) for e in entries])
+        for n, entries in payloads
+    ]
+
+
+def versions_hold(store: Store, payloads: list[tuple[int, list[dict[str, Any]]]]) -> None:
+    """The last version each payload names for a row is the row's version now."""
+    last: dict[tuple[str, int], int] = {}
+    for _, entries in payloads:
+        for e in entries:
+            last[(e["table"], e["id"])] = e["version"]
+    with store.reading() as s:
+        for (table, row_id), version in last.items():
+            stored = s.execute(
+                text(f"SELECT version FROM {table} WHERE id = :id"), {"id": row_id}
+            ).scalar_one()
+            assert (table, row_id, stored) == (table, row_id, version)
+
+
 def test_a_story_in_one_batch_leaves_what_it_leaves_message_by_message(store: Store) -> None:
     intake = Intake(store, INTAKE, *event_rules_and_pathways())
     batched = [r.outcome for r in intake.apply([Received(t, AT) for t in story("MRNA")])]
@@ -145,6 +184,13 @@ def test_a_story_in_one_batch_leaves_what_it_leaves_message_by_message(store: St
     assert batched == one_by_one == ["AA"] * len(story("MRNA"))
     a, b = record_of(store, "MRNA"), record_of(store, "MRNB")
     assert a == b
+    # And each message's audit row says the same of what it did (the rows it created and
+    # changed), and the versions it names are the ones written.
+    batched_undo, one_by_one_undo = undo_of(store, "MRNA"), undo_of(store, "MRNB")
+    assert what_changed(batched_undo) == what_changed(one_by_one_undo)
+    assert any(entries for _, entries in batched_undo)
+    versions_hold(store, batched_undo)
+    versions_hold(store, one_by_one_undo)
     # What the story must come to, so that "the same" is not "the same mistake".
     assert a["contacts"] == [("Sam Lee", "not-asked"), ("Jo Lee", "not-asked")]
     assert a["coverages"] == [("Acme Health", "M-1")]
