@@ -39,7 +39,7 @@ def test_rows_wait_are_read_back_and_written_a_statement_per_table(
     event.listen(store.engine, "before_cursor_execute", count)
     try:
         with store.writing() as s:
-            deferred_inserts.start(s, block=4, ahead={"contact": 3})
+            deferred_inserts.start(s, block=2)  # more ids taken as they run out
             ids = [insert_row(s, ContactRow, contact(pid, f"C{n}"), "t", NOW) for n in range(3)]
             problem = insert_row(
                 s,

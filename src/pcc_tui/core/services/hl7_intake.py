@@ -53,7 +53,7 @@ ADT_EVENTS = frozenset(
     | {"A27", "A28", "A31", "A40", "A41", "A47"}
 )
 SIU_EVENTS = frozenset({"S12", "S13", "S14", "S15", "S17", "S26"})
-APPLIED, HELD = "AA", "held"
+APPLIED, HELD = hl7_log.APPLIED, hl7_log.HELD
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,8 @@ _PG_START = text(
     "  FROM hl7_message WHERE control_id = ANY (CAST(:control_ids AS text[])))"
 )
 _SQLITE_LAST = select(func.max(_TABLE.c.id))
-_HELD = select(_TABLE.c.id).where(_TABLE.c.outcome == "held").limit(1)
+APPLIED, HELD = "AA", "held"  # outcomes that make a later copy of a message a duplicate
+_HELD = select(_TABLE.c.id).where(_TABLE.c.outcome == HELD).limit(1)
 _LOGGED = select(
     _TABLE.c.sender,
     _TABLE.c.control_id,
@@ -131,7 +132,7 @@ def _applied(keys: set[Key], logged: Iterable[tuple[Any, ...]]) -> set[Key]:
     found: set[Key] = set()
     for *key, outcome in logged:
         k = (str(key[0]), str(key[1]), str(key[2]), str(key[3]))
-        if outcome in ("AA", "held") and k in keys:
+        if outcome in (APPLIED, HELD) and k in keys:
             found.add(k)
     return found
 

@@ -44,23 +44,15 @@ class _Waiting:
     writing: bool = False
 
 
-def start(
-    session: Session,
-    *,
-    block: int,
-    ahead: dict[str, int] | None = None,
-    taken: list[tuple[str, int]] | None = None,
-) -> None:
-    """Defer this session's inserts from now on. `ahead`: ids to take now, by table name (on
-    PostgreSQL in one statement), where the caller knows it will need them; or `taken`: ids
-    the caller took so (`PG_TAKE`, with `numbered`), as (table, id)."""
+def start(session: Session, *, block: int, taken: list[tuple[str, int]] | None = None) -> None:
+    """Defer this session's inserts from now on. `taken`: ids the caller took ahead from the
+    sequences in a statement of its own (`PG_TAKE`, with `numbered`), as (table, id); more
+    are taken `block` at a time as needed."""
     waiting = _Waiting(max(1, block), session.get_bind().dialect.name == "postgresql")
     session.info[_KEY] = waiting
     if not event.contains(session, "do_orm_execute", _before_statement):
         event.listen(session, "do_orm_execute", _before_statement)
     if waiting.postgresql:
-        if ahead:
-            _take(session, waiting, numbered(ahead))
         _keep(waiting, taken or [])
 
 
