@@ -91,7 +91,7 @@ def test_schema_behind_is_one_line(tmp_path) -> None:  # type: ignore[no-untyped
     result = pcc("audit", "verify", url=url)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "pcc: database schema is at revision 0000, this pcc needs 0015: run"
+        "pcc: database schema is at revision 0000, this pcc needs 0016: run"
         f" `pcc db upgrade --db {url}` (or update pcc if the database is newer)"
     ]
 

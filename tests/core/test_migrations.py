@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -11,6 +13,8 @@ from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.engine import make_engine
 from pcc_tui.core.store.migrate import SCHEMA_HEAD, current_revision, head_revision, upgrade
 from pcc_tui.core.store.tables import Base
+from tests.conftest import new_database
+from tests.pg_cluster import PgCluster
 
 COUNTED = ("patient", "plan_step", "step_dependency", "appointment", "care_plan", "audit_event")
 
@@ -86,5 +90,24 @@ def test_migrations_keep_the_data_of_a_live_database(db_url: str) -> None:
             with engine.connect() as conn:
                 assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
                 assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_the_intake_log_keeps_messages_lz4_compressed_on_postgresql(
+    pg_cluster: PgCluster | None, tmp_path: Path, sqlite_template: Path
+) -> None:
+    """A message log row is several kilobytes: pglz cost more than any other statement of a
+    backlog's intake (SQLite stores text as it is: nothing to check there)."""
+    engine = make_engine(new_database("postgresql", pg_cluster, tmp_path, sqlite_template))
+    try:
+        with engine.connect() as conn:
+            method = conn.execute(
+                text(
+                    "SELECT attcompression FROM pg_attribute"
+                    " WHERE attrelid = 'hl7_message'::regclass AND attname = 'raw'"
+                )
+            ).scalar()
+        assert method == "l"  # lz4 ('p' pglz, '' the server's default)
     finally:
         engine.dispose()
