@@ -8,6 +8,8 @@ fsync on, audit on. After the burst one client is cut off and re-sends its last 
 they must be acknowledged as duplicates, not applied again. Prints a table.
 
     python benchmarks/hl7_intake.py [--messages 100000] [--clients 8] [--backends sqlite,postgresql]
+
+`--clients 1,8,32` runs the listener once per number of connections (a row each).
 """
 
 from __future__ import annotations
@@ -191,32 +193,39 @@ def run_import(url: str, patients: list[list[str]]) -> dict[str, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--messages", type=int, default=100_000)
-    ap.add_argument("--clients", type=int, default=8, help="MLLP connections sending at once")
+    ap.add_argument(
+        "--clients", default="8", help="MLLP connections sending at once (a comma list: a row each)"
+    )
     ap.add_argument("--resend", type=int, default=1000, help="re-sent after the disconnect")
     ap.add_argument("--backends", default="sqlite,postgresql")
     ap.add_argument("--pg-url", help="an existing empty database (else a throwaway cluster)")
     args = ap.parse_args()
+    clients = [int(n) for n in args.clients.split(",")]
     patients = burst(args.messages)
     print(
         f"{args.messages:,} messages ({len(patients):,} patients: A01 A02 A03 S12 S26 each),"
         f" {args.clients} MLLP clients, one ACK awaited per message; fsync on, audit on;"
         f" {os.cpu_count()} CPUs shared by clients, listener and database\n"
     )
-    head = f"{'database':10} {'path':9} {'msgs/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'time s':>7}"
-    print(head + f" {'lost':>5} {'twice':>6} {'re-sent':>8} {'as dup.':>8} {'refused':>8}")
+    head = f"{'database':10} {'path':9} {'clients':>7} {'msgs/s':>8} {'p50 ms':>7} {'p95 ms':>7}"
+    head += f" {'time s':>7} {'lost':>5} {'twice':>6} {'re-sent':>8} {'as dup.':>8}"
+    print(head + f" {'refused':>8}")
     for backend, url in databases(args.backends, args.pg_url):
-        r = run_listener(url, patients, args.clients, args.resend)
-        print(
-            f"{backend:10} {'listener':9} {r['per_s']:>8.0f} {r['p50_ms']:>7.1f}"
-            f" {r['p95_ms']:>7.1f} {r['seconds']:>7.0f} {r['lost']:>5} {r['twice']:>6}"
-            f" {r['resent']:>8} {r['duplicates']:>8} {r['refused']:>8}",
-            flush=True,
-        )
+        for n, count in enumerate(clients):
+            if n:
+                _drop(url)
+            r = run_listener(url, patients, count, args.resend)
+            print(
+                f"{backend:10} {'listener':9} {count:>7} {r['per_s']:>8.0f} {r['p50_ms']:>7.1f}"
+                f" {r['p95_ms']:>7.1f} {r['seconds']:>7.0f} {r['lost']:>5} {r['twice']:>6}"
+                f" {r['resent']:>8} {r['duplicates']:>8} {r['refused']:>8}",
+                flush=True,
+            )
         _drop(url)
         i = run_import(url, patients)
         print(
-            f"{backend:10} {'file':9} {i['per_s']:>8.0f} {'':>7} {'':>7} {i['seconds']:>7.0f}"
-            f" {i['lost']:>5} {i['twice']:>6}",
+            f"{backend:10} {'file':9} {'':>7} {i['per_s']:>8.0f} {'':>7} {'':>7}"
+            f" {i['seconds']:>7.0f} {i['lost']:>5} {i['twice']:>6}",
             flush=True,
         )
     print(

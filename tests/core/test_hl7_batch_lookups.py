@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from pcc_tui.core.services.context import Actor
 from pcc_tui.core.services.hl7_intake import Intake, Received, event_rules_and_pathways
@@ -204,6 +204,41 @@ def test_a_story_in_one_batch_leaves_what_it_leaves_message_by_message(store: St
     assert a["patient"] == ("6 West", "9", "active")
     assert [status for status, *_ in a["appointments"]] == ["noshow"]
     assert [status for status, _ in a["transitions"]] == ["entered-in-error", "active"]
+
+
+def test_stories_sent_side_by_side_leave_what_they_leave_message_by_message(
+    store: Store,
+) -> None:
+    """Three connections at once: each batch holds the next message of each patient. Then
+    the patients, stays and appointments a batch adds are flushed together at its end (one
+    INSERT for the batch's new patients), and the record, the undo payloads and the versions
+    they name are still those of one message per batch."""
+    intake = Intake(store, INTAKE, *event_rules_and_pathways())
+    mrns = ("MRNC", "MRND", "MRNE")
+    stories = [story(mrn) for mrn in mrns]
+    patient_inserts: list[int] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("INSERT INTO patient "):
+            patient_inserts[-1] += 1
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        for step in zip(*stories, strict=True):
+            patient_inserts.append(0)
+            outcomes = [r.outcome for r in intake.apply([Received(t, AT) for t in step])]
+            assert outcomes == ["AA"] * len(mrns)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    assert patient_inserts[0] == 1  # the three registrations, flushed together
+    one_by_one = [intake.apply([Received(t, AT)])[0].outcome for t in story("MRNB")]
+    assert one_by_one == ["AA"] * len(one_by_one)
+    expected, expected_undo = record_of(store, "MRNB"), what_changed(undo_of(store, "MRNB"))
+    for mrn in mrns:
+        assert record_of(store, mrn) == expected
+        side_by_side = undo_of(store, mrn)
+        assert what_changed(side_by_side) == expected_undo
+        versions_hold(store, side_by_side)
 
 
 def test_clinicians_are_read_as_id_family_given_and_a_provider_is_found(

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -27,7 +27,7 @@ from pcc_tui.core.errors import (
     StoreUnavailable,
     UnknownUser,
 )
-from pcc_tui.core.store import audit, changes, inserts
+from pcc_tui.core.store import audit, changes, deferred_inserts, inserts
 from pcc_tui.core.store.database import Store as Store  # re-exported: the TUI holds one
 from pcc_tui.core.store.queries import scope
 from pcc_tui.core.store.tables import Base, CoordinatorRow, PatientRow, Tracked
@@ -162,11 +162,25 @@ class Tx:
     def track(self, row: Base) -> None:
         """Remember a row's values before this action changes it (for undo)."""
         key = (row.__tablename__, int(getattr(row, "id", 0)))
+        if key not in self._before and deferred_inserts.defers_orm(self.session):
+            self._settle(row)
         self._before.setdefault(key, (row, row_dict(row)))
+
+    def _settle(self, row: Base) -> None:
+        """A session that defers its writes flushes a row another action of it changed or
+        added and left unwritten, before this one changes it: each action's changes then
+        give the row a version of their own, as its undo payload says."""
+        state = inspect(row)
+        theirs = state.pending or (state.persistent and self.session.is_modified(row))
+        if theirs and not any(made is row for made in self._created):
+            self.session.flush()
 
     def add(self, row: R) -> R:
         self.session.add(row)
-        self.session.flush()
+        if deferred_inserts.defers_orm(self.session):  # an id now, the row flushed later
+            deferred_inserts.give_id(self.session, row)
+        else:
+            self.session.flush()
         self._created.append(row)
         return row
 
@@ -185,19 +199,18 @@ class Tx:
 
     def undo_payload(self) -> list[dict[str, Any]]:
         entries: list[dict[str, Any]] = []
+        unwritten = deferred_inserts.defers_orm(self.session)  # this action's changes not flushed
         for (table, entity_id), (row, before) in self._before.items():
             after = row_dict(row)
             changed = {
                 k: v for k, v in before.items() if k not in _RECORD_FIELDS and after.get(k) != v
             }
             if changed:
+                version = after["version"]
+                if unwritten:  # what the flush will make it (a new row is inserted as 1)
+                    version = 1 if version is None else version + self.session.is_modified(row)
                 entries.append(
-                    {
-                        "table": table,
-                        "id": entity_id,
-                        "before": changed,
-                        "version": after["version"],
-                    }
+                    {"table": table, "id": entity_id, "before": changed, "version": version}
                 )
         for made in self._created:
             if isinstance(made, tuple):
@@ -210,7 +223,7 @@ class Tx:
                         "table": made.__tablename__,
                         "id": int(getattr(made, "id", 0)),
                         "created": True,
-                        "version": getattr(made, "version", 1),
+                        "version": getattr(made, "version", None) or 1,  # 1 if unwritten
                     }
                 )
         return entries

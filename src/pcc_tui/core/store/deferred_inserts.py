@@ -1,4 +1,6 @@
-"""Rows of `inserts.insert_row` written later, a statement per table, not one each.
+"""Rows of `inserts.insert_row` written later, a statement per table, not one each; and, if
+asked (`orm_rows`), ids at once for rows added through the ORM, which the caller then leaves
+to be flushed with the others of their table.
 
 A writer of many small rows (the HL7 intake applying a batch straight through) turns this
 on for its transaction. Each row gets its id at once — taken ahead from the table's sequence
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, event, func, insert, select, text
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -39,16 +41,23 @@ _PG_IDS = text(f"SELECT {PG_TAKE}")
 class _Waiting:
     block: int  # ids taken at a time on PostgreSQL
     postgresql: bool
+    orm_rows: bool  # ORM rows are given ids and flushed later (`defers_orm`)
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     ids: dict[str, Iterator[int]] = field(default_factory=dict)
     writing: bool = False
 
 
-def start(session: Session, *, block: int, taken: list[tuple[str, int]] | None = None) -> None:
+def start(
+    session: Session,
+    *,
+    block: int,
+    taken: list[tuple[str, int]] | None = None,
+    orm_rows: bool = False,
+) -> None:
     """Defer this session's inserts from now on. `taken`: ids the caller took ahead from the
     sequences in a statement of its own (`PG_TAKE`, with `numbered`), as (table, id); more
-    are taken `block` at a time as needed."""
-    waiting = _Waiting(max(1, block), session.get_bind().dialect.name == "postgresql")
+    are taken `block` at a time as needed. `orm_rows`: the ORM rows too (`defers_orm`)."""
+    waiting = _Waiting(max(1, block), session.get_bind().dialect.name == "postgresql", orm_rows)
     session.info[_KEY] = waiting
     if not event.contains(session, "do_orm_execute", _before_statement):
         event.listen(session, "do_orm_execute", _before_statement)
@@ -66,6 +75,14 @@ def active(session: Session) -> bool:
     return _KEY in session.info
 
 
+def defers_orm(session: Session) -> bool:
+    """Whether rows added through the ORM get an id at once (`give_id`) and are flushed
+    later, with the others of their table (`Tx` does so, and settles a row another action
+    left unwritten before it changes it)."""
+    waiting: _Waiting | None = session.info.get(_KEY)
+    return waiting is not None and waiting.orm_rows
+
+
 def add(session: Session, table: Table, values: dict[str, Any]) -> int:
     """Keep a row for later; returns the id it will have (0 for a table without one)."""
     waiting: _Waiting = session.info[_KEY]
@@ -75,6 +92,13 @@ def add(session: Session, table: Table, values: dict[str, Any]) -> int:
         new_id = row["id"] = _next_id(session, waiting, table)
     waiting.rows.setdefault(table.name, []).append(row)
     return new_id
+
+
+def give_id(session: Session, row: Base) -> None:
+    """An id now for a row added to the session, so it need not be flushed to have one."""
+    table = row.__table__
+    if "id" in table.c and getattr(row, "id", None) is None:
+        row.id = _next_id(session, session.info[_KEY], cast(Table, table))  # type: ignore[attr-defined]
 
 
 def write(session: Session) -> None:

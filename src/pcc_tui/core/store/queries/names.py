@@ -96,6 +96,13 @@ def _ensure_tokens(session: Session, words: Iterable[str]) -> dict[str, int]:
     wanted = sorted(set(words))
     if not wanted:
         return {}
+    # Tokens name no patient: what the session has pending need not be flushed to read them
+    # (a feed's batch flushes its new patients together, at its end).
+    with session.no_autoflush:
+        return _token_ids(session, wanted)
+
+
+def _token_ids(session: Session, wanted: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for chunk in _chunks(wanted, 500):
         found.update((t, tid) for t, tid in session.execute(_TOKEN_IDS, {"tokens": chunk}))
