@@ -6,13 +6,37 @@ Plain values only (no database here). A field pcc needs that cannot be read is a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
 import hl7
 
 from pcc_tui.core.domain.codes import NO_MEMBER_ID
 from pcc_tui.core.interop.hl7_message import Message, Refusal
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _kept(read: Callable[P, T]) -> Callable[P, T]:
+    """Read once per message: a batch reads what its messages name before it applies them
+    (`Intake._named`), and applying reads it again. A list comes back as a copy of its own;
+    what cannot be read is read (and refused) again."""
+
+    @wraps(read)
+    def once(*args: P.args, **kwargs: P.kwargs) -> T:
+        msg: Message = args[0]  # type: ignore[assignment]
+        key = (read.__name__, *args[1:], *sorted(kwargs.items()))
+        found: Any = msg.kept.get(key, msg.kept)
+        if found is msg.kept:
+            found = msg.kept[key] = read(*args, **kwargs)
+        return list(found) if isinstance(found, list) else found  # type: ignore[return-value]
+
+    return once
+
 
 SEX = {"M": "male", "F": "female", "O": "other", "A": "other", "N": "unknown", "U": "unknown"}
 # HL7 table 0004 patient class -> what the rules and the chart call it.
@@ -139,6 +163,7 @@ class Parsed:
     occurred_at: datetime | None = None  # EVN-6, else EVN-2, else MSH-7
 
 
+@_kept
 def identifiers(msg: Message, segment: str = "PID", field_no: int = 3) -> list[Identifier]:
     out = []
     for rep in range(1, msg.repetitions(segment, field_no) + 1):
@@ -190,6 +215,7 @@ def _clinician_name(msg: Message, segment: str, field_no: int) -> str:
     return " ".join(p for p in parts if p) or msg.value(segment, field_no, 1)
 
 
+@_kept
 def patient(msg: Message, authorities: tuple[str, ...]) -> PatientData:
     if not msg.has("PID"):
         raise Refusal("AE", "the message has no PID segment", "PID", "100")
@@ -221,6 +247,7 @@ def patient(msg: Message, authorities: tuple[str, ...]) -> PatientData:
     )
 
 
+@_kept
 def visit(msg: Message, tz: tzinfo) -> VisitData | None:
     if not msg.has("PV1"):
         return None
@@ -241,6 +268,7 @@ def visit(msg: Message, tz: tzinfo) -> VisitData | None:
     )
 
 
+@_kept
 def contacts(msg: Message) -> list[ContactData]:
     out = []
     for nth in range(1, msg.count("NK1") + 1):
@@ -266,6 +294,7 @@ def _date(msg: Message, where: str, value: str) -> date | None:
     return found
 
 
+@_kept
 def coverages(msg: Message) -> list[CoverageData]:
     out = []
     for nth in range(1, msg.count("IN1") + 1):
@@ -307,6 +336,7 @@ def _relationship(code: str) -> str | None:
     return _RELATIONSHIP.get(code.upper()[:3], "other")
 
 
+@_kept
 def diagnoses(msg: Message) -> list[DiagnosisData]:
     out = []
     for nth in range(1, msg.count("DG1") + 1):
@@ -319,6 +349,7 @@ def diagnoses(msg: Message) -> list[DiagnosisData]:
     return out
 
 
+@_kept
 def appointment(msg: Message, tz: tzinfo) -> AppointmentData:
     if not msg.has("SCH"):
         raise Refusal("AE", "the message has no SCH segment", "SCH", "100")
@@ -349,6 +380,7 @@ def appointment(msg: Message, tz: tzinfo) -> AppointmentData:
     )
 
 
+@_kept
 def occurred_at(msg: Message, tz: tzinfo) -> datetime | None:
     for where, value in (
         ("EVN-6", msg.value("EVN", 6)),

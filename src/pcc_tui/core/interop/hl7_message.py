@@ -122,6 +122,7 @@ class Message:
         self._encoding = separator.join(self._msh.split(separator, 2)[:2])
         self._segments: dict[str, list[Any]] = {}
         self._values: dict[tuple[str, int, int, int, int, int], str] = {}
+        self.kept: dict[Any, Any] = {}  # what hl7_map read from it, by reader and arguments
         self._body_parsed = False
         try:
             self.parsed: Any = hl7.parse(self._msh)
