@@ -16,7 +16,15 @@ from pcc_tui.tui.screens.form import FormScreen
 from pcc_tui.tui.screens.help import HelpScreen
 from pcc_tui.tui.screens.privacy import PrivacyScreen
 from pcc_tui.tui.session import IDLE_CHECK
-from tests.tui.conftest import SIZES, go_to, make_app, screen_text, settle, shown
+from tests.tui.conftest import (
+    SIZES,
+    audit_actions,
+    go_to,
+    make_app,
+    screen_text,
+    settle,
+    shown,
+)
 from tests.tui.test_actions import type_into
 
 
@@ -97,6 +105,33 @@ async def test_cursor_loads_the_patient_everywhere(ward: Any, size: tuple[int, i
             app.cockpit.coverage is not None and app.cockpit.coverage.patient_id == item.patient.id
         )
         assert item.patient.family_name.upper() in screen_text(app)
+
+
+async def test_a_move_opens_its_patient_at_once_and_a_held_key_only_where_it_stops(
+    ward: Any,
+) -> None:
+    """One j: the next patient opens as the key is handled, not after the debounce. Ten j in
+    a row (a held key): the first opens at once, the rest only restart the timer, and the
+    patient the cursor stops on opens once it settles: two chart views audited, not ten."""
+    store, _ = ward
+    app = make_app(ward)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        first = app.cockpit.patient_id
+        await pilot.press("j")
+        moved_to = app.cockpit.queue_panel.current_patient_id()
+        assert moved_to is not None and moved_to != first
+        assert app.cockpit.patient_id == moved_to  # opening, the timer still to run
+        assert app.cockpit._debounce is not None
+        await settle(pilot)
+        assert app.cockpit.chart is not None and app.cockpit.chart.patient.id == moved_to
+        await pilot.pause(0.5)  # a pause: the next j is a new move, not a held key
+        views = audit_actions(store).count("patient.chart.view")
+        await pilot.press(*["j"] * 10)
+        await settle(pilot)
+        stop = app.cockpit.queue_panel.current_patient_id()
+        assert app.cockpit.chart is not None and app.cockpit.chart.patient.id == stop
+        assert audit_actions(store).count("patient.chart.view") - views <= 2
 
 
 @pytest.mark.parametrize("size", SIZES)

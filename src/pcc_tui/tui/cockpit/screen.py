@@ -201,14 +201,21 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
 
     @on(DataTable.RowHighlighted, "#queue-table")
     def _queue_moved(self, _event: DataTable.RowHighlighted) -> None:
-        # Debounced: holding j does not load every patient it passes.
+        # The first move after a pause opens its patient at once; moves that follow it
+        # within DEBOUNCE_SECONDS (a held key) only restart the timer, so holding j opens
+        # (and audits) the patient it stops on, not every patient it passes.
         if self._debounce is not None:
             self._debounce.stop()
-        self._debounce = self.set_timer(DEBOUNCE_SECONDS, self.follow_cursor)
+        else:
+            self.follow_cursor()
+        self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._cursor_settled)
+
+    def _cursor_settled(self) -> None:
+        self._debounce = None
+        self.follow_cursor()
 
     def follow_cursor(self) -> None:
         """Show the patient under the queue cursor everywhere (or 'no patient')."""
-        self._debounce = None
         if self.gone:
             return
         key = self.queue_panel.current_key()
