@@ -147,17 +147,20 @@ class Listener:
     async def _apply_loop(self) -> None:
         while True:
             batch = [await self._queue.get()]
-            await self._gather(batch)
-            self._senders = {writer for _, _, writer in batch}
+            # Everything taken from the queue is marked done whatever happens, and the loop
+            # goes on: an applier that died would leave every sender, and stop(), waiting.
             try:
+                await self._gather(batch)
+                self._senders = {writer for _, _, writer in batch}
                 results = await asyncio.to_thread(self.apply, [item for item, _, _ in batch])
+                delivered = list(zip(batch, results, strict=True))
             except Exception as exc:  # the database is down: nothing committed, nothing ACKed
                 self.counts.store_errors += 1
                 for _, done, _ in batch:
                     if not done.done():
                         done.set_exception(exc)
             else:
-                for (_, done, _), result in zip(batch, results, strict=True):
+                for (_, done, _), result in delivered:
                     outcome = getattr(result, "outcome", "?")
                     self.counts.by_outcome[outcome] = self.counts.by_outcome.get(outcome, 0) + 1
                     if not done.done():
