@@ -19,6 +19,7 @@ from pcc_tui.core.interop.hl7_message import Message, Refusal
 
 P = ParamSpec("P")
 T = TypeVar("T")
+_NOT_READ = object()
 
 
 def _kept(read: Callable[P, T]) -> Callable[P, T]:
@@ -30,8 +31,8 @@ def _kept(read: Callable[P, T]) -> Callable[P, T]:
     def once(*args: P.args, **kwargs: P.kwargs) -> T:
         msg: Message = args[0]  # type: ignore[assignment]
         key = (read.__name__, *args[1:], *sorted(kwargs.items()))
-        found: Any = msg.kept.get(key, msg.kept)
-        if found is msg.kept:
+        found: Any = msg.kept.get(key, _NOT_READ)
+        if found is _NOT_READ:
             found = msg.kept[key] = read(*args, **kwargs)
         return list(found) if isinstance(found, list) else found  # type: ignore[return-value]
 

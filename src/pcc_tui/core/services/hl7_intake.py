@@ -119,6 +119,9 @@ class Intake:
             messages = [m for _, _, m in parsed if isinstance(m, Message)]
             named, rows, apart = self._named(messages)
             orm_rows = apart and not careful and len(messages) > 1
+            ahead = None if careful else rows
+            if orm_rows:  # ids for the ORM's rows too, taken in the same statement
+                ahead = rows | _orm_rows(messages)
             # One look for the batch's duplicates (the batch's own are tracked as it goes)
             # and for held messages (most batches hold nothing back): not one per message.
             start = hl7_log.start_batch(
@@ -126,7 +129,7 @@ class Intake:
                 len(parsed),
                 bulk=not self.store.person,
                 keys={_key(m.header) for m in messages},
-                ahead=None if careful else (rows | _orm_rows(messages) if orm_rows else rows),
+                ahead=ahead,
             )
             self._holding, self._ids, self._seen = start.holding, start.log_ids, start.seen
             # What the rest name, looked up together rather than message by message; where
