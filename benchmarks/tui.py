@@ -1,21 +1,26 @@
-"""TUI benchmark: pcc in an 80x24 pseudo-terminal on the 100k-patient database, next to a
-minimal Textual app with a 200-row DataTable. Prints a table; asserts nothing.
+"""TUI benchmark: pcc in an 80x24 pseudo-terminal on the 100k-patient database, next to two
+references in the same run. Prints tables; asserts nothing.
 
     python benchmarks/tui.py                       # builds a 100k SQLite database first
-    python benchmarks/tui.py --db sqlite:///big.db --user alex
+    python benchmarks/tui.py --db sqlite:///big.db --user alex   # alex bound to this OS login
 
-Measures: exec to queue painted; keystroke-to-paint latency (median/p95) for a cursor move
-(5-row sweeps that stay inside both apps' views; 10-row sweeps and page-down scrolls are
-printed beside) and for opening a chart (the chart loads 150 ms after the cursor settles);
-bytes written per cursor move; bytes written in 5 idle seconds; resident memory.
+References: *stack* (benchmarks/reference_stack_app.py) imports Textual, the SQLAlchemy ORM
+and pydantic and shows 200 rows of the same file in a DataTable; *bare*
+(benchmarks/reference_app.py) is a Textual app with a 200-row DataTable and nothing else.
+
+Measures: exec to queue painted; key to cursor row painted and key to the next patient's
+chart painted (5-row sweeps inside both views; 10-row sweeps and page down beside); bytes
+per patient switch and per move of a held key; chart loads after a held key is released;
+bytes in 5 idle seconds; memory. `--slow-link` adds pcc behind a link throttled to 64 kbit/s:
+key to a settled screen for a move, the chart it opens, opening the note form and saving it.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import select
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,108 +29,123 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.tui_probe import Probe, p95, pss_kib, rss_kib  # noqa: E402
+from tests.builders import bind_os_user  # noqa: E402
 from tests.tui.pty_terminal import Terminal  # noqa: E402
 
-QUIET = 0.05  # a paint is over when the program writes nothing for this long
+DOWN, UP, PAGE_DOWN = b"\x1b[B", b"\x1b[A", b"\x1b[6~"
+SLOW_LINK = 64_000 // 8  # bytes a second
 
 
-def burst(term: Terminal, start: float, limit: float = 2.0) -> tuple[float, int]:
-    """Read until the output goes quiet; return (seconds from `start` to the last byte, bytes)."""
-    total, last = 0, start
-    deadline = start + limit
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([term.fd], [], [], QUIET)
-        if not ready:
-            if total:
-                break
-            continue
-        data = os.read(term.fd, 65536)
-        term.stream.feed(data)
-        total += len(data)
-        last = time.monotonic()
-    return last - start, total
+def sweep(i: int, rows: int) -> bytes:
+    return DOWN if (i // rows) % 2 == 0 else UP
 
 
-def quiet(term: Terminal, seconds: float) -> None:
-    """Read until the program has written nothing for `seconds`."""
-    while True:
-        ready, _, _ = select.select([term.fd], [], [], seconds)
-        if not ready:
-            return
-        term.stream.feed(os.read(term.fd, 65536))
+def held_key(probe: Probe, moves: int, keys: list[bytes]) -> tuple[float, int]:
+    """Keys at key-repeat speed (30 a second); bytes per move, and chart loads seen after
+    the last key (the debounced load of the row it stopped on)."""
+    term = probe.term
+    start, loads_after = term.bytes_read, 0
+    for i in range(moves):
+        os.write(term.fd, keys[i % len(keys)])
+        time.sleep(1 / 30)
+        term.read(0.0)
+    banner = probe.chart_banner()
+    end = time.monotonic() + 2.0
+    while time.monotonic() < end:  # 2 s: well past the 150 ms debounce
+        if term.read(0.05) and probe.chart_banner() != banner:
+            loads_after += 1
+            banner = probe.chart_banner()
+    return (term.bytes_read - start) / moves, loads_after
 
 
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def measure(argv: list[str], ready_text: str, moves: int, env: dict[str, str]) -> dict[str, float]:
+def measure(argv: list[str], ready: str, moves: int, env: dict[str, str]) -> dict[str, float]:
     t0 = time.monotonic()
     term = Terminal(argv, 80, 24, env)
+    probe = Probe(term)
     try:
-        term.wait_for(ready_text, timeout=120)
+        probe.wait_for(ready, timeout=120)
         start = time.monotonic() - t0
-        quiet(term, 1.0)
-
-        def press(key: bytes) -> tuple[float, int, float, int]:
-            t = time.monotonic()
-            os.write(term.fd, key)
-            lat, n = burst(term, t, limit=0.12)  # the cursor paint, before any debounced load
-            lat2, n2 = burst(term, t, limit=1.5)  # then whatever the move triggers
-            return lat, n, max(lat, lat2), n + n2
-
-        down, up = b"\x1b[B", b"\x1b[A"  # both apps bind the arrows
-        # Like for like: 5-row sweeps stay inside both views (pcc's queue shows about 8 rows
-        # at 80x24, the reference's full-screen table 22), so neither app scrolls ...
-        in_view = [press(down if (i // 5) % 2 == 0 else up) for i in range(moves)]
-        # ... 10-row sweeps, the older figure: pcc's queue scrolls, the reference's does not ...
-        sweeps = [press(down if (i // 10) % 2 == 0 else up) for i in range(moves)]
-        # ... and page down, where both scroll a whole view.
-        pages = [press(b"\x1b[6~") for _ in range(6)]
-        cursor_lat = [r[0] for r in in_view]
-        cursor_bytes = [r[1] for r in in_view]
-        chart_lat = [r[2] for r in in_view]
-        chart_bytes = [r[3] for r in in_view]
-        sweep_lat = sorted(r[0] for r in sweeps)
-        page_lat = sorted(r[0] for r in pages)
-        rapid_start = time.monotonic()
-        for _ in range(20):  # a held key: faster than the debounce
-            os.write(term.fd, b"\x1b[B")
-            time.sleep(0.03)
-        _, rapid = burst(term, rapid_start, limit=3.0)
-        quiet(term, 1.0)
-        idle_start = time.monotonic()
-        idle = 0
+        probe.quiet(1.0)
+        # Like for like: 5-row sweeps stay inside both views (pcc's queue shows 8 rows at
+        # 80x24, the references' full-screen tables 22), so neither app scrolls ...
+        in_view = [probe.key(sweep(i, 5)) for i in range(moves)]
+        # ... 10-row sweeps: pcc's queue scrolls, the references' do not ...
+        sweeps = [probe.key(sweep(i, 10)) for i in range(moves)]
+        # ... and page down, where every app scrolls a whole view.
+        pages = [probe.key(PAGE_DOWN) for _ in range(6)]
+        probe.quiet(0.5)
+        for _ in range(6):  # back to the top, where the 5-row sweeps fit
+            probe.key(b"\x1b[5~")
+        probe.quiet(0.5)
+        held, loads_after = held_key(probe, 50, [sweep(i, 5) for i in range(10)])
+        probe.quiet(0.5)
+        held_scroll, _ = held_key(probe, 50, [DOWN])
+        probe.quiet(1.0)
+        idle_start, idle = time.monotonic(), 0
         while time.monotonic() - idle_start < 5.0:
             idle += term.read(0.2)
-        rss = rss_kib(term.pid)
+        rss, pss = rss_kib(term.pid), pss_kib(term.pid)
         term.press("q")
-        return {
-            "start_s": start,
-            "cursor_med_ms": statistics.median(cursor_lat) * 1000,
-            "cursor_p95_ms": sorted(cursor_lat)[int(len(cursor_lat) * 0.95) - 1] * 1000,
-            "sweep_p95_ms": sweep_lat[int(len(sweep_lat) * 0.95) - 1] * 1000,
-            "page_med_ms": statistics.median(page_lat) * 1000,
-            "chart_med_ms": statistics.median(chart_lat) * 1000,
-            "chart_p95_ms": sorted(chart_lat)[int(len(chart_lat) * 0.95) - 1] * 1000,
-            "bytes_cursor": statistics.median(cursor_bytes),
-            "bytes_move_with_chart": statistics.median(chart_bytes),
-            "bytes_held_key_per_move": rapid / 20,
-            "idle_bytes": idle,
-            "rss_mib": rss / 1024,
-        }
     finally:
         term.kill()
+    cursor = [k.cursor_s * 1000 for k in in_view if k.cursor_s is not None]
+    switches = [k for k in in_view if k.chart_s is not None]
+    charts = [k.chart_s * 1000 for k in switches if k.chart_s is not None]
+    # A reference has no chart: its "switch" is a move.
+    switch_bytes = [k.sent for k in (switches or in_view)]
+    return {
+        "start_s": start,
+        "cursor_med_ms": statistics.median(cursor),
+        "cursor_p95_ms": p95(cursor),
+        "sweep_p95_ms": p95([k.cursor_s * 1000 for k in sweeps if k.cursor_s is not None]),
+        "page_med_ms": statistics.median(k.settled_s * 1000 for k in pages),
+        "chart_med_ms": statistics.median(charts) if charts else float("nan"),
+        "chart_p95_ms": p95(charts) if charts else float("nan"),
+        "switch_bytes": statistics.median(switch_bytes),
+        "switch_bytes_max": max(switch_bytes),
+        "held_bytes": held,
+        "held_scroll_bytes": held_scroll,
+        "loads_after_release": loads_after,
+        "idle_bytes": idle,
+        "rss_mib": rss / 1024,
+        "pss_mib": pss / 1024,
+    }
+
+
+def slow_link(argv: list[str], env: dict[str, str]) -> dict[str, float]:
+    """pcc behind a 64 kbit/s link: key to a settled screen, in seconds."""
+    term = Terminal(argv, 80, 24, env)
+    probe = Probe(term, rate=SLOW_LINK)
+    try:
+        t0 = time.monotonic()
+        probe.wait_for("..0", timeout=120)
+        start = time.monotonic() - t0
+        probe.quiet(1.0)
+        moves = [probe.key(sweep(i, 5), limit=10) for i in range(10)]
+        switches = [k for k in moves if k.chart_s is not None]
+        form = probe.key(b"n", limit=10, quiet=0.3)
+        for ch in b"called the daughter, no answer":  # typed text: not measured
+            os.write(term.fd, bytes([ch]))
+            probe.quiet(0.02)
+        probe.quiet(0.5)
+        save = probe.key(b"\x1bOQ", limit=10, quiet=0.3)  # F2
+        term.press("q")
+    finally:
+        term.kill()
+    return {
+        "start_s": start,
+        "move_s": statistics.median(k.cursor_s for k in moves if k.cursor_s is not None),
+        "switch_s": statistics.median(k.settled_s for k in switches) if switches else 0.0,
+        "form_s": form.settled_s,
+        "save_s": save.settled_s,
+        "switch_bytes": statistics.median(k.sent for k in switches) if switches else 0.0,
+    }
 
 
 def stack_import_floor(runs: int = 5) -> float:
     """Seconds to start Python and import the stack pcc must use (Textual, SQLAlchemy ORM,
     pydantic) and nothing of pcc: no app can paint a database-backed queue sooner."""
-    import subprocess
-
     code = "import textual.app, textual.widgets, sqlalchemy.orm, pydantic"
     best = float("inf")
     for _ in range(runs):
@@ -135,7 +155,7 @@ def stack_import_floor(runs: int = 5) -> float:
     return best
 
 
-def build_database(patients: int) -> str:
+def build_database(patients: int, user: str) -> str:
     from pcc_tui.core.demo.seed import seed_demo
     from pcc_tui.core.store.database import Store
     from pcc_tui.core.store.engine import make_engine
@@ -150,7 +170,48 @@ def build_database(patients: int) -> str:
     print(f"building {patients:,} patients ...", file=sys.stderr, flush=True)
     seed_demo(store, patients=patients, chunk=5000)
     store.close()
+    bind_os_user(url, user)  # as a site binds each SSH login: no password prompt at start
     return url
+
+
+ROWS = [
+    ("exec to queue painted (s)", "start_s", "{:.2f}", "<= 1.3x stack"),
+    ("  floor: import the stack (s)", "floor_s", "{:.2f}", "ratios: floor / start"),
+    ("cursor move, median (ms)", "cursor_med_ms", "{:.1f}", ""),
+    ("cursor move, p95 (ms)", "cursor_p95_ms", "{:.1f}", ""),
+    ("  10-row sweeps, p95 (ms)", "sweep_p95_ms", "{:.1f}", "pcc scrolls, refs not"),
+    ("  page down, median (ms)", "page_med_ms", "{:.1f}", "all scroll a view"),
+    ("chart painted, median (ms)", "chart_med_ms", "{:.1f}", ""),
+    ("chart painted, p95 (ms)", "chart_p95_ms", "{:.1f}", "<= 2x pcc cursor p95"),
+    ("bytes per patient switch", "switch_bytes", "{:.0f}", "<= 2048 (refs: a move)"),
+    ("  largest switch", "switch_bytes_max", "{:.0f}", ""),
+    ("bytes per move, key held", "held_bytes", "{:.0f}", "<= 1024, in view"),
+    ("  held key scrolling", "held_scroll_bytes", "{:.0f}", "every row repaints"),
+    ("chart loads after release", "loads_after_release", "{:.0f}", "<= 1 (50-row hold)"),
+    ("bytes in 5 idle seconds", "idle_bytes", "{:.0f}", "0"),
+    ("resident memory (MiB)", "rss_mib", "{:.0f}", "<= 1.5x bare"),
+    ("  proportional (PSS, MiB)", "pss_mib", "{:.0f}", ""),
+]
+
+
+def print_table(
+    url: str, pcc: dict[str, float], stack: dict[str, float], bare: dict[str, float]
+) -> None:
+    print(f"\npcc TUI benchmark, 80x24 pseudo-terminal, database: {url.split(':')[0]}")
+    print(f"{'':30}{'pcc':>9}{'stack':>9}{'bare':>9}{'/stack':>8}{'/bare':>7}   target")
+    for label, key, fmt, target in ROWS:
+        by_stack = pcc[key] / stack[key] if stack[key] else float("nan")
+        by_bare = pcc[key] / bare[key] if bare[key] else float("nan")
+        if key == "floor_s":
+            by_stack, by_bare = pcc[key] / stack["start_s"], pcc[key] / bare["start_s"]
+        print(
+            f"{label:30}{fmt.format(pcc[key]):>9}{fmt.format(stack[key]):>9}"
+            f"{fmt.format(bare[key]):>9}{by_stack:>8.2f}{by_bare:>7.2f}   {target}"
+        )
+    print(
+        "stack: Textual + SQLAlchemy ORM + pydantic, 200 rows of the same file in a DataTable\n"
+        "bare: a Textual app with a 200-row DataTable; each app measured once, one after another"
+    )
 
 
 def main() -> int:
@@ -161,50 +222,36 @@ def main() -> int:
     parser.add_argument("--patients", type=int, default=100_000)
     parser.add_argument("--user", default="alex")
     parser.add_argument("--moves", type=int, default=40)
+    parser.add_argument("--slow-link", action="store_true", help="also run pcc at 64 kbit/s")
     args = parser.parse_args()
-    url = args.db or build_database(args.patients)
+    url = args.db or build_database(args.patients, args.user)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PCC_")}
     env.update(TERM="xterm-256color")
-    pcc = measure(
-        [sys.executable, "-m", "pcc_tui", "--db", url, "--user", args.user, "--no-mouse"],
-        "..0",
+    pcc_argv = [sys.executable, "-m", "pcc_tui", "--db", url, "--user", args.user, "--no-mouse"]
+    pcc = measure(pcc_argv, "..0", args.moves, env)
+    stack = measure(
+        [sys.executable, str(ROOT / "benchmarks" / "reference_stack_app.py"), url],
+        "What is owed",
         args.moves,
         env,
     )
-    ref = measure(
+    bare = measure(
         [sys.executable, str(ROOT / "benchmarks" / "reference_app.py")],
         "AB ..0001",
         args.moves,
         env,
     )
-    floor = stack_import_floor()
-    pcc["floor_s"] = ref["floor_s"] = floor
-    rows = [
-        ("exec to queue painted (s)", "start_s", "{:.2f}", "<= 1.3x reference"),
-        ("  floor: import the stack (s)", "floor_s", "{:.2f}", "ratio: floor / reference start"),
-        ("cursor move, median (ms)", "cursor_med_ms", "{:.1f}", ""),
-        ("cursor move, p95 (ms)", "cursor_p95_ms", "{:.1f}", "<= 1.2x reference"),
-        ("  10-row sweeps, p95 (ms)", "sweep_p95_ms", "{:.1f}", "pcc scrolls, reference not"),
-        ("  page down, median (ms)", "page_med_ms", "{:.1f}", "both scroll a view"),
-        ("open chart, median (ms)", "chart_med_ms", "{:.1f}", "incl. 150 ms debounce"),
-        ("open chart, p95 (ms)", "chart_p95_ms", "{:.1f}", ""),
-        ("bytes per cursor move", "bytes_cursor", "{:.0f}", "<= 1 KB"),
-        ("bytes per move + chart load", "bytes_move_with_chart", "{:.0f}", ""),
-        ("bytes per move, key held", "bytes_held_key_per_move", "{:.0f}", ""),
-        ("bytes in 5 idle seconds", "idle_bytes", "{:.0f}", "0"),
-        ("resident memory (MiB)", "rss_mib", "{:.0f}", ""),
-    ]
-    print(f"\npcc TUI benchmark, 80x24 pseudo-terminal, database: {url.split(':')[0]}")
-    print(f"{'':32}{'pcc':>12}{'reference':>12}{'ratio':>8}   target")
-    for label, key, fmt, target in rows:
-        ratio = pcc[key] / ref[key] if ref[key] else float("nan")
-        if key == "floor_s":
-            ratio = floor / ref["start_s"]
-        print(
-            f"{label:32}{fmt.format(pcc[key]):>12}{fmt.format(ref[key]):>12}"
-            f"{ratio:>8.2f}   {target}"
-        )
-    print("reference: a minimal Textual app with a 200-row DataTable (benchmarks/reference_app.py)")
+    pcc["floor_s"] = stack["floor_s"] = bare["floor_s"] = stack_import_floor()
+    print_table(url, pcc, stack, bare)
+    if args.slow_link:
+        slow = slow_link(pcc_argv, env)
+        print(f"\npcc behind a {SLOW_LINK * 8 // 1000} kbit/s link (reads throttled), 80x24")
+        print(f"{'exec to queue painted (s)':34}{slow['start_s']:>8.2f}")
+        print(f"{'key to cursor row painted (s)':34}{slow['move_s']:>8.2f}")
+        print(f"{'key to next patient settled (s)':34}{slow['switch_s']:>8.2f}   (its chart)")
+        print(f"{'  bytes per switch':34}{slow['switch_bytes']:>8.0f}")
+        print(f"{'n: note form settled (s)':34}{slow['form_s']:>8.2f}")
+        print(f"{'F2: saved, screen settled (s)':34}{slow['save_s']:>8.2f}")
     return 0
 
 

@@ -6,7 +6,10 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.strip import Strip
 from textual.widgets import DataTable, OptionList
+
+from pcc_tui.tui.strips import merge_runs
 
 
 class KeyTable(DataTable[object]):
@@ -23,6 +26,17 @@ class KeyTable(DataTable[object]):
         super().__init__(
             id=id, cursor_type="row", zebra_stripes=False, cursor_foreground_priority="renderable"
         )
+
+    def render_line(self, y: int) -> Strip:
+        # Cells of one style go out as one escape sequence: a cursor move over a slow link
+        # sends about half the bytes.
+        return merge_runs(super().render_line(y))
+
+    def _set_hover_cursor(self, active: bool) -> None:
+        # Every cursor key hides the mouse-hover row, and DataTable repaints that row each
+        # time even when it is already hidden: a third row sent per move, for nothing.
+        if active != self._show_hover_cursor:
+            super()._set_hover_cursor(active)
 
     def current_key(self) -> str | None:
         """The key of the row under the cursor, or None for an empty table."""

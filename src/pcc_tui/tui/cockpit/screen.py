@@ -74,6 +74,7 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
         self.closed_record: int | None = None  # outside the caseload: `!` breaks the glass
         self.viewers: list[str] = []
         self.active_detail = "chart"
+        self._filled: dict[str, object] = {}  # detail panel -> what it shows (stale if not ours)
         self._debounce: Timer | None = None
         self._settled_key: str | None = None  # the queue row whose patient the cursor opened
         self._searched: PatientRef | None = None  # opened from the palette, not the cursor
@@ -143,6 +144,7 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
             self.active_detail = name
             for detail in DETAILS:
                 self.query_one(f"#{detail}").set_class(detail == name, "active")
+            self.fill_details(name)  # now: a key typed right after acts on this patient's rows
         panel = self.query_one(f"#{name}", Panel)
         # Focus now, not on the next idle tick: a key typed right after (`3` then `s`, sent
         # in one burst over a slow link) must reach the panel the user just chose.
@@ -276,9 +278,29 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
         self.viewers = message.viewers
         self.show_chart()
         self.show_glass(message.chart.break_glass_until)
-        self.timeline_panel.show(message.timeline)
-        clock = self.pcc.store.clock
-        self.coverage_panel.show(message.coverage, clock.now(), clock.tz)
+        self.fill_details()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.fill_details)  # a wider screen shows hidden panels
+
+    def fill_details(self, also: str | None = None) -> None:
+        """Fill the timeline and coverage panels on screen (and `also`) with the loaded
+        patient. A hidden one (80x24 shows one detail) is filled when it shows: filling it
+        would lay the screen out again and repaint it for nothing on every patient switch."""
+        timeline, coverage = self.timeline_panel, self.coverage_panel
+        if self._due("timeline", timeline, self.timeline, also) and self.timeline:
+            timeline.show(self.timeline)
+        if self._due("coverage", coverage, self.coverage, also) and self.coverage:
+            clock = self.pcc.store.clock
+            coverage.show(self.coverage, clock.now(), clock.tz)
+
+    def _due(self, name: str, panel: Panel, data: object, also: str | None) -> bool:
+        if data is None or self._filled.get(name) is data:
+            return False
+        if not (panel.display or name == also):
+            return False
+        self._filled[name] = data
+        return True
 
     def show_chart(self) -> None:
         if self.chart is not None:
@@ -295,6 +317,7 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
         self.chart_panel.clear(reason)
         self.timeline_panel.clear()
         self.coverage_panel.clear()
+        self._filled.clear()
 
     def on_work_failed(self, message: WorkFailed) -> None:
         if message.offline:

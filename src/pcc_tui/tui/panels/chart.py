@@ -8,7 +8,6 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import Static
 
 from pcc_tui.core.domain.consent_rules import in_force
 from pcc_tui.core.domain.phones import show_phone
@@ -16,7 +15,7 @@ from pcc_tui.core.domain.read_models import PatientChart
 from pcc_tui.core.domain.relative_dates import short_day, short_time
 from pcc_tui.tui import keys
 from pcc_tui.tui.panels.base import Panel
-from pcc_tui.tui.widgets import ScrollBox
+from pcc_tui.tui.text_pane import TextPane
 
 EMPTY = "No patient: move the queue cursor onto one, or press : and type a name or MRN."
 
@@ -166,11 +165,10 @@ class ChartPanel(Panel):
         self.patient_id: int | None = None
 
     def compose(self) -> ComposeResult:
-        with ScrollBox(id="chart-scroll"):
-            yield Static(EMPTY, id="chart-body")
+        yield TextPane(EMPTY, id="chart-body")
 
-    def focus_target(self) -> ScrollBox:
-        return self.query_one("#chart-scroll", ScrollBox)
+    def focus_target(self) -> TextPane:
+        return self.query_one("#chart-body", TextPane)
 
     def show(
         self,
@@ -181,13 +179,10 @@ class ChartPanel(Panel):
         today: date,
     ) -> None:
         body = render_chart(chart, tz, viewers, region, today)
-        self.query_one("#chart-body", Static).update(body)
-        if chart.patient.id != self.patient_id:
-            # Another patient: start at the banner, so no detail shows without its name.
-            self.focus_target().scroll_home(animate=False, immediate=True)
+        # Another patient: start at the banner, so no detail shows without its name.
+        self.focus_target().update(body, top=chart.patient.id != self.patient_id)
         self.patient_id = chart.patient.id
 
     def clear(self, reason: str = EMPTY) -> None:
         self.patient_id = None
-        self.query_one("#chart-body", Static).update(reason)
-        self.focus_target().scroll_home(animate=False, immediate=True)
+        self.focus_target().update(reason, top=True)

@@ -1,0 +1,61 @@
+"""Over a slow SSH link every byte the cockpit writes is waited for: a patient switch repaints
+only what changed (two queue rows and the chart, once), and a held key only the queue rows."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from tests.keyboard.conftest import Cockpit
+
+SWITCH_BUDGET = 2048  # bytes for a move that opens another patient (80x24)
+HELD_BUDGET = 1024  # bytes per move while a key is held
+DOWN, UP = b"\x1b[B", b"\x1b[A"
+
+
+def sweep(i: int) -> bytes:
+    """Five rows down, five up: inside the queue's eight visible rows, so it never scrolls
+    (a scroll repaints every row, whatever the app does)."""
+    return DOWN if (i // 5) % 2 == 0 else UP
+
+
+def settled_bytes(c: Cockpit, quiet: float = 0.4) -> int:
+    """Read until the program has written nothing for `quiet` seconds; the bytes read."""
+    before = c.term.bytes_read
+    while c.term.read(quiet):
+        pass
+    return c.term.bytes_read - before
+
+
+def chart_banner(c: Cockpit) -> str:
+    lines = c.term.text().splitlines()
+    top = next(i for i, line in enumerate(lines) if "2 Chart" in line)
+    return lines[top + 1]
+
+
+def test_a_patient_switch_sends_under_two_kilobytes(cockpit: Cockpit) -> None:
+    c = cockpit
+    settled_bytes(c)
+    switches: list[int] = []
+    for i in range(20):
+        banner = chart_banner(c)
+        os.write(c.term.fd, sweep(i))
+        sent = settled_bytes(c)
+        if chart_banner(c) != banner:  # another patient: the move and the chart's load
+            switches.append(sent)
+    assert len(switches) >= 4, "the first rows should hold several patients"
+    assert max(switches) <= SWITCH_BUDGET, switches
+
+
+def test_a_held_key_sends_under_one_kilobyte_a_move(cockpit: Cockpit) -> None:
+    c = cockpit
+    settled_bytes(c)
+    moves = 20
+    before = c.term.bytes_read
+    for i in range(moves):  # key repeat: faster than the chart's debounce
+        os.write(c.term.fd, sweep(i))
+        time.sleep(0.03)
+        c.term.read(0.0)
+    settled_bytes(c)
+    per_move = (c.term.bytes_read - before) / moves
+    assert per_move <= HELD_BUDGET, per_move
