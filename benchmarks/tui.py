@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.tui_probe import Probe, p95, pss_kib, rss_kib  # noqa: E402
+from benchmarks.tui_probe import Key, Probe, p95, pss_kib, rss_kib  # noqa: E402
 from tests.builders import bind_os_user  # noqa: E402
 from tests.tui.pty_terminal import Terminal  # noqa: E402
 
@@ -39,6 +39,14 @@ SLOW_LINK = 64_000 // 8  # bytes a second
 
 def sweep(i: int, rows: int) -> bytes:
     return DOWN if (i // rows) % 2 == 0 else UP
+
+
+def press(probe: Probe, key: bytes, limit: float = 3.0) -> Key:
+    """One key, then a pause longer than the chart's debounce: a deliberate press, not a
+    held key (pcc opens the patient of a deliberate move at once)."""
+    result = probe.key(key, limit)
+    probe.quiet(0.25)
+    return result
 
 
 def held_key(probe: Probe, moves: int, keys: list[bytes]) -> tuple[float, int]:
@@ -69,11 +77,11 @@ def measure(argv: list[str], ready: str, moves: int, env: dict[str, str]) -> dic
         probe.quiet(1.0)
         # Like for like: 5-row sweeps stay inside both views (pcc's queue shows 8 rows at
         # 80x24, the references' full-screen tables 22), so neither app scrolls ...
-        in_view = [probe.key(sweep(i, 5)) for i in range(moves)]
+        in_view = [press(probe, sweep(i, 5)) for i in range(moves)]
         # ... 10-row sweeps: pcc's queue scrolls, the references' do not ...
-        sweeps = [probe.key(sweep(i, 10)) for i in range(moves)]
+        sweeps = [press(probe, sweep(i, 10)) for i in range(moves)]
         # ... and page down, where every app scrolls a whole view.
-        pages = [probe.key(PAGE_DOWN) for _ in range(6)]
+        pages = [press(probe, PAGE_DOWN) for _ in range(6)]
         probe.quiet(0.5)
         for _ in range(6):  # back to the top, where the 5-row sweeps fit
             probe.key(b"\x1b[5~")
@@ -122,7 +130,7 @@ def slow_link(argv: list[str], env: dict[str, str]) -> dict[str, float]:
         probe.wait_for("..0", timeout=120)
         start = time.monotonic() - t0
         probe.quiet(1.0)
-        moves = [probe.key(sweep(i, 5), limit=10) for i in range(10)]
+        moves = [press(probe, sweep(i, 5), limit=10) for i in range(10)]
         switches = [k for k in moves if k.chart_s is not None]
         form = probe.key(b"n", limit=10, quiet=0.3)
         for ch in b"called the daughter, no answer":  # typed text: not measured
