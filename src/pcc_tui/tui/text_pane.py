@@ -14,13 +14,14 @@ from typing import ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.events import Resize
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from pcc_tui.tui.strips import merge_runs
+from pcc_tui.tui.widgets import SCROLL_KEYS
 
 THUMB = Style(reverse=True)  # a reversed space: the same in 16 colours and in --ascii
 
@@ -38,12 +39,7 @@ def thumb_rows(offset: int, visible: int, total: int) -> range:
 class TextPane(ScrollView, can_focus=True):
     """Read-only wrapped text with j/k/g/G and the page keys, like every scrolling body."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "scroll_down", "Down", show=False, id="scroll-down"),
-        Binding("k", "scroll_up", "Up", show=False, id="scroll-up"),
-        Binding("g", "scroll_home", "Top", show=False, id="scroll-top"),
-        Binding("G", "scroll_end", "Bottom", show=False, id="scroll-bottom"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = SCROLL_KEYS
     DEFAULT_CSS = """
     TextPane {
         height: 1fr;
@@ -57,10 +53,6 @@ class TextPane(ScrollView, can_focus=True):
         self._text = Text(text) if isinstance(text, str) else text
         self._lines: list[Strip] = []
         self._wrapped_at = 0
-
-    @property
-    def plain(self) -> str:
-        return self._text.plain
 
     def update(self, text: str | Text, *, top: bool = False) -> None:
         """Show `text` (from its first line if `top`); paints this pane only."""

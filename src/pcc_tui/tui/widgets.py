@@ -46,15 +46,19 @@ class KeyTable(DataTable[object]):
         return None if value is None else str(value)
 
 
+# j/k/g/G on every scrolling body (the page keys come with Textual's scrolling widgets).
+SCROLL_KEYS: list[BindingType] = [
+    Binding("j", "scroll_down", "Down", show=False, id="scroll-down"),
+    Binding("k", "scroll_up", "Up", show=False, id="scroll-up"),
+    Binding("g", "scroll_home", "Top", show=False, id="scroll-top"),
+    Binding("G", "scroll_end", "Bottom", show=False, id="scroll-bottom"),
+]
+
+
 class ScrollBox(VerticalScroll):
     """A scrolling panel body that j/k/g/G (and the page keys) move, like every list."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "scroll_down", "Down", show=False, id="scroll-down"),
-        Binding("k", "scroll_up", "Up", show=False, id="scroll-up"),
-        Binding("g", "scroll_home", "Top", show=False, id="scroll-top"),
-        Binding("G", "scroll_end", "Bottom", show=False, id="scroll-bottom"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = SCROLL_KEYS
 
 
 class KeyList(OptionList):
