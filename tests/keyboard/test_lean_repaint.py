@@ -10,6 +10,7 @@ from tests.keyboard.conftest import Cockpit
 
 SWITCH_BUDGET = 2048  # bytes for a move that opens another patient (80x24)
 HELD_BUDGET = 1024  # bytes per move while a key is held
+FORM_BUDGET = 15_000  # opening a form: two full 80x24 screens at most (one is about 7 KB)
 DOWN, UP = b"\x1b[B", b"\x1b[A"
 
 
@@ -59,3 +60,15 @@ def test_a_held_key_sends_under_one_kilobyte_a_move(cockpit: Cockpit) -> None:
     settled_bytes(c)
     per_move = (c.term.bytes_read - before) / moves
     assert per_move <= HELD_BUDGET, per_move
+
+
+def test_opening_a_form_sends_the_screen_once_not_once_per_layout_pass(cockpit: Cockpit) -> None:
+    c = cockpit
+    settled_bytes(c)
+    os.write(c.term.fd, b"n")
+    sent = settled_bytes(c)
+    assert "Add a note" in c.term.text()
+    assert sent <= FORM_BUDGET, sent
+    os.write(c.term.fd, b"\x1b")
+    settled_bytes(c)
+    assert "Add a note" not in c.term.text()
