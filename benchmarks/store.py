@@ -3,6 +3,7 @@ coordinator's reads. Prints a table; asserts nothing (targets are printed beside
 
     python benchmarks/store.py                 # 100,000 patients, both databases
     python benchmarks/store.py --patients 20000 --backends sqlite
+    python benchmarks/store.py --patients 10000,100000,1000000 --sqlite-max 100000
     python benchmarks/store.py --pg-url postgresql://user@host/db   # an existing, empty database
 
 PostgreSQL defaults to a throwaway cluster from Debian's packages, started on 127.0.0.1 with
@@ -159,39 +160,73 @@ def build(url: str, patients: int, seed: int) -> tuple[Store, float]:
     return store, load
 
 
+def sizes(text: str) -> list[int]:
+    return [int(part.replace("_", "")) for part in text.split(",")]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument(
+        "--patients", type=sizes, default=[100_000], help="one size or several: 10000,100000"
+    )
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument(
+        "--sqlite-max", type=int, default=10**9, help="sizes above this run on PostgreSQL only"
+    )
     parser.add_argument("--pg-url", help="an existing empty PostgreSQL database to use")
     args = parser.parse_args()
     results: dict[str, tuple[float, list[tuple[str, float, float]]]] = {}
     # Sized like a server for a 1 GB database (the 128 MB default buffer cache is for
     # laptops): shared_buffers 1 GB of this machine's 24 GB.
     server = "-c shared_buffers=1GB -c effective_cache_size=8GB"
-    for backend, url in databases(args.backends, args.pg_url, server):
-        print(f"building {args.patients:,} patients on {backend} ...", file=sys.stderr, flush=True)
-        store, load = build(url, args.patients, args.seed)
-        results[backend] = (load, measure(store, args.samples, args.seed))
-        store.close()
+    for patients in args.patients:
+        backends = ",".join(
+            b for b in args.backends.split(",") if b != "sqlite" or patients <= args.sqlite_max
+        )
+        # A fresh database (and cluster) per size: each size is measured on its own.
+        for backend, url in databases(backends, args.pg_url, server):
+            label = f"{backend} {patients:,}"
+            print(f"building {label} patients ...", file=sys.stderr, flush=True)
+            store, load = build(url, patients, args.seed)
+            results[label] = (load, measure(store, args.samples, args.seed))
+            store.close()
+    print_results(results, args.samples)
+    return 0
 
-    print(f"\npcc store benchmark: {args.patients:,} patients, {args.samples} samples per query")
-    header = f"{'':30}" + "".join(f"{b:>24}" for b in results)
-    print(header)
-    print(f"{'load (seed) seconds':30}" + "".join(f"{r[0]:>24.1f}" for r in results.values()))
+
+def print_results(
+    results: dict[str, tuple[float, list[tuple[str, float, float]]]], samples: int
+) -> None:
+    print(f"\npcc store benchmark, {samples} samples per query; cells: median / p95 ms")
+    print(f"{'':30}" + "".join(f"{label:>22}" for label in results))
+    print(f"{'load (seed) seconds':30}" + "".join(f"{r[0]:>22.1f}" for r in results.values()))
     names = [n for n, _m, _p in next(iter(results.values()))[1]] if results else []
     for i, name in enumerate(names):
-        cells = "".join(
-            f"{f'{r[1][i][1]:.2f} / {r[1][i][2]:.2f} ms':>24}" for r in results.values()
-        )
+        cells = "".join(f"{f'{r[1][i][1]:.2f} / {r[1][i][2]:.2f}':>22}" for r in results.values())
         target = TARGETS_MS.get(name)
         print(f"{name:30}{cells}" + (f"   target <= {target:g} ms" if target else ""))
-    print("cells: median / p95")
-    return 0
+    growth(results, names)
+
+
+def growth(
+    results: dict[str, tuple[float, list[tuple[str, float, float]]]], names: list[str]
+) -> None:
+    """Median at the largest size over the median at the smallest, per backend."""
+    by_backend: dict[str, list[tuple[int, list[tuple[str, float, float]]]]] = {}
+    for label, (_load, rows) in results.items():
+        backend, size = label.split(" ")
+        by_backend.setdefault(backend, []).append((int(size.replace(",", "")), rows))
+    for backend, runs in by_backend.items():
+        if len(runs) < 2:
+            continue
+        (small, first), (large, last) = min(runs, key=lambda r: r[0]), max(runs, key=lambda r: r[0])
+        print(f"\ngrowth on {backend}, {small:,} -> {large:,} patients (median ratio; target <= 2)")
+        for i, name in enumerate(names):
+            print(f"  {name:28}{last[i][1] / first[i][1]:>8.2f}")
 
 
 if __name__ == "__main__":
