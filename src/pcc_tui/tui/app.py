@@ -26,6 +26,7 @@ from pcc_tui.tui.cockpit.screen import CockpitScreen
 from pcc_tui.tui.commands import ActionCommands, PatientCommands
 from pcc_tui.tui.marks import marks_for
 from pcc_tui.tui.one_paint import OnePaintScreens
+from pcc_tui.tui.quiet_input import QuietInput
 from pcc_tui.tui.screens.ask import AskScreen
 from pcc_tui.tui.screens.form import FormScreen
 from pcc_tui.tui.screens.help import HelpScreen
@@ -37,7 +38,7 @@ WIDE_COLUMNS, WIDE_ROWS = 120, 36
 __all__ = ["PccApp", "SessionRules"]
 
 
-class PccApp(SessionMixin, OnePaintScreens, App[int]):
+class PccApp(SessionMixin, OnePaintScreens, QuietInput, App[int]):
     CSS_PATH = str(styles_dir() / "app.tcss")
     TITLE = "pcc"  # the terminal title never carries patient data
     COMMANDS = App.COMMANDS | {PatientCommands, ActionCommands}
