@@ -100,8 +100,16 @@ def measure(store: Store, samples: int, seed: int) -> list[tuple[str, float, flo
         return items[next(cycle) % len(items)]
 
     def queue(scope: QueueScope) -> Callable[[], object]:
+        # Only those the scope applies to: an admin has no caseload, a supervisor no ward.
+        able = [
+            a
+            for a in actors
+            if (scope is not QueueScope.MINE or a.coordinator_id is not None)
+            and (scope is not QueueScope.WARD or a.ward)
+        ]
+
         def run() -> object:
-            actor = pick(actors)
+            actor = pick(able)
             assert isinstance(actor, Actor)
             with store.reading() as s:
                 return load_queue(s, queue_request(store, actor, scope))
