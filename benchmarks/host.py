@@ -17,15 +17,14 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.tui import build_database  # noqa: E402
 from benchmarks.tui_probe import pss_kib, rss_kib  # noqa: E402
-from tests.builders import bind_os_user  # noqa: E402
 from tests.tui.pty_terminal import Terminal  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -48,23 +47,6 @@ def wakeups(pid: int) -> int:
         except OSError:
             continue  # a thread that ended meanwhile
     return total
-
-
-def build_database(patients: int, user: str) -> str:
-    from pcc_tui.core.demo.seed import seed_demo
-    from pcc_tui.core.store.database import Store
-    from pcc_tui.core.store.engine import make_engine
-    from pcc_tui.core.store.migrate import upgrade
-
-    url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='pcc-host-bench-')) / 'ward.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    store = Store.open(url)
-    seed_demo(store, patients=patients)
-    store.close()
-    bind_os_user(url, user)
-    return url
 
 
 def main() -> int:
