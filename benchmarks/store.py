@@ -5,6 +5,9 @@ coordinator's reads. Prints a table; asserts nothing (targets are printed beside
     python benchmarks/store.py --patients 20000 --backends sqlite
     python benchmarks/store.py --patients 10000,100000,1000000 --sqlite-max 100000
     python benchmarks/store.py --pg-url postgresql://user@host/db   # an existing, empty database
+    python benchmarks/store.py --patients 10000 --seeded 1000000=postgresql+psycopg://...
+        # also measure a database seeded earlier (same seed_demo, same --seed): a million
+        # patients take PostgreSQL about 40 minutes to load, so build it once and reuse it
 
 PostgreSQL defaults to a throwaway cluster from Debian's packages, started on 127.0.0.1 with
 normal durability (fsync on) and a server-sized buffer cache (shared_buffers 1 GB).
@@ -18,6 +21,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -116,6 +120,19 @@ def measure(store: Store, samples: int, seed: int) -> list[tuple[str, float, flo
 
         return run
 
+    def next_page() -> Callable[[], object]:
+        """The page after the first ("]" on the everyone view)."""
+        actor = actors[0]
+        with store.reading() as s:
+            first = load_queue(s, queue_request(store, actor, QueueScope.ALL))
+
+        def run() -> object:
+            req = replace(queue_request(store, actor, QueueScope.ALL), after=first.next_page)
+            with store.reading() as s:
+                return load_queue(s, req)
+
+        return run
+
     def per_patient(fn: Callable[..., object], **kw: object) -> Callable[[], object]:
         def run() -> object:
             with store.reading() as s:
@@ -136,6 +153,7 @@ def measure(store: Store, samples: int, seed: int) -> list[tuple[str, float, flo
         ("queue (mine)", queue(QueueScope.MINE)),
         ("queue (my ward)", queue(QueueScope.WARD)),
         ("queue (everyone)", queue(QueueScope.ALL)),
+        ("queue (everyone, next page)", next_page()),
         ("chart", per_patient(load_chart, today=today, now=now)),
         ("timeline", per_patient(load_timeline, today=today)),
         ("coverage", per_patient(load_coverage, today=today, now=now, stale_days=30)),
@@ -186,6 +204,13 @@ def main() -> int:
         "--sqlite-max", type=int, default=10**9, help="sizes above this run on PostgreSQL only"
     )
     parser.add_argument("--pg-url", help="an existing empty PostgreSQL database to use")
+    parser.add_argument(
+        "--seeded",
+        action="append",
+        default=[],
+        metavar="SIZE=URL",
+        help="a database already seeded with SIZE patients (seed_demo, this --seed)",
+    )
     args = parser.parse_args()
     results: dict[str, tuple[float, list[tuple[str, float, float]]]] = {}
     # Sized like a server for a 1 GB database (the 128 MB default buffer cache is for
@@ -202,6 +227,13 @@ def main() -> int:
             store, load = build(url, patients, args.seed)
             results[label] = (load, measure(store, args.samples, args.seed))
             store.close()
+    for spec in args.seeded:
+        size, url = spec.split("=", 1)
+        store = Store.open(url)
+        label = f"{store.dialect} {int(size):,}"
+        print(f"measuring {label} (seeded before) ...", file=sys.stderr, flush=True)
+        results[label] = (float("nan"), measure(store, args.samples, args.seed))
+        store.close()
     print_results(results, args.samples)
     return 0
 

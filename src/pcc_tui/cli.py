@@ -302,6 +302,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
                 theme=args.theme or settings.theme,
                 keymap=settings.keymap,
                 mask=settings.patient_mask,
+                switch_paint_ms=settings.switch_paint_ms,
                 rounds_checklist=settings.rounds_checklist,
                 session=SessionRules.from_settings(
                     settings.auth, lock_method(store, settings, actor, args.demo)

@@ -34,6 +34,8 @@ SAMPLE = """\
 # mouse = true              # false on thin clients: keys only
 # ascii = false             # ASCII marks and borders only
 # patient_mask = "initials-mrn"   # how patients show in titles and lists: initials-mrn, mrn, name
+# switch_paint_ms = 40      # a cursor move waits up to this for its patient's chart, to paint
+#                           # both at once (never one patient's row beside another's chart)
 
 # What ward rounds (W) check for each patient.
 # rounds_checklist = ["Pain controlled", "Mobilising as planned", "Discharge date set",

@@ -101,7 +101,16 @@ def seeded(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[str, Store, 
     store.close()
 
 
-def start(url: str, user: str, tmp_path: Path, *extra: str) -> Terminal:
+def start(
+    url: str,
+    user: str,
+    tmp_path: Path,
+    *extra: str,
+    settings: dict[str, str] | None = None,
+    sync_output: bool = False,
+) -> Terminal:
+    """`pcc` in an 80x24 pseudo-terminal; `settings`: PCC_* variables for it; `sync_output`:
+    see Terminal."""
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PCC_")}
@@ -111,10 +120,11 @@ def start(url: str, user: str, tmp_path: Path, *extra: str) -> Terminal:
         XDG_CONFIG_HOME=str(home / ".config"),
         PCC_CONFIG=str(home / "none.toml"),
     )
+    env.update(settings or {})
     if url.startswith("sqlite"):
         builders.bind_os_user(url, user)  # this OS login is that coordinator's
     argv = [sys.executable, "-m", "pcc_tui", "--db", url, "--user", user, "--no-mouse", *extra]
-    term = Terminal(argv, COLS, ROWS, env)
+    term = Terminal(argv, COLS, ROWS, env, sync_output=sync_output)
     term.wait_for("1 Queue |", timeout=60)
     term.wait_for("What is owed", timeout=30)
     term.read(0.5)

@@ -4,9 +4,14 @@ only what changed (two queue rows and the chart, once), and a held key only the 
 from __future__ import annotations
 
 import os
+import re
 import time
+from pathlib import Path
 
-from tests.keyboard.conftest import Cockpit
+from pcc_tui.core.services.context import Actor
+from pcc_tui.core.store.database import Store
+from tests.keyboard.conftest import Cockpit, start
+from tests.tui.pty_terminal import SYNC_END, SYNC_START
 
 SWITCH_BUDGET = 2048  # bytes for a move that opens another patient (80x24)
 HELD_BUDGET = 1024  # bytes per move while a key is held
@@ -72,3 +77,54 @@ def test_opening_a_form_sends_the_screen_once_not_once_per_layout_pass(cockpit: 
     os.write(c.term.fd, b"\x1b")
     settled_bytes(c)
     assert "Add a note" not in c.term.text()
+
+
+CURSOR_BG = "0087d7"  # the queue cursor's background (default theme, 256 colours)
+
+
+def cursor_row_tail(c: Cockpit) -> str | None:
+    """The MRN tail ("..0401") on the queue row under the cursor."""
+    screen = c.term.screen
+    for y in range(screen.lines):
+        if screen.buffer[y][8].bg == CURSOR_BG:
+            found = re.search(r"\.\.(\w{4})\b", screen.display[y])
+            return found.group(1) if found else None
+    return None
+
+
+def banner_mrn(c: Cockpit) -> str:
+    found = re.search(r"\bMRN\w+", chart_banner(c))
+    assert found, chart_banner(c)
+    return found.group(0)
+
+
+def test_a_patient_switch_paints_the_row_and_its_chart_together(
+    seeded: tuple[str, Store, Actor], tmp_path: Path
+) -> None:
+    """Painted apart, the cursor sits on one patient beside the last patient's chart for a
+    frame or more. With synchronized output each paint is bracketed, so the screen can be
+    read after each one: every paint of a switch shows the row's own patient."""
+    url, store, actor = seeded
+    # A budget no load here comes near: the test counts paints, not milliseconds.
+    term = start(
+        url, actor.username, tmp_path, settings={"PCC_SWITCH_PAINT_MS": "2000"}, sync_output=True
+    )
+    try:
+        c = Cockpit(term, store, actor)
+        settled_bytes(c)
+        assert SYNC_START in term.raw, "pcc should have asked for synchronized output"
+        switches = 0
+        for i in range(12):
+            banner, mark = chart_banner(c), len(term.raw)
+            os.write(term.fd, sweep(i))
+            settled_bytes(c)
+            if chart_banner(c) == banner:
+                continue
+            switches += 1
+            paints = bytes(term.raw[mark:]).split(SYNC_END)[:-1]
+            assert len(paints) == 1, f"switch {i}: {len(paints)} paints"
+            tail = cursor_row_tail(c)
+            assert tail is not None and banner_mrn(c).endswith(tail), (tail, banner_mrn(c))
+        assert switches >= 4, "the first rows should hold several patients"
+    finally:
+        term.kill()

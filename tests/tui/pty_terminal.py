@@ -35,10 +35,24 @@ KEYS = {
 }
 
 
+SYNC_START, SYNC_END = b"\x1b[?2026h", b"\x1b[?2026l"  # one paint, for terminals that know it
+_SYNC_QUERY, _SYNC_YES = b"\x1b[?2026$p", b"\x1b[?2026;2$y"
+
+
 class Terminal:
     def __init__(
-        self, argv: Sequence[str], cols: int = 80, rows: int = 24, env: dict[str, str] | None = None
+        self,
+        argv: Sequence[str],
+        cols: int = 80,
+        rows: int = 24,
+        env: dict[str, str] | None = None,
+        *,
+        sync_output: bool = False,
     ) -> None:
+        """`sync_output`: answer the program's query as a terminal with synchronized output
+        (kitty, WezTerm, Windows Terminal) does, so it brackets each paint: paints can be
+        counted and the screen checked between them."""
+        self.sync_output = sync_output
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
         self.bytes_read = 0
@@ -64,6 +78,8 @@ class Terminal:
                 return got
             got += len(data)
             self.bytes_read += len(data)
+            if self.sync_output and _SYNC_QUERY in self.raw[-16:] + data:
+                os.write(self.fd, _SYNC_YES)
             self.raw += data
             self.stream.feed(data)
             timeout = 0.02

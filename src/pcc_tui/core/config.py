@@ -176,6 +176,8 @@ class Settings(BaseSettings):
     mouse: bool = True
     ascii: bool = False
     patient_mask: Literal["initials-mrn", "mrn", "name"] = "initials-mrn"
+    # How long a cursor move waits for the chart it opens, so both paint as one (0: never).
+    switch_paint_ms: int = Field(default=40, ge=0, le=2000)
     # What is checked for each patient on ward rounds (W); a site lists its own in config.
     rounds_checklist: list[str] = Field(
         default_factory=lambda: list(DEFAULT_ROUNDS_CHECKLIST), max_length=20

@@ -54,6 +54,7 @@ class PccApp(SessionMixin, OnePaintScreens, QuietInput, App[int]):
         theme: str | None = None,
         keymap: dict[str, str] | None = None,
         mask: str = "initials-mrn",
+        switch_paint_ms: int = 40,
         rounds_checklist: list[str] | None = None,
         session: SessionRules | None = None,
         demo: bool = False,
@@ -66,6 +67,7 @@ class PccApp(SessionMixin, OnePaintScreens, QuietInput, App[int]):
         self.ascii_only = ascii_only
         self.marks = marks_for(ascii_only)
         self.mask = mask
+        self.switch_paint = switch_paint_ms / 1000
         self.demo = demo
         self.rounds_checklist = rounds_checklist or list(DEFAULT_ROUNDS_CHECKLIST)
         self.animation_level = "none"  # thin clients: nothing moves on its own

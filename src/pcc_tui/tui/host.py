@@ -14,6 +14,7 @@ class Host(Protocol):
     store: Store
     actor: Actor
     mask: str
+    switch_paint: float  # seconds a cursor move waits for its chart (PaintHold)
     marks: Marks
     scope: QueueScope
     keymap: dict[str, str]

@@ -88,6 +88,8 @@ KEYS: tuple[Key, ...] = (
     Key("scope-mine", "m", "scope('mine')", "Queue: mine", "Queue", "queue"),
     Key("scope-ward", "w", "scope('ward')", "Queue: my ward", "Queue", "queue"),
     Key("scope-all", "e", "scope('all')", "Queue: everyone", "Queue", "queue"),
+    Key("next-page", "right_square_bracket", "page(1)", "Queue, everyone: the next page", "Queue", "queue"),
+    Key("previous-page", "left_square_bracket", "page(-1)", "Queue, everyone: the page before", "Queue", "queue"),
     Key("help", "question_mark", "help", "All keys", "Session", "app", footer="Keys"),
     Key("palette", "ctrl+p,colon", "command_palette", "Palette: patients and actions", "Session", "app", priority=True),
     Key("privacy", "f12", "privacy", "Hide the screen at once", "Session", "app", priority=True),
@@ -153,6 +155,8 @@ def display_key(keys: str) -> str:
         "slash": "/",
         "plus": "+",
         "colon": ":",
+        "left_square_bracket": "[",
+        "right_square_bracket": "]",
         "space": "space",
         "escape": "esc",
     }

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.coordinate import Coordinate
 from textual.strip import Strip
 from textual.widgets import DataTable, OptionList
 
@@ -26,6 +29,25 @@ class KeyTable(DataTable[object]):
         super().__init__(
             id=id, cursor_type="row", zebra_stripes=False, cursor_foreground_priority="renderable"
         )
+        # Called the moment a key moves the cursor to another row, before the move is
+        # painted. RowHighlighted arrives only after the paint: work that follows the
+        # cursor (loading a chart) can start this much earlier.
+        self.moved: Callable[[], None] | None = None
+        self._quiet = False
+
+    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
+        super().watch_cursor_coordinate(old, new)
+        if old.row != new.row and self.moved is not None and not self._quiet:
+            self.moved()
+
+    @contextmanager
+    def quietly(self) -> Iterator[None]:
+        """Move the cursor from code (a reload, a search) without calling `moved`."""
+        self._quiet = True
+        try:
+            yield
+        finally:
+            self._quiet = False
 
     def render_line(self, y: int) -> Strip:
         # Cells of one style go out as one escape sequence: a cursor move over a slow link

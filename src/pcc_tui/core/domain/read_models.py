@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from pcc_tui.core.domain.codes import AnchorKind
 from pcc_tui.core.domain.education import EducationGiven
@@ -66,6 +66,18 @@ class QueueItem(BaseModel):
     overdue: bool
 
 
+class QueuePage(BaseModel):
+    """Where a page of the "everyone" queue ends: the next page starts after this item (its
+    priority rank, time, kind and id: its place in the queue)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rank: int
+    when: datetime
+    kind: QueueKind
+    entity_id: int
+
+
 class Queue(BaseModel):
     scope: QueueScope
     day: date
@@ -74,6 +86,7 @@ class Queue(BaseModel):
     capped: list[QueueKind] = []  # kinds with more than the counted maximum (shown as "N+")
     truncated: bool
     unreadable: list[str] = []  # stored rows that could not be read: "plan_step #12"
+    next_page: QueuePage | None = None  # "everyone": more follow after this item
 
 
 class CareTeamEntry(BaseModel):

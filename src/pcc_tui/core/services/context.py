@@ -276,7 +276,9 @@ def action(store: Store, actor: Actor, name: str) -> Iterator[Tx]:
             tx = Tx(session, store, actor, now)
             yield tx
             session.flush()
-            if actor.role == CoordinatorRole.VIEWER and changes.changed_tables(session):
+            # Presence (who has a patient open) is a viewer's too: it changes no one's care.
+            cared = changes.changed_tables(session) - {changes.PRESENCE}
+            if actor.role == CoordinatorRole.VIEWER and cared:
                 raise Forbidden(f"a viewer changes nothing: {name} refused")
             undo = tx.undo_payload()
             if undo:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pcc_tui.core.domain.read_models import (
     CoverageChecklist,
     PatientChart,
     Queue,
+    QueuePage,
     QueueScope,
     SearchHit,
     Timeline,
@@ -49,12 +52,19 @@ def queue_request(
 
 
 def view_queue(
-    store: Store, actor: Actor, scope: QueueScope = QueueScope.MINE, ward: str | None = None
+    store: Store,
+    actor: Actor,
+    scope: QueueScope = QueueScope.MINE,
+    ward: str | None = None,
+    after: QueuePage | None = None,
 ) -> Queue:
-    req = queue_request(store, actor, scope, ward)
+    """The queue of `scope`; for everyone, the page after `after` (the first if None)."""
+    req = replace(queue_request(store, actor, scope, ward), after=after)
     with action(store, actor, "queue.view") as tx:
         queue = load_queue(tx.session, req)
         tx.detail.update(scope=str(scope), ward=req.ward, items=len(queue.items))
+        if after is not None:
+            tx.detail["after"] = f"{after.kind}/{after.entity_id}"
         return queue
 
 

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 from pcc_tui.core.store.tables import ChangeLogRow, PatientRow
 
 CHANNEL = "pcc_changes"
+PRESENCE = "presence"
 # Bookkeeping that is not a change to anyone's care (presence is announced on its own).
 QUIET_TABLES = frozenset(
-    {"audit_event", "audit_block", "change_log", "access_grant", "fhir_link", "presence"}
+    {"audit_event", "audit_block", "change_log", "access_grant", "fhir_link", PRESENCE}
     | {"name_token", "name_gram", "name_variant", "patient_name_token"}
 )
 _TABLES, _PATIENTS = "pcc_changed_tables", "pcc_changed_patients"

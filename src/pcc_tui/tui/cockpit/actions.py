@@ -11,7 +11,7 @@ from textual import work
 from pcc_tui.core.domain.read_models import PatientRef
 from pcc_tui.core.errors import ConflictError, PccError
 from pcc_tui.core.services.handoffs import colleagues
-from pcc_tui.core.services.reads import view_chart, view_coverage, view_timeline
+from pcc_tui.core.services.patient_view import view_patient
 from pcc_tui.core.services.undo import preview_undo, undo_last
 from pcc_tui.tui.forms import (
     appointments,
@@ -57,15 +57,6 @@ else:
     _Base = object
 
 FormBuilder = Callable[[FormEnv, Selection], FormScreen]
-
-
-def fetch_details(app: Host, patient_id: int) -> tuple[Any, Any, Any]:
-    """The patient's chart, timeline and coverage (three audited reads; run in a worker)."""
-    return (
-        view_chart(app.store, app.actor, patient_id),
-        view_timeline(app.store, app.actor, patient_id),
-        view_coverage(app.store, app.actor, patient_id),
-    )
 
 
 class ActionsMixin(_Base):
@@ -117,11 +108,12 @@ class ActionsMixin(_Base):
     def _details_then(self, sel: Selection, build: FormBuilder) -> None:
         assert sel.patient is not None
         try:
-            chart, timeline, coverage = fetch_details(self.pcc, sel.patient.id)
+            view = view_patient(self.pcc.store, self.pcc.actor, sel.patient.id, announce=False)
         except PccError as exc:
             self.post_message(WorkFailed.of("open the chart", exc))
             return
-        self.post_message(DetailsForAction(sel.with_details(chart, timeline, coverage), build))
+        details = sel.with_details(view.chart, view.timeline, view.coverage)
+        self.post_message(DetailsForAction(details, build))
 
     def on_details_for_action(self, message: DetailsForAction) -> None:
         if not self.gone:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from contextlib import suppress
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.timer import Timer
@@ -48,11 +48,12 @@ class LiveMixin(_Base):
         def pcc(self) -> Host: ...
         @property
         def gone(self) -> bool: ...
-        def _load_queue(self, scope: Any) -> object: ...
+        def reload_queue(self) -> None: ...
         def _load_patient(self, patient_id: int) -> object: ...
         def action_reload(self) -> None: ...
         def show_chart(self) -> None: ...
         def _clear_details(self, reason: str) -> None: ...
+        def paint_switch(self) -> None: ...
 
     _feed_stop: threading.Event
     _pending: list[Change]
@@ -101,7 +102,7 @@ class LiveMixin(_Base):
         if self.pcc.is_locked or self.gone:
             return  # the screen below refreshes on unlock
         if any(c.tables != {"presence"} for c in found):
-            self._load_queue(self.pcc.scope)  # someone moving between charts changes no queue
+            self.reload_queue()  # someone moving between charts changes no queue
         pid = self.patient_id
         touching = [c for c in found if pid is not None and pid in c.patient_ids]
         if not touching or pid is None:
@@ -170,6 +171,7 @@ class LiveMixin(_Base):
 
     # ---- break the glass ------------------------------------------------------------------
     def on_record_closed(self, message: RecordClosed) -> None:
+        self.paint_switch()
         if message.patient_id != self.patient_id or self.gone:
             return
         self.chart = self.timeline = self.coverage = None

@@ -11,19 +11,20 @@ import gc
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from pcc_tui.core.domain.read_models import (
     CoverageChecklist,
     PatientChart,
     PatientRef,
+    QueuePage,
     QueueScope,
     Timeline,
 )
@@ -33,10 +34,10 @@ from pcc_tui.core.errors import (
     PccError,
     UnreadableRecord,
 )
-from pcc_tui.core.services.presence import announce, others_viewing
+from pcc_tui.core.services.patient_view import view_patient
 from pcc_tui.core.services.reads import view_queue
 from pcc_tui.tui import keys
-from pcc_tui.tui.cockpit.actions import ActionsMixin, fetch_details
+from pcc_tui.tui.cockpit.actions import ActionsMixin
 from pcc_tui.tui.cockpit.live import LiveMixin
 from pcc_tui.tui.forms.base import FormEnv
 from pcc_tui.tui.messages import (
@@ -45,6 +46,7 @@ from pcc_tui.tui.messages import (
     RecordClosed,
     WorkFailed,
 )
+from pcc_tui.tui.one_paint import PaintHold
 from pcc_tui.tui.panels.base import Panel
 from pcc_tui.tui.panels.chart import ChartPanel
 from pcc_tui.tui.panels.coverage import CoveragePanel
@@ -79,6 +81,9 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
         self._settled_key: str | None = None  # the queue row whose patient the cursor opened
         self._searched: PatientRef | None = None  # opened from the palette, not the cursor
         self._frozen = False  # gc.freeze() done after the first paint
+        self._switch_paint: PaintHold | None = None
+        self._pages: list[QueuePage] = []  # everyone's queue: where each page before ends
+        self._page_turned = False  # the next queue shown is a new page: cursor to its top
 
     @property
     def pcc(self) -> Host:
@@ -126,7 +131,10 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
         return self.pcc.shutting_down or not self.query(QueuePanel)
 
     def on_mount(self) -> None:
-        self.set_focus(self.queue_panel.focus_target())
+        table = self.queue_panel.focus_target()
+        table.moved = self._queue_moved
+        self._switch_paint = PaintHold(self.app)
+        self.set_focus(table)
         self.action_load_queue(self.scope.value)
         self.start_live()
 
@@ -169,18 +177,41 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
         self.pcc.scope = QueueScope(scope)
         self._settled_key = None  # a new scope: the details follow its cursor
         self._searched = None
-        self._load_queue(self.scope)
+        self._pages.clear()
+        self.reload_queue()
+
+    def action_queue_page(self, step: int) -> None:
+        """Everyone's queue a page on (1) or back (-1); a page is read by keyset."""
+        queue = self.queue_panel.queue
+        if self.scope is not QueueScope.ALL:
+            self.notify("Pages are for everyone's queue (e); mine and my ward show whole.")
+        elif step > 0 and (queue is None or queue.next_page is None):
+            self.notify("This is the last page of everyone's queue.")
+        elif step < 0 and not self._pages:
+            self.notify("This is the first page of everyone's queue.")
+        else:
+            if step > 0 and queue is not None and queue.next_page is not None:
+                self._pages.append(queue.next_page)
+            else:
+                self._pages.pop()
+            self._settled_key = None
+            self._page_turned = True
+            self.reload_queue()
+
+    def reload_queue(self) -> None:
+        """Load the queue again: the same scope, and for everyone the same page."""
+        self._load_queue(self.scope, self._pages[-1] if self._pages else None)
 
     def action_reload(self) -> None:
-        self._load_queue(self.scope)
+        self.reload_queue()
         if self.patient_id is not None:
             self._load_patient(self.patient_id)
 
     @work(thread=True, exclusive=True, group="queue")
-    def _load_queue(self, scope: QueueScope) -> None:
+    def _load_queue(self, scope: QueueScope, after: QueuePage | None) -> None:
         app = self.pcc
         try:
-            self.post_message(QueueLoaded(view_queue(app.store, app.actor, scope)))
+            self.post_message(QueueLoaded(view_queue(app.store, app.actor, scope, after=after)))
         except PccError as exc:
             self.post_message(WorkFailed.of("load the queue", exc))
 
@@ -188,7 +219,11 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
         if self.gone:
             return
         self.back_online()
-        self.queue_panel.show(message.queue, self.pcc.store.clock.tz)
+        page = len(self._pages) + 1 if message.queue.scope is QueueScope.ALL else None
+        self.queue_panel.show(message.queue, self.pcc.store.clock.tz, page=page)
+        if self._page_turned:
+            self._page_turned = False
+            self.queue_panel.to_top()
         self.follow_cursor()
         if not self._frozen:
             self._frozen = True
@@ -201,23 +236,24 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
         self._searched = None
         self.follow_cursor()
 
-    @on(DataTable.RowHighlighted, "#queue-table")
-    def _queue_moved(self, _event: DataTable.RowHighlighted) -> None:
+    def _queue_moved(self) -> None:
+        """A key moved the queue cursor (called before the move is painted)."""
         # The first move after a pause opens its patient at once; moves that follow it
         # within DEBOUNCE_SECONDS (a held key) only restart the timer, so holding j opens
         # (and audits) the patient it stops on, not every patient it passes.
         if self._debounce is not None:
             self._debounce.stop()
         else:
-            self.follow_cursor()
+            self.follow_cursor(one_paint=True)
         self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._cursor_settled)
 
     def _cursor_settled(self) -> None:
         self._debounce = None
         self.follow_cursor()
 
-    def follow_cursor(self) -> None:
-        """Show the patient under the queue cursor everywhere (or 'no patient')."""
+    def follow_cursor(self, one_paint: bool = False) -> None:
+        """Show the patient under the queue cursor everywhere (or 'no patient').
+        `one_paint`: hold the cursor's paint for the chart it opens (see PaintHold)."""
         if self.gone:
             return
         key = self.queue_panel.current_key()
@@ -237,6 +273,8 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
             return
         self._searched = None
         if item.patient.id != self.patient_id or self.chart is None:
+            if one_paint and self._switch_paint is not None and self.pcc.switch_paint:
+                self._switch_paint.hold(self.pcc.switch_paint)
             self.open_patient(item.patient.id)
 
     def open_patient(self, patient_id: int, searched: PatientRef | None = None) -> None:
@@ -253,9 +291,7 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
     def _load_patient(self, patient_id: int) -> None:
         app = self.pcc
         try:
-            chart, timeline, coverage = fetch_details(app, patient_id)
-            announce(app.store, app.actor, patient_id)
-            viewers = others_viewing(app.store, patient_id)
+            view = view_patient(app.store, app.actor, patient_id, announce=True)
         except BreakGlassRequired as exc:
             self.post_message(RecordClosed(patient_id, RECORD_OUTSIDE.format(exc=exc), True))
             return
@@ -265,20 +301,30 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
         except PccError as exc:
             self.post_message(WorkFailed.of("open the chart", exc))
             return
-        self.post_message(PatientLoaded(chart, timeline, coverage, viewers))
+        self.post_message(PatientLoaded(view.chart, view.timeline, view.coverage, view.viewers))
 
     def on_patient_loaded(self, message: PatientLoaded) -> None:
-        if self.gone:
+        if self.gone or message.chart.patient.id != self.patient_id:
+            self.paint_switch()  # gone, or the cursor has moved on since
             return
         self.back_online()
-        if message.chart.patient.id != self.patient_id:
-            return  # the cursor has moved on since
         self.chart, self.timeline, self.coverage = message.chart, message.timeline, message.coverage
         self.closed_record = None
         self.viewers = message.viewers
         self.show_chart()
         self.show_glass(message.chart.break_glass_until)
         self.fill_details()
+        # A body just filled tells the screen it needs painting when it next idles, after
+        # this handler: releasing the paint from its queue puts the chart in the same paint
+        # as the cursor move (released here, the move would paint alone first).
+        for panel in (self.chart_panel, self.timeline_panel, self.coverage_panel):
+            if panel.display:
+                panel.focus_target().call_later(self.paint_switch)
+
+    def paint_switch(self) -> None:
+        """The patient a move opened is in (or will not come): paint the move now."""
+        if self._switch_paint is not None:
+            self._switch_paint.release()
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.fill_details)  # a wider screen shows hidden panels
@@ -320,6 +366,7 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
         self._filled.clear()
 
     def on_work_failed(self, message: WorkFailed) -> None:
+        self.paint_switch()
         if message.offline:
             self.went_offline()
         self.notify(message.error, title=f"Could not {message.what}", severity="error", timeout=8)

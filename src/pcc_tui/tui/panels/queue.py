@@ -65,6 +65,7 @@ class QueuePanel(Panel):
         self.marks = marks
         self.mask = mask
         self.queue: Queue | None = None
+        self.page: int | None = None  # everyone's queue comes in pages: this one's number
         self.items: dict[str, QueueItem] = {}
         self.marked: set[str] = set()
         self.needle = ""
@@ -91,28 +92,30 @@ class QueuePanel(Panel):
     def focus_target(self) -> KeyTable:
         return self.query_one(KeyTable)
 
-    def show(self, queue: Queue, tz: object) -> None:
+    def show(self, queue: Queue, tz: object, page: int | None = None) -> None:
         """Redraw rows, keeping the cursor on the same item where it still exists, or at
         the same position when the item is gone (an action removed it: the next row)."""
         table = self.query_one(KeyTable)
         current = self.current_key()
         position = table.cursor_row
         self.queue = queue
+        self.page = page
         self.items = {item_key(i): i for i in queue.items}
         self.marked &= self.items.keys()
-        table.clear()
-        for item in queue.items:
-            if self.needle and not matches(item, self.needle):
-                continue
-            table.add_row(*self._cells(item, tz), key=item_key(item))
-        self.tz = tz
-        kept = False
-        if current and current in self.items:
-            with suppress(Exception):  # filtered out: the cursor stays where it is
-                table.move_cursor(row=table.get_row_index(current), scroll=True)
-                kept = True
-        if not kept and table.row_count:
-            table.move_cursor(row=min(position, table.row_count - 1), scroll=True)
+        with table.quietly():  # whoever reloads the queue follows the cursor itself
+            table.clear()
+            for item in queue.items:
+                if self.needle and not matches(item, self.needle):
+                    continue
+                table.add_row(*self._cells(item, tz), key=item_key(item))
+            self.tz = tz
+            kept = False
+            if current and current in self.items:
+                with suppress(Exception):  # filtered out: the cursor stays where it is
+                    table.move_cursor(row=table.get_row_index(current), scroll=True)
+                    kept = True
+            if not kept and table.row_count:
+                table.move_cursor(row=min(position, table.row_count - 1), scroll=True)
         self._retitle()
 
     def _cells(self, item: QueueItem, tz: object) -> list[Text | str]:
@@ -142,6 +145,9 @@ class QueuePanel(Panel):
             parts.append(f"{KIND_LABEL[kind]} {n}{plus}")
         scope = {"mine": "mine", "ward": "my ward", "all": "everyone"}[self.queue.scope.value]
         shown = f" /{self.needle}" if self.needle else ""
+        if self.page is not None and (self.page > 1 or self.queue.next_page is not None):
+            more = " ]" if self.queue.next_page is not None else ""
+            scope += f" p{self.page}{more}"  # "]" says a next page follows
         self.border_title = f"1 Queue | {scope}{shown}"
         if self.queue.unreadable:  # damaged rows left out: named by id, first, so it shows
             parts.insert(0, f"unreadable {', '.join(self.queue.unreadable[:2])} |")
@@ -149,6 +155,13 @@ class QueuePanel(Panel):
 
     def current_key(self) -> str | None:
         return self.query_one(KeyTable).current_key()
+
+    def to_top(self) -> None:
+        """A new page: the cursor on its first row (the caller follows it)."""
+        table = self.query_one(KeyTable)
+        if table.row_count:
+            with table.quietly():
+                table.move_cursor(row=0, scroll=True)
 
     def current_patient_id(self) -> int | None:
         item = self.current_item()
@@ -160,7 +173,8 @@ class QueuePanel(Panel):
         for index, row_key in enumerate(table.rows):
             item = self.items.get(str(row_key.value))
             if item is not None and item.patient.id == patient_id:
-                table.move_cursor(row=index, scroll=True)
+                with table.quietly():  # the caller opens this patient
+                    table.move_cursor(row=index, scroll=True)
                 return
 
     def current_item(self) -> QueueItem | None:
@@ -215,3 +229,6 @@ class QueuePanel(Panel):
 
     def action_scope(self, scope: str) -> None:
         self.screen.action_load_queue(scope)  # type: ignore[attr-defined]
+
+    def action_page(self, step: int) -> None:
+        self.screen.action_queue_page(step)  # type: ignore[attr-defined]

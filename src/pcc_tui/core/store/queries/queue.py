@@ -1,7 +1,8 @@
 """Today's queue: what a coordinator, a ward or everyone owes today, ranked.
 
 Six kinds of item, each one indexed query with a row cap plus an exact count, merged and
-ranked by priority then time. The UI shows the few hundred rows a person can act on.
+ranked by priority then time. The UI shows the few hundred rows a person can act on; the
+whole hospital's ("everyone") comes a page at a time (see queue_keyset.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from heapq import merge
+from itertools import islice
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -44,8 +46,17 @@ from pcc_tui.core.domain.codes import (
     ServiceRequestStatus,
     TaskStatus,
 )
-from pcc_tui.core.domain.read_models import Queue, QueueItem, QueueKind, QueueScope
+from pcc_tui.core.domain.read_models import Queue, QueueItem, QueueKind, QueuePage, QueueScope
 from pcc_tui.core.store.queries.pipelined import fetch_all
+from pcc_tui.core.store.queries.queue_keyset import (
+    KIND_ORDER,
+    PageShape,
+    Stream,
+    after,
+    last_page,
+    page_of,
+    page_params,
+)
 from pcc_tui.core.store.queries.rows import left_out, patient_ref, patient_ref_columns
 from pcc_tui.core.store.tables import (
     AppointmentRow,
@@ -68,6 +79,7 @@ ACTIONABLE_STEP = (
 )
 TO_CONFIRM = (AppointmentStatus.PROPOSED, AppointmentStatus.PENDING, AppointmentStatus.BOOKED)
 OPEN_TRACKING = (ReferralTracking.SENT, ReferralTracking.ACCEPTED, ReferralTracking.SCHEDULED)
+URGENT, ROUTINE = PRIORITY_RANK["urgent"], PRIORITY_RANK["routine"]
 APPOINTMENT_TODAY = (
     AppointmentStatus.PROPOSED,
     AppointmentStatus.PENDING,
@@ -91,6 +103,7 @@ class QueueRequest:
     pool: str | None = None
     ward: str | None = None
     limit: int = 300
+    after: QueuePage | None = None  # "everyone": the page after this item
 
 
 def _const(value: str | int) -> ColumnElement[Any]:
@@ -141,20 +154,53 @@ def _bare(table: Any, req: QueueRequest) -> FromClause | None:
     return table.__table__ if req.scope is QueueScope.ALL else None
 
 
-def _fan_out(
-    req: QueueRequest, status: Any, statuses: Sequence[str], priority: Any
-) -> list[list[ColumnElement[bool]]]:
+def _by_priority(
+    req: QueueRequest,
+    status: Any,
+    statuses: Sequence[str],
+    priority: Any,
+    when: Any,
+    ident: Any,
+    *,
+    by_day: bool = False,
+) -> list[Stream]:
+    """One stream per status and priority: the (status, priority, time) index reads each in
+    queue order."""
     if req.scope is not QueueScope.ALL:
         return []
-    return [[status == st, priority == p] for p in PRIORITY_RANK for st in statuses]
+    return [
+        Stream((status == _const(st), priority == _const(p)), rank, when, ident, by_day)
+        for p, rank in PRIORITY_RANK.items()
+        for st in statuses
+    ]
+
+
+def _two_ranks(
+    req: QueueRequest,
+    first: ColumnElement[bool],
+    rest: ColumnElement[bool],
+    ranks: tuple[str, str],
+    when: Any,
+    ident: Any,
+    *,
+    by_day: bool = False,
+) -> list[Stream]:
+    """Kinds whose priority follows from a condition: `first` rows rank as ranks[0], `rest`
+    (which must be its exact complement, NULLs included) as ranks[1]."""
+    if req.scope is not QueueScope.ALL:
+        return []
+    return [
+        Stream((first,), PRIORITY_RANK[ranks[0]], when, ident, by_day),
+        Stream((rest,), PRIORITY_RANK[ranks[1]], when, ident, by_day),
+    ]
 
 
 @dataclass(frozen=True)
 class KindQuery:
     """One kind of queue item: where to look, what to fetch and how to turn a row into an item.
 
-    `fan_out` splits the fetch into one index-ordered query per condition (per status and
-    priority): across a whole hospital that beats sorting every open row to keep a few hundred.
+    `streams` ("everyone" only) split the fetch into index-ordered queries, each in queue
+    order: across a whole hospital that beats sorting every open row to keep a page.
     """
 
     kind: QueueKind
@@ -164,8 +210,7 @@ class KindQuery:
     order: tuple[Any, ...]
     build: Callable[[Sequence[Any], QueueRequest, dict[str, Any]], dict[str, Any]]
     count_source: FromClause | None = None
-    fan_out: list[list[ColumnElement[bool]]] = field(default_factory=list)
-    time_order: tuple[Any, ...] = ()
+    streams: list[Stream] = field(default_factory=list)
     # For "mine" and "my ward": the item table alone, filtered by a patient-id subquery; the
     # patients' names come from one query for the whole set instead of a join per item row.
     item_source: FromClause | None = None
@@ -174,6 +219,7 @@ class KindQuery:
     unjoined: bool = False
 
     def statements(self, limit: int, ids_as_array: bool = False) -> list[Select[Any]]:
+        """The one statement of a caseload or ward (the kind's rows, capped at `limit`)."""
         if self.unjoined:
             conds = list(self.where)
             if self.patient_where:
@@ -194,11 +240,23 @@ class KindQuery:
                 .select_from(self.source)
                 .where(*self.where, *self.patient_where)
             )
-        if not self.fan_out:
-            return [base.order_by(*self.order).limit(limit)]
-        return [
-            base.where(*extra).order_by(*self.time_order).limit(limit) for extra in self.fan_out
-        ]
+        return [base.order_by(*self.order).limit(limit)]
+
+    def pages(self, limit: int, shape: PageShape | None) -> list[tuple[Stream, Select[Any]]]:
+        """ "Everyone": each stream's next `limit` rows after the page `shape` describes."""
+        base = (
+            select(*self.columns, *patient_ref_columns())
+            .select_from(self.source)
+            .where(*self.where)
+        )
+        out = []
+        for stream in self.streams:
+            cond = after(stream, self.kind, shape)
+            if isinstance(cond, str):  # SKIP: wholly before the page
+                continue
+            stmt = base.where(*stream.where, *([] if cond is None else [cond]))
+            out.append((stream, stmt.order_by(stream.when, stream.ident).limit(limit)))
+        return out
 
     def count(self, cap: int) -> Select[int]:
         """Exact up to `cap`: a supervisor's "everyone" view must not count a million rows."""
@@ -268,6 +326,21 @@ def _appointments(req: QueueRequest) -> KindQuery:
         (AppointmentRow.start,),
         build,
         count_source=_bare(AppointmentRow, req),
+        streams=_two_ranks(
+            req,
+            and_(
+                AppointmentRow.patient_status == _const(ParticipationStatus.NEEDS_ACTION),
+                _one_of(AppointmentRow.status, TO_CONFIRM),
+            ),
+            or_(
+                AppointmentRow.patient_status.is_(None),
+                AppointmentRow.patient_status != _const(ParticipationStatus.NEEDS_ACTION),
+                AppointmentRow.status.not_in([_const(v) for v in TO_CONFIRM]),
+            ),
+            ("urgent", "routine"),
+            AppointmentRow.start,
+            AppointmentRow.id,
+        ),
         item_source=AppointmentRow.__table__.outerjoin(
             PractitionerRow, PractitionerRow.id == AppointmentRow.practitioner_id
         ),
@@ -321,8 +394,15 @@ def _steps(req: QueueRequest) -> KindQuery:
         (_priority_order(PlanStepRow.priority), PlanStepRow.due_by),
         build,
         count_source=_bare(PlanStepRow, req),
-        fan_out=_fan_out(req, PlanStepRow.status, ACTIONABLE_STEP, PlanStepRow.priority),
-        time_order=(PlanStepRow.due_by,),
+        streams=_by_priority(
+            req,
+            PlanStepRow.status,
+            ACTIONABLE_STEP,
+            PlanStepRow.priority,
+            PlanStepRow.due_by,
+            PlanStepRow.id,
+            by_day=True,
+        ),
         item_source=PlanStepRow.__table__,
         patient_fk=PlanStepRow.patient_id,
         patient_where=[] if owned else _patient_scope(req),
@@ -368,6 +448,14 @@ def _callbacks(req: QueueRequest) -> KindQuery:
         (CommunicationRow.next_attempt_due,),
         build,
         count_source=CommunicationRow.__table__ if req.scope is not QueueScope.WARD else None,
+        streams=_two_ranks(
+            req,
+            CommunicationRow.next_attempt_due < bindparam("now"),
+            CommunicationRow.next_attempt_due >= bindparam("now"),
+            ("urgent", "routine"),
+            CommunicationRow.next_attempt_due,
+            CommunicationRow.id,
+        ),
         item_source=CommunicationRow.__table__,
         patient_fk=CommunicationRow.patient_id,
         patient_where=[] if mine else _patient_scope(req),
@@ -412,6 +500,14 @@ def _auths(req: QueueRequest) -> KindQuery:
         (PriorAuthorizationRow.decision_due,),
         build,
         count_source=_bare(PriorAuthorizationRow, req),
+        streams=_two_ranks(
+            req,
+            PriorAuthorizationRow.expedited.is_(True),
+            PriorAuthorizationRow.expedited.is_not(True),
+            ("asap", "urgent"),
+            PriorAuthorizationRow.decision_due,
+            PriorAuthorizationRow.id,
+        ),
         item_source=PriorAuthorizationRow.__table__,
         patient_fk=PriorAuthorizationRow.patient_id,
         patient_where=_patient_scope(req),
@@ -454,8 +550,15 @@ def _referrals(req: QueueRequest) -> KindQuery:
         (_priority_order(ReferralRow.priority), ReferralRow.reply_due),
         build,
         count_source=_bare(ReferralRow, req),
-        fan_out=_fan_out(req, ReferralRow.tracking, OPEN_TRACKING, ReferralRow.priority),
-        time_order=(ReferralRow.reply_due,),
+        streams=_by_priority(
+            req,
+            ReferralRow.tracking,
+            OPEN_TRACKING,
+            ReferralRow.priority,
+            ReferralRow.reply_due,
+            ReferralRow.id,
+            by_day=True,
+        ),
         item_source=ReferralRow.__table__,
         patient_fk=ReferralRow.patient_id,
         patient_where=_patient_scope(req),
@@ -540,6 +643,14 @@ def _transitions(req: QueueRequest) -> KindQuery:
         ),
         (TransitionRow.contact_due,),
         build,
+        # Urgent while the contact clock runs (its time is the contact's), then routine
+        # (its time is the face-to-face visit's).
+        streams=[
+            Stream((open_[contact],), URGENT, TransitionRow.contact_due, current, by_day=True),
+            Stream((~open_[contact],), ROUTINE, TransitionRow.visit_due, current, by_day=True),
+        ]
+        if req.scope is QueueScope.ALL
+        else [],
         item_source=source,
         patient_fk=TransitionRow.patient_id,
         patient_where=[] if owned else _patient_scope(req),
@@ -560,6 +671,8 @@ def _day(day: date, today: date) -> str:
 
 KINDS = (_appointments, _steps, _callbacks, _auths, _referrals, _transitions)
 COUNT_CAP = 9999
+EVERYONE_COUNT_CAP = 999  # past a thousand open items a count tells a supervisor no more
+EVERYONE_PAGE = 100  # items per page of "everyone" (the screen shows a few dozen)
 
 
 @dataclass(frozen=True)
@@ -578,15 +691,7 @@ def _queries(
 ) -> tuple[_Compiled, ...]:
     """Statements depend only on the scope's shape; values travel as bound parameters, so
     each statement is built once per process and its compiled form is reused."""
-    shape = QueueRequest(
-        scope,
-        date.min,
-        datetime.min,
-        datetime.min,
-        datetime.min,
-        pool="pool" if has_pool else None,
-        limit=limit,
-    )
+    shape = _shape(scope, has_pool)
     out = []
     for make in KINDS:
         q = make(shape)
@@ -603,8 +708,63 @@ def _queries(
     return tuple(out)
 
 
-def _rank(item: dict[str, Any]) -> tuple[int, datetime]:
-    return PRIORITY_RANK.get(item["priority"], 9), item["when"]
+def _shape(scope: QueueScope, has_pool: bool) -> QueueRequest:
+    return QueueRequest(
+        scope,
+        date.min,
+        datetime.min,
+        datetime.min,
+        datetime.min,
+        pool="pool" if has_pool else None,
+    )
+
+
+@dataclass(frozen=True)
+class _StreamPlan:
+    stream: Stream
+    statement: Select[Any]
+    when_at: int  # where the stream's time and id are in its rows
+    ident_at: int
+
+
+@dataclass(frozen=True)
+class _KindPages:
+    kind: QueueKind
+    streams: tuple[_StreamPlan, ...]
+    all_streams: bool  # none skipped: what came back short is all there is of the kind
+    count: Select[int]
+    build: Callable[[Sequence[Any], QueueRequest, dict[str, Any]], dict[str, Any]]
+    width: int
+
+
+@lru_cache(maxsize=64)
+def _pages(page: int, shape: PageShape | None) -> tuple[_KindPages, ...]:
+    out = []
+    for make in KINDS:
+        q = make(_shape(QueueScope.ALL, False))
+        plans = []
+        for stream, stmt in q.pages(page, shape):
+            at = [i for i, c in enumerate(q.columns) if c is stream.when or c is stream.ident]
+            when_at = next(i for i in at if q.columns[i] is stream.when)
+            ident_at = next(i for i in at if q.columns[i] is stream.ident)
+            plans.append(_StreamPlan(stream, stmt, when_at, ident_at))
+        out.append(
+            _KindPages(
+                q.kind,
+                tuple(plans),
+                len(plans) == len(q.streams),
+                q.count(EVERYONE_COUNT_CAP),
+                q.build,
+                len(q.columns),
+            )
+        )
+    return tuple(out)
+
+
+def _rank(item: dict[str, Any]) -> tuple[int, datetime, int, int]:
+    """The item's place in the queue: priority, time, kind, id."""
+    rank = PRIORITY_RANK.get(item["priority"], 9)
+    return rank, item["when"], KIND_ORDER[item["kind"]], item["entity_id"]
 
 
 # Validating plain dicts in pydantic-core is about 3x faster than model_construct.
@@ -657,16 +817,19 @@ def load_queue(session: Session, req: QueueRequest) -> Queue:
         "pool": req.pool,
         "ward": req.ward,
         "today": req.today,
+        "now": req.now,
         "day_start": req.day_start,
         "day_end": req.day_end,
         "confirm_until": req.confirm_until or req.day_end,
+        **page_params(req.after),
     }
     conn = session.connection()
+    if req.scope is QueueScope.ALL:
+        return _load_everyone(conn, req, params)
     ids_as_array = conn.dialect.name == "postgresql"
     plan = _queries(req.scope, req.pool is not None, req.limit, ids_as_array)
     statements = [stmt for q in plan for stmt in q.statements]
-    if req.scope is not QueueScope.ALL:
-        statements.append(_scope_patients(req.scope))
+    statements.append(_scope_patients(req.scope))
     results = iter(fetch_all(conn, statements, params))
     fetched = {q.kind: [next(results) for _ in q.statements] for q in plan}
     refs = {row[0]: patient_ref(row) for row in next(results, [])}
@@ -676,21 +839,15 @@ def load_queue(session: Session, req: QueueRequest) -> Queue:
     capped: list[QueueKind] = []
     for query in plan:
         n = query.width
-        built = [
-            [
-                query.build(row, req, refs[row[n]] if query.unjoined else patient_ref(row[n:]))
-                for row in part
-            ]
+        kind_items = [
+            query.build(row, req, refs[row[n]] if query.unjoined else patient_ref(row[n:]))
             for part in fetched[query.kind]
+            for row in part
         ]
-        kind_items = list(merge(*built, key=_rank)) if len(built) > 1 else built[0]
-        if len(built) == 1 and len(kind_items) < req.limit:
+        if len(kind_items) < req.limit:
             counts[query.kind] = len(kind_items)  # everything fitted: no need to count again
         else:
-            counts[query.kind] = conn.execute(query.count, params).scalar_one()
-            if counts[query.kind] > COUNT_CAP:
-                counts[query.kind] = COUNT_CAP
-                capped.append(query.kind)
+            counts[query.kind] = _count(conn, query.count, params, COUNT_CAP, capped, query.kind)
         found.extend(kind_items[: req.limit])
     found.sort(key=_rank)
     unreadable: list[str] = []
@@ -702,4 +859,61 @@ def load_queue(session: Session, req: QueueRequest) -> Queue:
         counts=counts,
         capped=capped,
         truncated=sum(counts.values()) > min(len(found), req.limit),
+        next_page=None,
+    )
+
+
+def _count(
+    conn: Any,
+    count: Select[int],
+    params: dict[str, Any],
+    cap: int,
+    capped: list[QueueKind],
+    kind: QueueKind,
+) -> int:
+    n: int = conn.execute(count, params).scalar_one()
+    if n > cap:
+        capped.append(kind)
+        return cap
+    return n
+
+
+def _load_everyone(conn: Any, req: QueueRequest, params: dict[str, Any]) -> Queue:
+    """One page of the whole hospital's queue, after `req.after` (see queue_keyset.py)."""
+    page = min(req.limit, EVERYONE_PAGE)
+    plan = _pages(page, PageShape.of(req.after))
+    statements = [sp.statement for kp in plan for sp in kp.streams]
+    results = iter(fetch_all(conn, statements, params))
+    per_stream: list[list[Any]] = []
+    keyed = []
+    for kp in plan:
+        for sp in kp.streams:
+            rows = next(results)
+            per_stream.append(rows)
+            keyed.append(
+                [(sp.stream.key(kp.kind, r[sp.when_at], r[sp.ident_at]), kp, r) for r in rows]
+            )
+    taken = list(islice(merge(*keyed, key=lambda entry: entry[0]), page))
+    found = [kp.build(row, req, patient_ref(row[kp.width :])) for _key, kp, row in taken]
+    counts: dict[QueueKind, int] = {}
+    capped: list[QueueKind] = []
+    at = 0
+    for kp in plan:
+        rows = per_stream[at : at + len(kp.streams)]
+        at += len(kp.streams)
+        if req.after is None and kp.all_streams and all(len(r) < page for r in rows):
+            counts[kp.kind] = sum(len(r) for r in rows)  # all of it came back: no count
+        else:
+            counts[kp.kind] = _count(conn, kp.count, params, EVERYONE_COUNT_CAP, capped, kp.kind)
+    more = not last_page(per_stream, len(taken), page)
+    unreadable: list[str] = []
+    return Queue.model_construct(
+        scope=req.scope,
+        day=req.today,
+        items=_valid_items(found, unreadable),
+        unreadable=unreadable,
+        counts=counts,
+        capped=capped,
+        truncated=more or req.after is not None,
+        next_page=page_of(taken[-1][0]) if more and taken else None,
     )
