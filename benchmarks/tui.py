@@ -13,6 +13,8 @@ chart painted (5-row sweeps inside both views; 10-row sweeps and page down besid
 per patient switch and per move of a held key; chart loads after a held key is released;
 bytes in 5 idle seconds; memory. `--slow-link` adds pcc behind a link throttled to 64 kbit/s:
 key to a settled screen for a move, the chart it opens, opening the note form and saving it.
+pcc runs twice: as configured (a switch's move waits for its chart, to paint as one) and with
+switch_paint_ms = 0 (the move painted at once), to compare the chart with a bare move.
 """
 
 from __future__ import annotations
@@ -222,6 +224,23 @@ def print_table(
     )
 
 
+def print_switch_paint(held: dict[str, float], unheld: dict[str, float]) -> None:
+    """A switch's move waits for its chart to paint with it (switch_paint_ms, default 40):
+    then the move's time is the chart's. Beside it, pcc with the move painted at once."""
+    print("\npcc, a patient switch painted as one (default) and the move painted at once (0)")
+    print(f"{'':30}{'one':>9}{'at once':>9}")
+    for label, key, fmt in (
+        ("cursor move, median (ms)", "cursor_med_ms", "{:.1f}"),
+        ("cursor move, p95 (ms)", "cursor_p95_ms", "{:.1f}"),
+        ("chart painted, median (ms)", "chart_med_ms", "{:.1f}"),
+        ("chart painted, p95 (ms)", "chart_p95_ms", "{:.1f}"),
+        ("bytes per patient switch", "switch_bytes", "{:.0f}"),
+    ):
+        print(f"{label:30}{fmt.format(held[key]):>9}{fmt.format(unheld[key]):>9}")
+    ratio = held["chart_p95_ms"] / unheld["cursor_p95_ms"]
+    print(f"{'chart p95 / move-at-once p95':30}{ratio:>9.2f}{'':9}   target <= 2")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -249,8 +268,10 @@ def main() -> int:
         args.moves,
         env,
     )
+    unheld = measure(pcc_argv, "..0", args.moves, {**env, "PCC_SWITCH_PAINT_MS": "0"})
     pcc["floor_s"] = stack["floor_s"] = bare["floor_s"] = stack_import_floor()
     print_table(url, pcc, stack, bare)
+    print_switch_paint(pcc, unheld)
     if args.slow_link:
         slow = slow_link(pcc_argv, env)
         print(f"\npcc behind a {SLOW_LINK * 8 // 1000} kbit/s link (reads throttled), 80x24")

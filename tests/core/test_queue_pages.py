@@ -37,6 +37,7 @@ def pages(store: Store, req: QueueRequest, size: int) -> list[QueueItem]:
         with store.reading() as s:
             page = load_queue(s, replace(req, limit=size, after=after))
         assert len(page.items) <= min(size, EVERYONE_PAGE)
+        assert page.items or after is None, "a next page was promised and came empty"
         items += page.items
         if page.next_page is None:
             return items

@@ -185,18 +185,20 @@ class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):
         queue = self.queue_panel.queue
         if self.scope is not QueueScope.ALL:
             self.notify("Pages are for everyone's queue (e); mine and my ward show whole.")
-        elif step > 0 and (queue is None or queue.next_page is None):
-            self.notify("This is the last page of everyone's queue.")
-        elif step < 0 and not self._pages:
-            self.notify("This is the first page of everyone's queue.")
+            return
+        if step > 0:
+            if queue is None or queue.next_page is None:
+                self.notify("This is the last page of everyone's queue.")
+                return
+            self._pages.append(queue.next_page)
         else:
-            if step > 0 and queue is not None and queue.next_page is not None:
-                self._pages.append(queue.next_page)
-            else:
-                self._pages.pop()
-            self._settled_key = None
-            self._page_turned = True
-            self.reload_queue()
+            if not self._pages:
+                self.notify("This is the first page of everyone's queue.")
+                return
+            self._pages.pop()
+        self._settled_key = None
+        self._page_turned = True
+        self.reload_queue()
 
     def reload_queue(self) -> None:
         """Load the queue again: the same scope, and for everyone the same page."""

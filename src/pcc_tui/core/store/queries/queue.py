@@ -53,7 +53,6 @@ from pcc_tui.core.store.queries.queue_keyset import (
     PageShape,
     Stream,
     after,
-    last_page,
     page_of,
     page_params,
 )
@@ -242,8 +241,9 @@ class KindQuery:
             )
         return [base.order_by(*self.order).limit(limit)]
 
-    def pages(self, limit: int, shape: PageShape | None) -> list[tuple[Stream, Select[Any]]]:
-        """ "Everyone": each stream's next `limit` rows after the page `shape` describes."""
+    def pages(self, shape: PageShape | None) -> list[tuple[Stream, Select[Any]]]:
+        """ "Everyone": each stream's next rows after the page `shape` describes (as many as
+        the `rows_wanted` parameter says)."""
         base = (
             select(*self.columns, *patient_ref_columns())
             .select_from(self.source)
@@ -255,7 +255,8 @@ class KindQuery:
             if isinstance(cond, str):  # SKIP: wholly before the page
                 continue
             stmt = base.where(*stream.where, *([] if cond is None else [cond]))
-            out.append((stream, stmt.order_by(stream.when, stream.ident).limit(limit)))
+            ordered = stmt.order_by(stream.when, stream.ident)
+            out.append((stream, ordered.limit(bindparam("rows_wanted", type_=Integer))))
         return out
 
     def count(self, cap: int) -> Select[int]:
@@ -671,8 +672,8 @@ def _day(day: date, today: date) -> str:
 
 KINDS = (_appointments, _steps, _callbacks, _auths, _referrals, _transitions)
 COUNT_CAP = 9999
-EVERYONE_COUNT_CAP = 999  # past a thousand open items a count tells a supervisor no more
 EVERYONE_PAGE = 100  # items per page of "everyone" (the screen shows a few dozen)
+EVERYONE_COUNT_CAP = EVERYONE_PAGE  # counted to "more than a page" (100+), not beyond
 
 
 @dataclass(frozen=True)
@@ -731,19 +732,18 @@ class _StreamPlan:
 class _KindPages:
     kind: QueueKind
     streams: tuple[_StreamPlan, ...]
-    all_streams: bool  # none skipped: what came back short is all there is of the kind
     count: Select[int]
     build: Callable[[Sequence[Any], QueueRequest, dict[str, Any]], dict[str, Any]]
     width: int
 
 
 @lru_cache(maxsize=64)
-def _pages(page: int, shape: PageShape | None) -> tuple[_KindPages, ...]:
+def _pages(shape: PageShape | None) -> tuple[_KindPages, ...]:
     out = []
     for make in KINDS:
         q = make(_shape(QueueScope.ALL, False))
         plans = []
-        for stream, stmt in q.pages(page, shape):
+        for stream, stmt in q.pages(shape):
             at = [i for i, c in enumerate(q.columns) if c is stream.when or c is stream.ident]
             when_at = next(i for i in at if q.columns[i] is stream.when)
             ident_at = next(i for i in at if q.columns[i] is stream.ident)
@@ -752,7 +752,6 @@ def _pages(page: int, shape: PageShape | None) -> tuple[_KindPages, ...]:
             _KindPages(
                 q.kind,
                 tuple(plans),
-                len(plans) == len(q.streams),
                 q.count(EVERYONE_COUNT_CAP),
                 q.build,
                 len(q.columns),
@@ -879,33 +878,51 @@ def _count(
 
 
 def _load_everyone(conn: Any, req: QueueRequest, params: dict[str, Any]) -> Queue:
-    """One page of the whole hospital's queue, after `req.after` (see queue_keyset.py)."""
+    """One page of the whole hospital's queue, after `req.after` (see queue_keyset.py).
+
+    Priorities are read in turn, most pressing first, each stream for only as many rows as
+    the page still lacks: across a hospital the first priority or two fill it."""
     page = min(req.limit, EVERYONE_PAGE)
-    plan = _pages(page, PageShape.of(req.after))
-    statements = [sp.statement for kp in plan for sp in kp.streams]
-    results = iter(fetch_all(conn, statements, params))
-    per_stream: list[list[Any]] = []
-    keyed = []
+    plan = _pages(PageShape.of(req.after))
+    ranks: dict[int, list[tuple[_KindPages, _StreamPlan]]] = {}
     for kp in plan:
         for sp in kp.streams:
-            rows = next(results)
-            per_stream.append(rows)
-            keyed.append(
-                [(sp.stream.key(kp.kind, r[sp.when_at], r[sp.ident_at]), kp, r) for r in rows]
-            )
-    taken = list(islice(merge(*keyed, key=lambda entry: entry[0]), page))
-    found = [kp.build(row, req, patient_ref(row[kp.width :])) for _key, kp, row in taken]
+            ranks.setdefault(sp.stream.rank, []).append((kp, sp))
+    counting = [kp.count for kp in plan]  # in the first round trip
+    taken: list[tuple[Any, _KindPages, Any]] = []
+    counted: list[Any] = []
+    more = False
+    order = sorted(ranks)
+    for at, rank in enumerate(order):
+        need = page - len(taken)
+        if need <= 0:  # full, and nothing more of the priorities read: any after them?
+            rest = [sp.statement for r in order[at:] for _kp, sp in ranks[r]]
+            more = any(fetch_all(conn, rest, {**params, "rows_wanted": 1}))
+            break
+        group = ranks[rank]
+        statements = [*counting, *(sp.statement for _kp, sp in group)]
+        # One row over what the page lacks: a row left over proves there is a next page.
+        results = fetch_all(conn, statements, {**params, "rows_wanted": need + 1})
+        counted, results = counted + results[: len(counting)], results[len(counting) :]
+        counting = []
+        keyed = [
+            [(sp.stream.key(kp.kind, r[sp.when_at], r[sp.ident_at]), kp, r) for r in rows]
+            for (kp, sp), rows in zip(group, results, strict=True)
+        ]
+        taken += islice(merge(*keyed, key=lambda entry: entry[0]), need)
+        if sum(map(len, results)) > need:
+            more = True
+            break
+    if counting:  # nothing after the page to read
+        counted = fetch_all(conn, counting, params)
     counts: dict[QueueKind, int] = {}
     capped: list[QueueKind] = []
-    at = 0
-    for kp in plan:
-        rows = per_stream[at : at + len(kp.streams)]
-        at += len(kp.streams)
-        if req.after is None and kp.all_streams and all(len(r) < page for r in rows):
-            counts[kp.kind] = sum(len(r) for r in rows)  # all of it came back: no count
-        else:
-            counts[kp.kind] = _count(conn, kp.count, params, EVERYONE_COUNT_CAP, capped, kp.kind)
-    more = not last_page(per_stream, len(taken), page)
+    for kp, rows in zip(plan, counted, strict=True):
+        n = rows[0][0]
+        counts[kp.kind] = min(n, EVERYONE_COUNT_CAP)
+        if n > EVERYONE_COUNT_CAP:
+            capped.append(kp.kind)
+    found = [kp.build(row, req, patient_ref(row[kp.width :])) for _key, kp, row in taken]
     unreadable: list[str] = []
     return Queue.model_construct(
         scope=req.scope,

@@ -4,15 +4,15 @@ Every item has one place in the queue: priority, then time, then kind, then id. 
 "everyone", each kind is read as a few *streams*, one per priority (and per status where an
 index leads with it), each in its index's order of time then id, so each stream is already
 in queue order. The next page is the first rows of each stream after the last item shown,
-merged: a page reads at most a page of rows per stream from its index, wherever it starts,
-so it costs the same at ten thousand patients as at a million.
+merged, priority by priority: each stream is read for only the rows the page still lacks,
+from its index, wherever the page starts, so a page costs the same at ten thousand patients
+as at a million.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import ColumnElement, Date, bindparam, tuple_
@@ -90,15 +90,6 @@ def after(
     return tuple_(stream.when, stream.ident) > tuple_(day, bindparam("after_id"))
 
 
-def last_page(rows_per_stream: Sequence[Sequence[Any]], taken: int, page: int) -> bool:
-    """Whether nothing follows: every stream came back short of a page and all was taken."""
-    fetched = sum(len(rows) for rows in rows_per_stream)
-    return fetched <= taken and all(len(rows) < page for rows in rows_per_stream)
-
-
 def page_of(key: tuple[int, datetime, int, int]) -> QueuePage:
     rank, when, kind, ident = key
     return QueuePage(rank=rank, when=when, kind=list(QueueKind)[kind], entity_id=ident)
-
-
-__all__ = ["KIND_ORDER", "SKIP", "PageShape", "Stream", "after", "date", "last_page", "page_of"]
