@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 SCRIPT_LOCATION = "pcc_tui.core.store:migrations"
-SCHEMA_HEAD = "0016"  # the newest revision in migrations/versions (tested)
+SCHEMA_HEAD = "0017"  # the newest revision in migrations/versions (tested)
 
 
 def alembic_config(engine: Engine) -> Config:

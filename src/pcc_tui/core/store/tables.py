@@ -110,6 +110,7 @@ class PatientRow(Tracked, Base):
         Index("ix_patient_ward_bed", "ward", "bed", "id"),
         # "My patients" as an index-only scan: the queue asks for it once per kind.
         Index("ix_patient_coordinator_id", "coordinator_id", "id"),
+        Index("ix_patient_mrn", "mrn"),  # searched without its system
         UniqueConstraint("mrn_system", "mrn"),
     )
 
