@@ -9,6 +9,7 @@ import sys
 import pytest
 from sqlalchemy import create_engine, text
 
+from pcc_tui.core.store.migrate import SCHEMA_HEAD
 from tests.pg_cluster import PgCluster
 
 
@@ -91,7 +92,7 @@ def test_schema_behind_is_one_line(tmp_path) -> None:  # type: ignore[no-untyped
     result = pcc("audit", "verify", url=url)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "pcc: database schema is at revision 0000, this pcc needs 0016: run"
+        f"pcc: database schema is at revision 0000, this pcc needs {SCHEMA_HEAD}: run"
         f" `pcc db upgrade --db {url}` (or update pcc if the database is newer)"
     ]
 
