@@ -217,8 +217,8 @@ class KindQuery:
     patient_where: list[ColumnElement[bool]] = field(default_factory=list)
     unjoined: bool = False
 
-    def statements(self, limit: int, ids_as_array: bool = False) -> list[Select[Any]]:
-        """The one statement of a caseload or ward (the kind's rows, capped at `limit`)."""
+    def statement(self, limit: int, ids_as_array: bool = False) -> Select[Any]:
+        """The statement of a caseload or ward (the kind's rows, capped at `limit`)."""
         if self.unjoined:
             conds = list(self.where)
             if self.patient_where:
@@ -239,7 +239,7 @@ class KindQuery:
                 .select_from(self.source)
                 .where(*self.where, *self.patient_where)
             )
-        return [base.order_by(*self.order).limit(limit)]
+        return base.order_by(*self.order).limit(limit)
 
     def pages(self, shape: PageShape | None) -> list[tuple[Stream, Select[Any]]]:
         """ "Everyone": each stream's next rows after the page `shape` describes (as many as
@@ -251,10 +251,10 @@ class KindQuery:
         )
         out = []
         for stream in self.streams:
-            cond = after(stream, self.kind, shape)
-            if isinstance(cond, str):  # SKIP: wholly before the page
+            conds = after(stream, self.kind, shape)
+            if conds is None:  # wholly before the page
                 continue
-            stmt = base.where(*stream.where, *([] if cond is None else [cond]))
+            stmt = base.where(*stream.where, *conds)
             ordered = stmt.order_by(stream.when, stream.ident)
             out.append((stream, ordered.limit(bindparam("rows_wanted", type_=Integer))))
         return out
@@ -679,7 +679,7 @@ EVERYONE_COUNT_CAP = EVERYONE_PAGE  # counted to "more than a page" (100+), not 
 @dataclass(frozen=True)
 class _Compiled:
     kind: QueueKind
-    statements: list[Select[Any]]
+    statement: Select[Any]
     count: Select[int]
     build: Callable[[Sequence[Any], QueueRequest, dict[str, Any]], dict[str, Any]]
     width: int  # item columns; after them come the patient's columns, or just its id
@@ -699,7 +699,7 @@ def _queries(
         out.append(
             _Compiled(
                 q.kind,
-                q.statements(limit, ids_as_array),
+                q.statement(limit, ids_as_array),
                 q.count(COUNT_CAP),
                 q.build,
                 len(q.columns),
@@ -744,9 +744,7 @@ def _pages(shape: PageShape | None) -> tuple[_KindPages, ...]:
         q = make(_shape(QueueScope.ALL, False))
         plans = []
         for stream, stmt in q.pages(shape):
-            at = [i for i, c in enumerate(q.columns) if c is stream.when or c is stream.ident]
-            when_at = next(i for i in at if q.columns[i] is stream.when)
-            ident_at = next(i for i in at if q.columns[i] is stream.ident)
+            when_at, ident_at = _at(q.columns, stream.when), _at(q.columns, stream.ident)
             plans.append(_StreamPlan(stream, stmt, when_at, ident_at))
         out.append(
             _KindPages(
@@ -758,6 +756,11 @@ def _pages(shape: PageShape | None) -> tuple[_KindPages, ...]:
             )
         )
     return tuple(out)
+
+
+def _at(columns: tuple[Any, ...], column: Any) -> int:
+    """Where `column` is among the selected columns (by identity: `==` builds SQL)."""
+    return next(i for i, c in enumerate(columns) if c is column)
 
 
 def _rank(item: dict[str, Any]) -> tuple[int, datetime, int, int]:
@@ -785,7 +788,7 @@ def _add_other_refs(
 ) -> None:
     """Names for patients outside the scope that still reach my queue (a step I own for a
     colleague's patient, a callback I promised)."""
-    wanted = {row[q.width] for q in plan if q.unjoined for part in fetched[q.kind] for row in part}
+    wanted = {row[q.width] for q in plan if q.unjoined for row in fetched[q.kind]}
     missing = sorted(wanted - refs.keys())
     for first in range(0, len(missing), 500):
         chunk = missing[first : first + 500]
@@ -827,10 +830,9 @@ def load_queue(session: Session, req: QueueRequest) -> Queue:
         return _load_everyone(conn, req, params)
     ids_as_array = conn.dialect.name == "postgresql"
     plan = _queries(req.scope, req.pool is not None, req.limit, ids_as_array)
-    statements = [stmt for q in plan for stmt in q.statements]
-    statements.append(_scope_patients(req.scope))
+    statements = [*(q.statement for q in plan), _scope_patients(req.scope)]
     results = iter(fetch_all(conn, statements, params))
-    fetched = {q.kind: [next(results) for _ in q.statements] for q in plan}
+    fetched = {q.kind: next(results) for q in plan}
     refs = {row[0]: patient_ref(row) for row in next(results, [])}
     _add_other_refs(conn, refs, plan, fetched)
     found: list[dict[str, Any]] = []
@@ -840,13 +842,13 @@ def load_queue(session: Session, req: QueueRequest) -> Queue:
         n = query.width
         kind_items = [
             query.build(row, req, refs[row[n]] if query.unjoined else patient_ref(row[n:]))
-            for part in fetched[query.kind]
-            for row in part
+            for row in fetched[query.kind]
         ]
         if len(kind_items) < req.limit:
             counts[query.kind] = len(kind_items)  # everything fitted: no need to count again
         else:
-            counts[query.kind] = _count(conn, query.count, params, COUNT_CAP, capped, query.kind)
+            n_all = conn.execute(query.count, params).scalar_one()
+            counts[query.kind] = _capped(query.kind, n_all, COUNT_CAP, capped)
         found.extend(kind_items[: req.limit])
     found.sort(key=_rank)
     unreadable: list[str] = []
@@ -862,15 +864,8 @@ def load_queue(session: Session, req: QueueRequest) -> Queue:
     )
 
 
-def _count(
-    conn: Any,
-    count: Select[int],
-    params: dict[str, Any],
-    cap: int,
-    capped: list[QueueKind],
-    kind: QueueKind,
-) -> int:
-    n: int = conn.execute(count, params).scalar_one()
+def _capped(kind: QueueKind, n: int, cap: int, capped: list[QueueKind]) -> int:
+    """A count as shown: at most `cap`, the kind noted in `capped` when there were more."""
     if n > cap:
         capped.append(kind)
         return cap
@@ -918,10 +913,7 @@ def _load_everyone(conn: Any, req: QueueRequest, params: dict[str, Any]) -> Queu
     counts: dict[QueueKind, int] = {}
     capped: list[QueueKind] = []
     for kp, rows in zip(plan, counted, strict=True):
-        n = rows[0][0]
-        counts[kp.kind] = min(n, EVERYONE_COUNT_CAP)
-        if n > EVERYONE_COUNT_CAP:
-            capped.append(kp.kind)
+        counts[kp.kind] = _capped(kp.kind, rows[0][0], EVERYONE_COUNT_CAP, capped)
     found = [kp.build(row, req, patient_ref(row[kp.width :])) for _key, kp, row in taken]
     unreadable: list[str] = []
     return Queue.model_construct(

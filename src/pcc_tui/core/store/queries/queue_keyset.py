@@ -20,7 +20,6 @@ from sqlalchemy import ColumnElement, Date, bindparam, tuple_
 from pcc_tui.core.domain.read_models import QueueKind, QueuePage
 
 KIND_ORDER: dict[QueueKind, int] = {kind: i for i, kind in enumerate(QueueKind)}
-SKIP = "skip"  # a stream wholly before the page: nothing of it is read
 
 
 @dataclass(frozen=True)
@@ -65,13 +64,17 @@ def page_params(page: QueuePage | None) -> dict[str, Any]:
 
 def after(
     stream: Stream, kind: QueueKind, shape: PageShape | None
-) -> ColumnElement[bool] | str | None:
-    """The stream's condition for rows after the page's last item: None (all of it), SKIP
-    (none of it), or a condition on its time and id that its index can seek to."""
+) -> list[ColumnElement[bool]] | None:
+    """The stream's conditions for rows after the page's last item: none (all of it), one
+    on its time and id that its index can seek to, or None when it is wholly before."""
     if shape is None or stream.rank > shape.rank:
-        return None
+        return []
     if stream.rank < shape.rank:
-        return SKIP
+        return None
+    return [_after_in_rank(stream, kind, shape)]
+
+
+def _after_in_rank(stream: Stream, kind: QueueKind, shape: PageShape) -> ColumnElement[bool]:
     mine = KIND_ORDER[kind]
     if not stream.by_day:
         at = bindparam("after_when", type_=stream.when.type)
