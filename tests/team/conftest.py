@@ -13,13 +13,14 @@ import pytest
 from pcc_tui.core.store.changes import Change
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.feed import ChangeFeed
+from pcc_tui.core.store.feed_wait import StopSignal
 from tests.conftest import fixed_clock
 
 
 @dataclass
 class Listening:
     feed: ChangeFeed
-    stop: threading.Event
+    stop: StopSignal
     thread: threading.Thread
     changes: queue.Queue[Change] = field(default_factory=queue.Queue)
     status: queue.Queue[bool] = field(default_factory=queue.Queue)
@@ -45,6 +46,7 @@ class Listening:
     def close(self) -> None:
         self.stop.set()
         self.thread.join(timeout=10)
+        self.stop.close()
 
 
 def listen(store: Store) -> Listening:
@@ -67,7 +69,7 @@ def listen(store: Store) -> Listening:
         ready.set()
 
     feed._subscribed = subscribed  # type: ignore[method-assign]
-    stop = threading.Event()
+    stop = StopSignal()
     thread = threading.Thread(target=feed.run, args=(stop,), daemon=True)
     box["l"] = Listening(feed, stop, thread)
     thread.start()

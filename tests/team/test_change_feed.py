@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import queue
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +15,7 @@ from pcc_tui.core.services.reads import view_chart
 from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.tables import ChangeLogRow
 from tests import builders
+from tests.conftest import fixed_clock, new_database
 from tests.team.conftest import listen
 
 
@@ -94,13 +97,12 @@ def test_presence_shows_who_else_has_the_patient_open(
 
 def test_the_retry_wait_starts_over_after_a_reconnect(store: Store) -> None:
     """Outage, back, outage: the second outage waits the first delay again, not the longest."""
-    import threading
-
     from pcc_tui.core.errors import StoreUnavailable
     from pcc_tui.core.store.feed import ChangeFeed
+    from pcc_tui.core.store.feed_wait import StopSignal
 
     waits: list[float] = []
-    stop = threading.Event()
+    stop = StopSignal()
     script = iter(["down", "down", "up-then-down", "down", "stop"])
     feed = ChangeFeed(
         store,
@@ -109,7 +111,7 @@ def test_the_retry_wait_starts_over_after_a_reconnect(store: Store) -> None:
         retry=(1.0, 8.0),
     )
 
-    def listen(_stop: threading.Event) -> None:
+    def listen(_stop: StopSignal) -> None:
         step = next(script)
         if step == "stop":
             stop.set()
@@ -122,3 +124,56 @@ def test_the_retry_wait_starts_over_after_a_reconnect(store: Store) -> None:
     stop.wait = lambda _delay=None: False  # type: ignore[method-assign]  # no real waiting
     feed.run(stop)
     assert waits == [1.0, 2.0, 1.0, 2.0]
+
+
+def test_an_idle_feed_sleeps_until_there_is_news(
+    store: Store, other_store: Store, coordinator: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """500 idle sessions on one host must cost it nothing: the feed sleeps in select() until
+    a NOTIFY (PostgreSQL) or a write to the file (SQLite) wakes it, not on a timer."""
+    import time
+
+    from pcc_tui.core.store import feed as feed_module
+
+    wakes: list[float] = []
+    sleep_until = feed_module.sleep_until
+
+    def counted(*args: Any) -> Any:
+        woke = sleep_until(*args)
+        wakes.append(time.monotonic())
+        return woke
+
+    monkeypatch.setattr(feed_module, "sleep_until", counted)
+    pid = builders.patient(store, coordinator)
+    feed = listen(store)
+    try:
+        time.sleep(1.6)  # the old feed polled every 0.5 s: three wake-ups by now
+        assert wakes == []
+        add_note(other_store, coordinator, pid, "news")
+        assert feed.next_change().patient_ids == {pid}
+        assert wakes  # it was news that woke it
+    finally:
+        feed.close()
+
+
+def test_without_a_file_watch_sqlite_changes_still_arrive(
+    tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where inotify is missing (macOS, some container file systems) the feed polls."""
+    from pcc_tui.core.store.feed_wait import FileWatch
+
+    monkeypatch.setattr(FileWatch, "open", classmethod(lambda _cls, _path: None))
+    url = new_database("sqlite", None, tmp_path, sqlite_template)
+    mine, theirs = Store.open(url, clock=fixed_clock()), Store.open(url, clock=fixed_clock())
+    try:
+        actor = builders.coordinator(mine)
+        pid = builders.patient(mine, actor)
+        feed = listen(mine)
+        try:
+            add_note(theirs, actor, pid, "polled")
+            assert feed.next_change().patient_ids == {pid}
+        finally:
+            feed.close()
+    finally:
+        mine.close()
+        theirs.close()

@@ -1,9 +1,13 @@
 """The change feed: other sessions' commits, delivered to a callback within about a second.
 
 PostgreSQL: LISTEN on a dedicated connection; each NOTIFY says "the change log grew".
-SQLite: `PRAGMA data_version` polled on a dedicated connection (it moves when another
-connection commits). Either way the changes themselves are read from `change_log` after the
-last one seen, so a session that was offline catches up on everything it missed.
+SQLite: `PRAGMA data_version` on a dedicated connection (it moves when another connection
+commits), checked when the file is written. Either way the changes themselves are read from
+`change_log` after the last one seen, so a session that was offline catches up on everything
+it missed.
+
+While nothing happens the feed sleeps in `select()` (feed_wait.py): no timer wakes it but a
+ping every PING_EVERY_S, which notices a server or file that went away.
 
 The feed also watches the link: when the database goes away it reports offline, retries with
 a growing pause (0.5 s doubling to 15 s), and reports online again once it has re-subscribed
@@ -13,8 +17,6 @@ and caught up. It runs in one thread until `stop` is set.
 from __future__ import annotations
 
 import sqlite3
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,12 +24,15 @@ from pcc_tui.core.errors import StoreUnavailable
 from pcc_tui.core.store import changes
 from pcc_tui.core.store.changes import Change
 from pcc_tui.core.store.database import Store
+from pcc_tui.core.store.feed_wait import FileWatch, StopSignal, sleep_until
 
 FIRST_RETRY_S = 0.5
 MAX_RETRY_S = 15.0
-SQLITE_POLL_S = 0.5
-PG_WAIT_S = 0.5
-PG_PING_EVERY_S = 10.0  # an idle LISTEN socket may not notice a dead server on its own
+SQLITE_POLL_S = 0.5  # where the system cannot watch files
+PING_EVERY_S = 10.0  # an idle LISTEN socket may not notice a dead server on its own
+# After a write to the file, look again a few times: a commit becomes visible when its WAL
+# index is updated (shared memory, which inotify does not see), after the WAL's fsync.
+FOLLOW_UP_S = (0.02, 0.05, 0.1, 0.2, 0.5, 0.5, 0.5, 0.5)
 
 
 class ChangeFeed:
@@ -46,7 +51,7 @@ class ChangeFeed:
         self.last_seq: int | None = None
         self.online = True
 
-    def run(self, stop: threading.Event) -> None:
+    def run(self, stop: StopSignal) -> None:
         first, longest = self.retry
         delay = first
         while not stop.is_set():
@@ -88,13 +93,13 @@ class ChangeFeed:
             self.online = True
             self.on_status(True, 0.0)
 
-    def _listen(self, stop: threading.Event) -> None:
+    def _listen(self, stop: StopSignal) -> None:
         if self.store.dialect == "postgresql":
             self._listen_postgres(stop)
         else:
             self._poll_sqlite(stop)
 
-    def _listen_postgres(self, stop: threading.Event) -> None:
+    def _listen_postgres(self, stop: StopSignal) -> None:
         import psycopg
 
         url = self.store.engine.url.set(drivername="postgresql")
@@ -109,29 +114,42 @@ class ChangeFeed:
         ) as conn:
             conn.execute(f"LISTEN {changes.CHANNEL}")
             self._subscribed()
-            pinged = time.monotonic()
             while not stop.is_set():
-                heard = False
-                for _ in conn.notifies(timeout=PG_WAIT_S, stop_after=1):
-                    heard = True
-                if heard:
-                    self.catch_up()
-                elif time.monotonic() - pinged > PG_PING_EVERY_S:
+                if sleep_until(stop, [conn], PING_EVERY_S):
+                    if list(conn.notifies(timeout=0)):  # a closed socket raises here
+                        self.catch_up()
+                elif not stop.is_set():
                     conn.execute("SELECT 1")
-                    pinged = time.monotonic()
+                    self.catch_up()  # a NOTIFY that came in with the ping's answer
 
-    def _poll_sqlite(self, stop: threading.Event) -> None:
+    def _poll_sqlite(self, stop: StopSignal) -> None:
         path = self.store.engine.url.database or ""
         conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None)
+        watch = FileWatch.open(path)
         try:
             seen = _data_version(conn)
             self._subscribed()
-            while not stop.wait(SQLITE_POLL_S):
+            sources = [watch] if watch else []
+            rest = PING_EVERY_S if watch else SQLITE_POLL_S
+            follow = len(FOLLOW_UP_S)  # no write seen yet: rest
+            while not stop.is_set():
+                wait = FOLLOW_UP_S[follow] if follow < len(FOLLOW_UP_S) else rest
+                woke = sleep_until(stop, sources, wait)
+                if stop.is_set():
+                    break
+                if watch and woke:
+                    if not watch.written():
+                        continue  # another file in the folder
+                    follow = 0
+                else:
+                    follow = min(follow + 1, len(FOLLOW_UP_S))
                 version = _data_version(conn)
                 if version != seen:
                     seen = version
                     self.catch_up()
         finally:
+            if watch:
+                watch.close()
             conn.close()
 
 

@@ -7,7 +7,6 @@ Database work runs in thread workers that post messages; the handlers here touch
 
 from __future__ import annotations
 
-import threading
 from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -18,7 +17,7 @@ from textual.widgets import Static
 
 from pcc_tui.core.errors import PccError
 from pcc_tui.core.services import presence
-from pcc_tui.core.services.live import Change, follow_changes
+from pcc_tui.core.services.live import Change, StopSignal, follow_changes
 from pcc_tui.tui.messages import Changed, Connectivity, PresenceLoaded, RecordClosed, WorkFailed
 
 if TYPE_CHECKING:
@@ -55,32 +54,33 @@ class LiveMixin(_Base):
         def _clear_details(self, reason: str) -> None: ...
         def paint_switch(self) -> None: ...
 
-    _feed_stop: threading.Event
+    _feed_stop: StopSignal | None = None
     _pending: list[Change]
     _settle: Timer | None = None
     _feed_offline = False
     _work_offline = False
 
     def start_live(self) -> None:
-        self._feed_stop = threading.Event()
         self._pending = []
         if self.pcc.session.live:
-            self._follow_changes()
+            self._feed_stop = StopSignal()
+            self._follow_changes(self._feed_stop)
         # Wakes the app without drawing anything: an idle screen still sends 0 bytes.
         self.set_interval(presence.HEARTBEAT_SECONDS, self._heartbeat, name=HEARTBEAT)
 
     def stop_live(self) -> None:
-        self._feed_stop.set()
+        if self._feed_stop is not None:
+            self._feed_stop.set()
 
     # ---- live updates ---------------------------------------------------------------------
     @work(thread=True, group="feed", exit_on_error=False)
-    def _follow_changes(self) -> None:
+    def _follow_changes(self, stop: StopSignal) -> None:
         try:
             follow_changes(
                 self.pcc.store,
                 lambda found: self.post_message(Changed(found)),
                 lambda online, retry: self.post_message(Connectivity(online, retry)),
-                self._feed_stop,
+                stop,
                 self.pcc.session.feed_retry,
             )
         except Exception as exc:  # say so, never stop following silently (no details: PHI)
@@ -90,6 +90,8 @@ class LiveMixin(_Base):
                     f"live updates stopped ({type(exc).__name__}); R reloads by hand",
                 )
             )
+        finally:
+            stop.close()
 
     def on_changed(self, message: Changed) -> None:
         self._pending.extend(message.changes)
