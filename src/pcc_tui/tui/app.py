@@ -28,7 +28,6 @@ from pcc_tui.tui.marks import marks_for
 from pcc_tui.tui.one_paint import OnePaintScreens
 from pcc_tui.tui.quiet_input import QuietInput
 from pcc_tui.tui.screens.ask import AskScreen
-from pcc_tui.tui.screens.form import FormScreen
 from pcc_tui.tui.screens.help import HelpScreen
 from pcc_tui.tui.screens.privacy import PrivacyScreen
 from pcc_tui.tui.session import SessionMixin, SessionRules
@@ -128,6 +127,8 @@ class PccApp(SessionMixin, OnePaintScreens, QuietInput, App[int]):
         return True
 
     async def action_quit(self) -> None:
+        from pcc_tui.tui.screens.form import FormScreen  # off the start path
+
         typed = any(isinstance(s, FormScreen) and s.typed_in() for s in self.screen_stack)
         if not typed and not self.demo:
             self.exit(0)

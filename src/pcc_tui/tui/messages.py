@@ -11,6 +11,8 @@ from pcc_tui.core.errors import StoreUnavailable
 from pcc_tui.core.services.live import Change
 from pcc_tui.tui.wording import plain_refusal
 
+RELOAD = ""  # a form dismissed without a change of ours, but what is shown is stale: reload
+
 if TYPE_CHECKING:
     from pcc_tui.tui.selection import Selection
 

@@ -14,10 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -30,6 +28,9 @@ from pcc_tui.core.store.database import Store
 from pcc_tui.core.store.queries.mrn import patient_id_by_mrn
 from pcc_tui.core.store.tables import CoordinatorRow
 
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
 PASSWORD_MIN = 10
 PIN_DIGITS = (6, 12)
 REFUSED = (
@@ -37,14 +38,20 @@ REFUSED = (
     " (after a wrong try, wait a moment before the next)"
 )
 Method = Literal["password", "pin"]
-_hasher = PasswordHasher()
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    from argon2 import PasswordHasher  # loaded by the first secret, not at start
+
+    return PasswordHasher()
 
 
 @cache
 def _dummy_hash() -> str:
     """Verified against when the user name is unknown, so a refusal takes as long either way
     (made on first use: hashing is deliberately slow, and the start path needs none)."""
-    return _hasher.hash("not a real secret")
+    return _hasher().hash("not a real secret")
 
 
 def check_password(password: str) -> str:
@@ -61,8 +68,10 @@ def check_pin(pin: str) -> str:
 
 
 def _matches(hashed: str | None, secret: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _hasher.verify(hashed or _dummy_hash(), secret) and hashed is not None
+        return _hasher().verify(hashed or _dummy_hash(), secret) and hashed is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -253,8 +262,8 @@ def add_user(
                 active=True,
                 os_user=os_user,
                 failed_logins=0,
-                password_hash=_hasher.hash(check_password(password)) if password else None,
-                pin_hash=_hasher.hash(check_pin(pin)) if pin else None,
+                password_hash=_hasher().hash(check_password(password)) if password else None,
+                pin_hash=_hasher().hash(check_pin(pin)) if pin else None,
                 own_patient_id=_patient_by_mrn(tx.session, own_mrn) if own_mrn else None,
             )
         )
@@ -277,7 +286,7 @@ def give_passwords(store: Store, actor: Actor, usernames: list[str], password: s
         for row in rows:
             if row.password_hash or row.pin_hash:
                 raise DomainError(f"{row.username} has a secret already; nothing changed")
-            row.password_hash = _hasher.hash(password)
+            row.password_hash = _hasher().hash(password)
             if store.dialect == "postgresql":
                 logins.create_login(tx.session, row.username, row.role, password)
         tx.detail["users"] = sorted(r.username for r in rows)
@@ -318,9 +327,9 @@ def reset_secret(
         row = _by_name(tx.session, username)
         tx.track(row)
         if password:
-            row.password_hash = _hasher.hash(check_password(password))
+            row.password_hash = _hasher().hash(check_password(password))
         if pin:
-            row.pin_hash = _hasher.hash(check_pin(pin))
+            row.pin_hash = _hasher().hash(check_pin(pin))
         if own_mrn:
             row.own_patient_id = _patient_by_mrn(tx.session, own_mrn)
         row.failed_logins, row.locked_at, row.last_failed_at = 0, None, None

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from rapidfuzz import fuzz
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -51,6 +50,8 @@ def likely_duplicates(
         phone = parse_phone(phone, region) if phone else None
     except BadPhone:
         phone = None
+    from rapidfuzz import fuzz  # loaded by the first check, not at start
+
     with action(store, actor, "patient.duplicate-check") as tx:
         typed = normalise(f"{given} {family}")
         out: list[LikelyMatch] = []

@@ -1,5 +1,7 @@
 """What the cockpit's letter keys do: each takes the frozen Selection now and opens a form on
-it, or runs a service in a worker; the worker posts the result. A mixin of CockpitScreen."""
+it, or runs a service in a worker; the worker posts the result. A mixin of CockpitScreen.
+
+Each action imports its forms module itself: no form is loaded before the first paint."""
 
 from __future__ import annotations
 
@@ -13,26 +15,9 @@ from pcc_tui.core.errors import ConflictError, PccError
 from pcc_tui.core.services.handoffs import colleagues
 from pcc_tui.core.services.patient_view import view_patient
 from pcc_tui.core.services.undo import preview_undo, undo_last
-from pcc_tui.tui.forms import (
-    appointments,
-    care_team,
-    communications,
-    contacts,
-    coverage,
-    education,
-    glass,
-    handoffs,
-    insurance,
-    pathways,
-    plans,
-    problems,
-    record,
-    referrals,
-    registration,
-    snoozing,
-)
-from pcc_tui.tui.forms.base import FormEnv, NoTarget
+from pcc_tui.tui.forms.env import FormEnv, NoTarget
 from pcc_tui.tui.messages import (
+    RELOAD,
     ActionDone,
     DetailsForAction,
     HistoryReady,
@@ -42,7 +27,6 @@ from pcc_tui.tui.messages import (
 )
 from pcc_tui.tui.screens.ask import AskScreen
 from pcc_tui.tui.screens.conflict import ConflictScreen
-from pcc_tui.tui.screens.form import RELOAD, FormScreen
 from pcc_tui.tui.selection import Selection
 
 if TYPE_CHECKING:
@@ -51,12 +35,13 @@ if TYPE_CHECKING:
     from pcc_tui.core.domain.read_models import PatientChart
     from pcc_tui.tui.host import Host
     from pcc_tui.tui.panels.queue import QueuePanel
+    from pcc_tui.tui.screens.form import FormScreen
 
     _Base = Screen[None]
 else:
     _Base = object
 
-FormBuilder = Callable[[FormEnv, Selection], FormScreen]
+FormBuilder = Callable[[FormEnv, Selection], "FormScreen"]
 
 
 class ActionsMixin(_Base):
@@ -134,45 +119,73 @@ class ActionsMixin(_Base):
         self.action_reload()
 
     def action_confirm(self) -> None:
+        from pcc_tui.tui.forms import appointments
+
         self._act(appointments.confirm_form)
 
     def action_reschedule(self) -> None:
+        from pcc_tui.tui.forms import appointments
+
         self._act(appointments.reschedule_form)
 
     def action_cancel(self) -> None:
+        from pcc_tui.tui.forms import appointments
+
         self._act(appointments.cancel_form)
 
     def action_book(self) -> None:
+        from pcc_tui.tui.forms import appointments
+
         self._act(appointments.book_form)
 
     def action_visit(self) -> None:
+        from pcc_tui.tui.forms import appointments
+
         self._act(appointments.progress_form)
 
     def action_step_status(self) -> None:
+        from pcc_tui.tui.forms import plans
+
         self._act(plans.step_status_form)
 
     def action_note(self) -> None:
+        from pcc_tui.tui.forms import communications
+
         self._act(communications.note_form)
 
     def action_log(self) -> None:
+        from pcc_tui.tui.forms import communications
+
         self._act(communications.log_form)
 
     def action_education(self) -> None:
+        from pcc_tui.tui.forms import education
+
         self._act(education.education_form)
 
     def action_eligibility(self) -> None:
+        from pcc_tui.tui.forms import insurance
+
         self._act(insurance.eligibility_form)
 
     def action_prior_auth(self) -> None:
+        from pcc_tui.tui.forms import insurance
+
         self._act(insurance.prior_auth_form)
 
     def action_referral(self) -> None:
+        from pcc_tui.tui.forms import referrals
+
         self._act(referrals.referral_form)
 
     def action_snooze(self) -> None:
+        from pcc_tui.tui.forms import snoozing
+
         self._act(snoozing.snooze_form)
 
     def action_register(self) -> None:
+        from pcc_tui.tui.forms import registration
+
         if self.read_only():
             return
         screen = registration.register_form(self.env)
@@ -185,24 +198,38 @@ class ActionsMixin(_Base):
         self.app.push_screen(screen, closed)
 
     def action_edit_record(self) -> None:
+        from pcc_tui.tui.forms import record
+
         self._act(record.edit_record_form)
 
     def action_add_contact(self) -> None:
+        from pcc_tui.tui.forms import contacts
+
         self._act(contacts.add_contact_form)
 
     def action_consent(self) -> None:
+        from pcc_tui.tui.forms import contacts
+
         self._act(contacts.consent_form)
 
     def action_change_contact(self) -> None:
+        from pcc_tui.tui.forms import contacts
+
         self._act(contacts.change_contact_form)
 
     def action_coverage(self) -> None:
+        from pcc_tui.tui.forms import coverage
+
         self._act(coverage.coverage_form)
 
     def action_care_team(self) -> None:
+        from pcc_tui.tui.forms import care_team
+
         self._act(care_team.care_team_form)
 
     def action_problems(self) -> None:
+        from pcc_tui.tui.forms import problems
+
         self._act(problems.problems_form)
 
     def action_record_history(self) -> None:
@@ -253,12 +280,18 @@ class ActionsMixin(_Base):
         self.app.push_screen(IntakeLogScreen(message.entries, self.pcc.store.clock.tz))
 
     def action_start_pathway(self) -> None:
+        from pcc_tui.tui.forms import pathways
+
         self._act(pathways.start_pathway_form)
 
     def action_move_anchor(self) -> None:
+        from pcc_tui.tui.forms import pathways
+
         self._act(pathways.move_anchor_form)
 
     def action_break_glass(self) -> None:
+        from pcc_tui.tui.forms import glass
+
         sel = self.selection()
         if self.closed_record is None or sel.patient_id != self.closed_record:
             self.notify("Break the glass applies to a record outside your caseload.")
@@ -279,6 +312,8 @@ class ActionsMixin(_Base):
 
     @work(thread=True, exclusive=True, group="colleagues")
     def _open_hand_over(self, sel: Selection) -> None:
+        from pcc_tui.tui.forms import handoffs
+
         try:
             people = colleagues(self.pcc.store)
         except PccError as exc:
@@ -288,6 +323,8 @@ class ActionsMixin(_Base):
         self.post_message(DetailsForAction(sel, build))
 
     def action_complete(self) -> None:
+        from pcc_tui.tui.forms import plans
+
         if self.read_only():
             return
         sel = self.selection()

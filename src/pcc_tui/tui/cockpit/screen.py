@@ -8,7 +8,6 @@ or a worker; workers call core services and post messages; only handlers touch w
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
@@ -39,7 +38,7 @@ from pcc_tui.core.services.reads import view_queue
 from pcc_tui.tui import keys
 from pcc_tui.tui.cockpit.actions import ActionsMixin
 from pcc_tui.tui.cockpit.live import LiveMixin
-from pcc_tui.tui.forms.base import FormEnv
+from pcc_tui.tui.forms.env import FormEnv
 from pcc_tui.tui.messages import (
     PatientLoaded,
     QueueLoaded,
@@ -52,7 +51,6 @@ from pcc_tui.tui.panels.chart import ChartPanel
 from pcc_tui.tui.panels.coverage import CoveragePanel
 from pcc_tui.tui.panels.queue import QueuePanel
 from pcc_tui.tui.panels.timeline import TimelinePanel
-from pcc_tui.tui.screens.form import FormScreen
 from pcc_tui.tui.selection import Selection
 
 if TYPE_CHECKING:
@@ -61,7 +59,6 @@ if TYPE_CHECKING:
 RECORD_OUTSIDE = "{exc}.\n\nPress ! to break the glass: give a reason; it is audited."
 DEBOUNCE_SECONDS = 0.15
 DETAILS = ("chart", "timeline", "coverage")
-FormBuilder = Callable[[FormEnv, Selection], FormScreen]
 
 
 class CockpitScreen(ActionsMixin, LiveMixin, Screen[None]):

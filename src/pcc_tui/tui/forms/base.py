@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from pcc_tui.core.domain.read_models import PatientRef
-from pcc_tui.core.services.context import Actor, Store
-from pcc_tui.tui.privacy import mask_patient
+from pcc_tui.tui.forms.env import FormEnv as FormEnv  # re-exported: what every form acts in
+from pcc_tui.tui.forms.env import NoTarget as NoTarget
 from pcc_tui.tui.screens.form import FormField, FormScreen, Submit
 from pcc_tui.tui.selection import Selection, patient_label
 
@@ -20,26 +19,6 @@ CHANNELS = [
     ("Letter", "letter"),
 ]
 NO_YES = [("No", "no"), ("Yes", "yes")]  # risky choices: No first, and the default
-
-
-class NoTarget(Exception):
-    """The action has nothing to act on here; the message says what to select."""
-
-
-@dataclass(frozen=True)
-class FormEnv:
-    """Where a form acts: the session's store and user, and how patients are shown."""
-
-    store: Store
-    actor: Actor
-    mask: str = "initials-mrn"
-
-    def now(self) -> datetime:
-        return self.store.clock.now()
-
-    def who(self, patient: PatientRef | None) -> str:
-        """A patient as toasts name them: as the lists do, by the display policy."""
-        return "the patient" if patient is None else mask_patient(patient, self.mask)
 
 
 def need_patient(sel: Selection) -> PatientRef:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 from pydantic import ValidationError
 from textual import events, on, work
@@ -22,15 +22,18 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Label, Select, Static
 
 from pcc_tui.core.domain.relative_dates import describe, parse_date, parse_datetime
 from pcc_tui.core.errors import ConflictError, PccError
+from pcc_tui.tui.messages import RELOAD
 from pcc_tui.tui.screens.ask import AskScreen
 from pcc_tui.tui.wording import plain_error, plain_refusal
 
+if TYPE_CHECKING:
+    from textual.widgets import TextArea
+
 Kind = Literal["text", "note", "choice", "date", "datetime", "int"]
-RELOAD = ""  # dismissed without a change of ours, but what is shown is stale: reload
 
 
 @dataclass
@@ -151,6 +154,8 @@ class FormScreen(ModalScreen[str | None]):
                 compact=True,
             )
         if f.kind == "note":
+            from textual.widgets import TextArea  # ~0.1 s to load: kept off the start path
+
             area = TextArea(f.value, id=f"field-{f.name}", compact=True, soft_wrap=True)
             area.cursor_blink = False
             if f.example:
@@ -230,8 +235,8 @@ class FormScreen(ModalScreen[str | None]):
             widget = self.query_one(f"#field-{f.name}")
             if isinstance(widget, Select):
                 out[f.name] = None if widget.value is Select.NULL else widget.value
-            elif isinstance(widget, TextArea):
-                out[f.name] = widget.text.strip()
+            elif f.kind == "note":
+                out[f.name] = cast("TextArea", widget).text.strip()
             else:
                 assert isinstance(widget, Input)
                 out[f.name] = widget.value.strip()
