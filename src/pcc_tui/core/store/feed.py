@@ -30,9 +30,10 @@ FIRST_RETRY_S = 0.5
 MAX_RETRY_S = 15.0
 SQLITE_POLL_S = 0.5  # where the system cannot watch files
 PING_EVERY_S = 10.0  # an idle LISTEN socket may not notice a dead server on its own
-# After a write to the file, look again a few times: a commit becomes visible when its WAL
-# index is updated (shared memory, which inotify does not see), after the WAL's fsync.
-FOLLOW_UP_S = (0.02, 0.05, 0.1, 0.2, 0.5, 0.5, 0.5, 0.5)
+SETTLE_S = 0.2  # a watched file is first checked this long after a write ...
+# ... and again after the writes stop: a commit becomes visible when its WAL index is updated
+# (shared memory, which inotify does not see) after the WAL's fsync, which may take a while.
+FOLLOW_UP_S = (0.5, 1.0)
 
 
 class ChangeFeed:
@@ -129,28 +130,47 @@ class ChangeFeed:
         try:
             seen = _data_version(conn)
             self._subscribed()
-            sources = [watch] if watch else []
-            rest = PING_EVERY_S if watch else SQLITE_POLL_S
-            follow = len(FOLLOW_UP_S)  # no write seen yet: rest
-            while not stop.is_set():
-                wait = FOLLOW_UP_S[follow] if follow < len(FOLLOW_UP_S) else rest
-                woke = sleep_until(stop, sources, wait)
-                if stop.is_set():
-                    break
-                if watch and woke:
-                    if not watch.written():
-                        continue  # another file in the folder
-                    follow = 0
-                else:
-                    follow = min(follow + 1, len(FOLLOW_UP_S))
-                version = _data_version(conn)
-                if version != seen:
-                    seen = version
-                    self.catch_up()
+            if watch is None:
+                while not stop.wait(SQLITE_POLL_S):
+                    seen = self._check_sqlite(conn, seen)
+            else:
+                self._watch_sqlite(conn, watch, stop, seen)
         finally:
             if watch:
                 watch.close()
             conn.close()
+
+    def _watch_sqlite(
+        self, conn: sqlite3.Connection, watch: FileWatch, stop: StopSignal, seen: int
+    ) -> None:
+        """Sleep until the file is written; then check as the poll does, for as long as writes
+        go on, and twice more; then sleep again. Not at each write: a chart shown writes an
+        audit row, and waking at each of its writes would contend with its paint."""
+        while not stop.is_set():
+            woke = sleep_until(stop, [watch], PING_EVERY_S)
+            if stop.is_set():
+                return
+            if not woke:
+                seen = self._check_sqlite(conn, seen)  # the ping
+                continue
+            if not watch.written():
+                continue  # another file in the folder
+            delay, after = SETTLE_S, iter(FOLLOW_UP_S)
+            while not stop.wait(delay):
+                wrote = watch.written()  # read (and so drop) the events meanwhile
+                seen = self._check_sqlite(conn, seen)
+                if wrote:
+                    delay, after = SQLITE_POLL_S, iter(FOLLOW_UP_S)
+                elif (more := next(after, None)) is not None:
+                    delay = more
+                else:
+                    break
+
+    def _check_sqlite(self, conn: sqlite3.Connection, seen: int) -> int:
+        version = _data_version(conn)
+        if version != seen:
+            self.catch_up()
+        return version
 
 
 def _data_version(conn: sqlite3.Connection) -> int:
