@@ -30,10 +30,10 @@ FIRST_RETRY_S = 0.5
 MAX_RETRY_S = 15.0
 SQLITE_POLL_S = 0.5  # where the system cannot watch files
 PING_EVERY_S = 10.0  # an idle LISTEN socket may not notice a dead server on its own
-SETTLE_S = 0.2  # a watched file is first checked this long after a write ...
-# ... and again after the writes stop: a commit becomes visible when its WAL index is updated
-# (shared memory, which inotify does not see) after the WAL's fsync, which may take a while.
-FOLLOW_UP_S = (0.5, 1.0)
+# A watched file is checked this long after it is written: a commit becomes visible when its
+# WAL index is updated (shared memory, which inotify does not see) after the WAL's fsync ...
+SETTLE_S = 0.2
+FOLLOW_UP_S = 1.0  # ... and once more if it had not, for a slow disk (the ping after that)
 
 
 class ChangeFeed:
@@ -143,34 +143,38 @@ class ChangeFeed:
     def _watch_sqlite(
         self, conn: sqlite3.Connection, watch: FileWatch, stop: StopSignal, seen: int
     ) -> None:
-        """Sleep until the file is written; then check as the poll does, for as long as writes
-        go on, and twice more; then sleep again. Not at each write: a chart shown writes an
-        audit row, and waking at each of its writes would contend with its paint."""
+        """Sleep until the file is written, let the writes settle, check; again while writes
+        go on. Not at each write: a chart shown writes an audit row, and waking at each of
+        its page writes would contend with its paint."""
         while not stop.is_set():
             woke = sleep_until(stop, [watch], PING_EVERY_S)
             if stop.is_set():
                 return
+            if woke and not watch.written():
+                continue  # another file in the folder
             if not woke:
                 seen = self._check_sqlite(conn, seen)  # the ping
                 continue
-            if not watch.written():
-                continue  # another file in the folder
-            delay, after = SETTLE_S, iter(FOLLOW_UP_S)
-            while not stop.wait(delay):
-                wrote = watch.written()  # read (and so drop) the events meanwhile
-                seen = self._check_sqlite(conn, seen)
-                if wrote:
-                    delay, after = SQLITE_POLL_S, iter(FOLLOW_UP_S)
-                elif (more := next(after, None)) is not None:
-                    delay = more
-                else:
-                    break
+            # Events read now; their commits are visible once the writer's fsync is done.
+            while not stop.wait(SETTLE_S):
+                version = self._check_sqlite(conn, seen)
+                if version == seen and not stop.wait(FOLLOW_UP_S):
+                    version = self._check_sqlite(conn, seen)  # a slow fsync, or not a commit
+                seen = version
+                if not watch.written():
+                    break  # no write since the events read: all is seen
 
     def _check_sqlite(self, conn: sqlite3.Connection, seen: int) -> int:
+        """The file's data version; catches up if it moved and the change log grew (other
+        sessions' presence heartbeats and audit rows move it too: no reason to read)."""
         version = _data_version(conn)
-        if version != seen:
+        if version != seen and self._log_grew(conn):
             self.catch_up()
         return version
+
+    def _log_grew(self, conn: sqlite3.Connection) -> bool:
+        row: Any = conn.execute("SELECT max(seq) FROM change_log").fetchone()
+        return self.last_seq is None or int(row[0] or 0) > self.last_seq
 
 
 def _data_version(conn: sqlite3.Connection) -> int:
