@@ -1,5 +1,5 @@
 """How the change feed sleeps: until its database has news or it is told to stop, with no
-timer in between. An idle session then costs the host nothing, 500 of them included.
+timer in between but a slow ping. An idle session then costs the host next to nothing.
 
 `StopSignal` is a `threading.Event` whose `set()` also wakes a `select()`; `FileWatch` wakes
 one when another process writes a SQLite database (Linux inotify, via inotify_simple). Where
@@ -30,12 +30,13 @@ class StopSignal(threading.Event):
         self._guard = threading.Lock()  # set() from the app, close() from the feed's thread
         self._read, self._write = socket.socketpair()
         self._read.setblocking(False)
+        self._write.setblocking(False)  # set() never blocks, however often it is called
         # A feed that never ran never closes it: closed when dropped, without a warning.
         weakref.finalize(self, _close_all, self._read, self._write)
 
     def set(self) -> None:
         super().set()
-        with self._guard, suppress(OSError):  # closed: the feed has ended already
+        with self._guard, suppress(OSError):  # closed (the feed has ended) or already woken
             self._write.send(b"\0")
 
     def fileno(self) -> int:
